@@ -1,0 +1,71 @@
+# Helpers that give every module, test, fuzz target and benchmark the same shape.
+#
+#   fleek_library(<name> SOURCES ... [DEPS ...])  -> static library fleek_<name>, alias fleek::<name>
+#   fleek_test(<name> SOURCES ... [DEPS ...])     -> GoogleTest executable registered with ctest
+#   fleek_fuzz(<name> SOURCE <file> [DEPS ...])   -> libFuzzer target (FLEEK_FUZZ=ON, clang) or a
+#                                                   replay/mutation driver run by ctest (default)
+#   fleek_bench(<name> SOURCES ... [DEPS ...])    -> Google Benchmark executable (not a test)
+
+option(FLEEK_WERROR "Treat warnings in our own code as errors" ON)
+option(FLEEK_FUZZ "Build fuzz targets against libFuzzer (needs clang)" OFF)
+set(FLEEK_FUZZ_REPLAY_ITERATIONS 20000 CACHE STRING "Mutated inputs each fuzz replay test runs")
+
+include(GoogleTest)
+
+function(fleek_warnings target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                              -Wcast-qual -Wformat=2 -Wimplicit-fallthrough>)
+  if(FLEEK_WERROR)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
+  endif()
+endfunction()
+
+function(fleek_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(fleek_${name} STATIC ${ARG_SOURCES})
+  add_library(fleek::${name} ALIAS fleek_${name})
+  target_include_directories(fleek_${name} PUBLIC "${PROJECT_SOURCE_DIR}/src")
+  target_link_libraries(fleek_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  fleek_warnings(fleek_${name})
+endfunction()
+
+function(fleek_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}")
+  target_compile_definitions(${name} PRIVATE
+    FLEEK_SOURCE_DIR="${PROJECT_SOURCE_DIR}" FLEEK_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  fleek_warnings(${name})
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT 300)
+endfunction()
+
+function(fleek_fuzz name)
+  cmake_parse_arguments(ARG "" "SOURCE" "DEPS" ${ARGN})
+  set(target fuzz_${name})
+  if(FLEEK_FUZZ)
+    add_executable(${target} ${ARG_SOURCE})
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${target} PRIVATE -fsanitize=fuzzer)
+  else()
+    add_executable(${target} ${ARG_SOURCE} "${PROJECT_SOURCE_DIR}/fuzz/replay_main.cpp")
+    set(corpus "${PROJECT_SOURCE_DIR}/fuzz/corpus/${name}")
+    add_test(NAME fuzz.${name}
+             COMMAND ${target} --corpus "${corpus}" --iterations ${FLEEK_FUZZ_REPLAY_ITERATIONS} --seed 1)
+    set_tests_properties(fuzz.${name} PROPERTIES LABELS "fuzz" TIMEOUT 600)
+  endif()
+  target_link_libraries(${target} PRIVATE ${ARG_DEPS})
+  target_include_directories(${target} PRIVATE "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}")
+  fleek_warnings(${target})
+endfunction()
+
+function(fleek_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}")
+  fleek_warnings(${name})
+endfunction()
