@@ -1,0 +1,203 @@
+// flk: the client binary (brief §8). Commands available so far:
+//   keys generate --account|--client [--out FILE] [--force]
+//   keys import --account|--client [--from FILE] [--out FILE] [--force]   (hex secret, stdin)
+//   keys show [FILE]
+//   keys inspect KEY          what a base58 public key or 0x address is, and whether it is valid
+#include "apps/common/cli.h"
+#include "crypto/key_file.h"
+#include "util/encoding.h"
+#include "util/file.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace fleek {
+namespace {
+
+struct GenerateOptions {
+    bool account = false;
+    bool client = false;
+    std::optional<std::string> out;
+    bool force = false;
+};
+
+int command_keys_generate(const GenerateOptions& options) {
+    if (options.account == options.client) {
+        std::fprintf(stderr, "error: choose exactly one of --account or --client\n");
+        return cli::exit_usage;
+    }
+    const std::string path = options.out.value_or(options.account ? "account.pem" : "client.pem");
+    if (options.account) {
+        const crypto::AccountSecretKey key = crypto::AccountSecretKey::generate();
+        if (auto saved = crypto::save_account_key(path, key, options.force); !saved) {
+            return cli::report_error(saved.error().message);
+        }
+        std::printf("account key written to %s\naddress: %s\n", path.c_str(), key.address().to_string().c_str());
+    } else {
+        const crypto::ClientSecretKey key = crypto::ClientSecretKey::generate();
+        if (auto saved = crypto::save_client_key(path, key, options.force); !saved) {
+            return cli::report_error(saved.error().message);
+        }
+        std::printf("client key written to %s\npublic key: %s\n", path.c_str(), key.public_key().to_string().c_str());
+    }
+    return cli::exit_ok;
+}
+
+struct ImportOptions {
+    bool account = false;
+    bool client = false;
+    std::optional<std::string> from;
+    std::optional<std::string> out;
+    bool force = false;
+};
+
+// Reads the hex secret from a file or stdin, never from argv (which ps and shell history show).
+Result<SecretBuffer, std::string> read_secret_text(const std::optional<std::string>& from) {
+    SecretBuffer text;
+    if (from) {
+        auto contents = read_secret_file(*from, 4096);
+        if (!contents) return fail(contents.error().message);
+        return std::move(*contents);
+    }
+    std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    if (input.size() > 4096) input.resize(4096);
+    text.assign(as_bytes(input));
+    secure_wipe(input.data(), input.size());
+    return text;
+}
+
+int command_keys_import(const ImportOptions& options) {
+    if (options.account == options.client) {
+        std::fprintf(stderr, "error: choose exactly one of --account or --client\n");
+        return cli::exit_usage;
+    }
+    auto text = read_secret_text(options.from);
+    if (!text) return cli::report_error(text.error());
+    std::string_view hex = as_string_view(text->view());
+    while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.remove_suffix(1);
+    while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.front()))) hex.remove_prefix(1);
+    hex = strip_0x(hex);
+    auto secret = hex_decode(hex);
+    if (!secret) return cli::report_error(fmt::format("the secret key is not valid hex: {}", to_string(secret.error())));
+    SecretBuffer bytes;
+    bytes.assign(*secret);
+    secure_wipe(secret->data(), secret->size());
+    if (bytes.size() != 32) {
+        return cli::report_error(fmt::format("the secret key is {} bytes; {} keys are 32 bytes (64 hex digits)",
+                                             bytes.size(), options.account ? "account" : "client"));
+    }
+    const std::string path = options.out.value_or(options.account ? "account.pem" : "client.pem");
+    if (options.account) {
+        auto key = crypto::AccountSecretKey::from_bytes(bytes.view());
+        if (!key) return cli::report_error("the secret key is zero or not below the secp256k1 group order");
+        if (auto saved = crypto::save_account_key(path, *key, options.force); !saved) return cli::report_error(saved.error().message);
+        std::printf("account key written to %s\naddress: %s\n", path.c_str(), key->address().to_string().c_str());
+    } else {
+        auto key = crypto::ClientSecretKey::from_seed(bytes.view());
+        if (!key) return cli::report_error("invalid Ed25519 seed");
+        if (auto saved = crypto::save_client_key(path, *key, options.force); !saved) return cli::report_error(saved.error().message);
+        std::printf("client key written to %s\npublic key: %s\n", path.c_str(), key->public_key().to_string().c_str());
+    }
+    return cli::exit_ok;
+}
+
+int command_keys_inspect(const std::string& text) {
+    if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        auto address = crypto::AccountAddress::parse(text);
+        if (!address) {
+            switch (address.error()) {
+                case crypto::KeyError::wrong_length:
+                    return cli::report_error(fmt::format("an account address is 0x and 40 hex digits; `{}` has {} digits",
+                                                         text, text.size() - 2));
+                case crypto::KeyError::bad_checksum:
+                    return cli::report_error(fmt::format("`{}` fails its EIP-55 checksum (a mistyped letter?)", text));
+                default: return cli::report_error(fmt::format("`{}` is not valid hex", text));
+            }
+        }
+        std::printf("kind: account address\naddress: %s\n", address->to_string().c_str());
+        return cli::exit_ok;
+    }
+    auto bytes = base58_decode(text);
+    if (!bytes) return cli::report_error(fmt::format("`{}` is not base58: {}", text, to_string(bytes.error())));
+    if (bytes->size() == crypto::ed25519::public_key_size) {
+        auto key = crypto::ed25519::PublicKey::from_bytes(*bytes);
+        if (!key) return cli::report_error("not a valid Ed25519 public key: " + std::string(crypto::to_string(key.error())));
+        std::printf("kind: Ed25519 public key (node or client)\npublic key: %s\n", key->to_base58().c_str());
+        return cli::exit_ok;
+    }
+    if (bytes->size() == crypto::bls::public_key_size) {
+        auto key = crypto::bls::PublicKey::from_bytes(*bytes);
+        if (!key) return cli::report_error("not a valid BLS12-381 public key: " + std::string(crypto::to_string(key.error())));
+        std::printf("kind: BLS12-381 public key (consensus)\npublic key: %s\n", key->to_base58().c_str());
+        return cli::exit_ok;
+    }
+    return cli::report_error(fmt::format("`{}` decodes to {} bytes; Ed25519 public keys are 32 bytes and BLS12-381 "
+                                         "public keys 96 bytes",
+                                         text, bytes->size()));
+}
+
+int command_keys_show(const std::string& path) {
+    auto key = crypto::load_any_key(path);
+    if (!key) return cli::report_error(key.error().message);
+    if (const auto* ed = std::get_if<crypto::ed25519::SecretKey>(&*key)) {
+        std::printf("kind: Ed25519 (client or node key)\npublic key: %s\n", ed->public_key().to_base58().c_str());
+    } else if (const auto* bls = std::get_if<crypto::bls::SecretKey>(&*key)) {
+        std::printf("kind: BLS12-381 (consensus key)\npublic key: %s\n", bls->public_key().to_base58().c_str());
+    } else if (const auto* account = std::get_if<crypto::ethereum::SecretKey>(&*key)) {
+        std::printf("kind: secp256k1 (account key)\naddress: %s\npublic key: 0x%s\n",
+                    account->address().to_string().c_str(), hex_encode(account->public_key().compressed()).c_str());
+    }
+    return cli::exit_ok;
+}
+
+}  // namespace
+}  // namespace fleek
+
+int main(int argc, char** argv) {
+    using namespace fleek;
+    CLI::App app{"flk: Fleek Network client"};
+    app.name("flk");
+    app.set_version_flag("--version", std::string("flk ") + FLEEK_VERSION);
+    app.require_subcommand(1);
+
+    CLI::App* keys = app.add_subcommand("keys", "Create and inspect account and client keys");
+    keys->require_subcommand(1);
+
+    GenerateOptions generate;
+    CLI::App* keys_generate = keys->add_subcommand("generate", "Generate a key file (mode 0600)");
+    keys_generate->add_flag("--account", generate.account, "secp256k1 account key (shows its Ethereum address)");
+    keys_generate->add_flag("--client", generate.client, "Ed25519 client key (signs delivery acknowledgements)");
+    keys_generate->add_option("--out", generate.out, "Output file (default: account.pem or client.pem)");
+    keys_generate->add_flag("--force", generate.force, "Replace an existing file");
+
+    ImportOptions import;
+    CLI::App* keys_import = keys->add_subcommand("import", "Write a key file from a hex secret read from stdin or --from");
+    keys_import->add_flag("--account", import.account, "secp256k1 account key (32-byte private key)");
+    keys_import->add_flag("--client", import.client, "Ed25519 client key (32-byte seed)");
+    keys_import->add_option("--from", import.from, "File holding the hex secret (default: stdin); must be mode 0600");
+    keys_import->add_option("--out", import.out, "Output file (default: account.pem or client.pem)");
+    keys_import->add_flag("--force", import.force, "Replace an existing file");
+
+    std::string inspect_text;
+    CLI::App* keys_inspect = keys->add_subcommand("inspect", "Check a base58 public key or 0x account address");
+    keys_inspect->add_option("key", inspect_text, "Public key (base58) or address (0x...)")->required();
+
+    std::string show_path = "account.pem";
+    CLI::App* keys_show = keys->add_subcommand("show", "Print the public side of a key file");
+    keys_show->add_option("file", show_path, "Key file (default: account.pem)");
+
+    return cli::run(app, argc, argv, [&]() -> int {
+        if (*keys_generate) return command_keys_generate(generate);
+        if (*keys_show) return command_keys_show(show_path);
+        if (*keys_import) return command_keys_import(import);
+        if (*keys_inspect) return command_keys_inspect(inspect_text);
+        return cli::report_error("no command given (see --help)");
+    });
+}

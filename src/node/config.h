@@ -1,0 +1,175 @@
+// The node's configuration: config.toml in the home directory, one table per component.
+//
+// Loading is strict: an unknown table or key, a value of the wrong type or out of range, and
+// malformed TOML are errors whose message names the file, line, column, key and expected type.
+// Missing tables and keys take their defaults, so an old file keeps working when a release adds
+// keys. render_config() writes the same format (with comments) and loading its output gives back
+// an equal Config (tested).
+//
+// Every field is declared once, in the struct's visit() function, with its name and its
+// documentation; the loader, the renderer and docs/config.md follow from that declaration.
+#pragma once
+
+#include "util/result.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fleek::node {
+
+// host:port for a listening socket. IPv6 hosts are written in brackets: "[::1]:4230".
+struct ListenAddress {
+    std::string host;
+    uint16_t port = 0;
+
+    static Result<ListenAddress, std::string> parse(std::string_view text);
+    std::string to_string() const;
+    friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
+struct KeystoreConfig {
+    std::string node_key_path = "keystore/node.pem";
+    std::string consensus_key_path = "keystore/consensus.pem";
+
+    template <class V>
+    void visit(V& v) {
+        v.field("node_key_path", node_key_path, "Ed25519 node key (PKCS#8 PEM), relative to the home directory");
+        v.field("consensus_key_path", consensus_key_path, "BLS12-381 consensus key (PEM), relative to the home directory");
+    }
+    friend bool operator==(const KeystoreConfig&, const KeystoreConfig&) = default;
+};
+
+struct LedgerConfig {
+    std::string db_path = "data/ledger";
+    std::string genesis_path;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("db_path", db_path, "RocksDB directory of the replicated ledger state");
+        v.field("genesis_path", genesis_path, "Genesis file of the network (empty: none configured yet)");
+    }
+    friend bool operator==(const LedgerConfig&, const LedgerConfig&) = default;
+};
+
+struct ConsensusConfig {
+    std::string store_path = "data/consensus";
+
+    template <class V>
+    void visit(V& v) {
+        v.field("store_path", store_path, "Directory of the Narwhal and Bullshark store");
+    }
+    friend bool operator==(const ConsensusConfig&, const ConsensusConfig&) = default;
+};
+
+struct BlockstoreConfig {
+    std::string root = "blockstore";
+    uint64_t capacity_bytes = uint64_t{64} << 30;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("root", root, "Directory of the content-addressed block store");
+        v.field("capacity_bytes", capacity_bytes, "Bytes of content kept before least recently used content is evicted");
+    }
+    friend bool operator==(const BlockstoreConfig&, const BlockstoreConfig&) = default;
+};
+
+struct GatewayConfig {
+    ListenAddress http_address{"0.0.0.0", 4220};
+    ListenAddress tcp_address{"0.0.0.0", 4221};
+
+    template <class V>
+    void visit(V& v) {
+        v.field("http_address", http_address, "Handshake HTTP: gateway, /services/<id>/..., WebSocket upgrade");
+        v.field("tcp_address", tcp_address, "Handshake TCP: framed client sessions");
+    }
+    friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
+};
+
+struct RpcConfig {
+    ListenAddress address{"0.0.0.0", 4230};
+
+    template <class V>
+    void visit(V& v) {
+        v.field("address", address, "JSON-RPC 2.0 (/ and /rpc/v0), /health, /metrics, /version");
+    }
+    friend bool operator==(const RpcConfig&, const RpcConfig&) = default;
+};
+
+struct PoolConfig {
+    ListenAddress address{"0.0.0.0", 4200};
+
+    template <class V>
+    void visit(V& v) {
+        v.field("address", address, "Node-to-node connections (TLS 1.3 over TCP)");
+    }
+    friend bool operator==(const PoolConfig&, const PoolConfig&) = default;
+};
+
+struct PingerConfig {
+    ListenAddress address{"0.0.0.0", 4350};
+
+    template <class V>
+    void visit(V& v) {
+        v.field("address", address, "Pinger (UDP) for latency measurements between nodes");
+    }
+    friend bool operator==(const PingerConfig&, const PingerConfig&) = default;
+};
+
+struct LogConfig {
+    std::string level = "info";
+
+    template <class V>
+    void visit(V& v) {
+        v.field("level", level, "One of trace, debug, info, warn, error, critical, off");
+    }
+    friend bool operator==(const LogConfig&, const LogConfig&) = default;
+};
+
+struct Config {
+    KeystoreConfig keystore;
+    LedgerConfig ledger;
+    ConsensusConfig consensus;
+    BlockstoreConfig blockstore;
+    GatewayConfig gateway;
+    RpcConfig rpc;
+    PoolConfig pool;
+    PingerConfig pinger;
+    LogConfig log;
+
+    template <class V>
+    void visit(V& v) {
+        v.table("keystore", keystore, "Node identity: where the secret keys live");
+        v.table("ledger", ledger, "Replicated state machine");
+        v.table("consensus", consensus, "Narwhal mempool and Bullshark ordering");
+        v.table("blockstore", blockstore, "Content store");
+        v.table("gateway", gateway, "Client-facing handshake listeners");
+        v.table("rpc", rpc, "JSON-RPC server");
+        v.table("pool", pool, "Node-to-node transport");
+        v.table("pinger", pinger, "Latency measurements");
+        v.table("log", log, "Logging to stderr");
+    }
+    friend bool operator==(const Config&, const Config&) = default;
+
+    // Production defaults: listen on all interfaces on the standard ports.
+    static Config defaults();
+    // A single-machine development node: loopback only, debug logs, a 1 GiB block store.
+    static Config dev_defaults();
+
+    // Checks relations the types cannot express (levels, empty paths, port clashes).
+    Result<void, std::string> validate() const;
+};
+
+struct ConfigError {
+    std::string message;  // "<file>:<line>:<column>: <what is wrong>"
+};
+
+// Parses TOML text; `source_name` is the file name used in error messages.
+Result<Config, ConfigError> parse_config(std::string_view text, std::string_view source_name);
+Result<Config, ConfigError> load_config_file(const std::filesystem::path& path);
+// TOML text with a comment for every table and field.
+std::string render_config(const Config& config);
+
+}  // namespace fleek::node
