@@ -2,6 +2,7 @@
 
 #include "util/assert.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -67,10 +68,19 @@ Result<void, FileError> read_into(const std::filesystem::path& path, const FileR
                               fmt::format("{} is {} bytes, more than the {} bytes allowed", path.string(),
                                           info.st_size, options.max_size)});
     }
-    // Read up to max_size + 1 so a file that grew after fstat is still caught.
-    std::vector<uint8_t> scratch(options.max_size + 1);
+    // Sized by the file, not by the limit; read up to max_size + 1 so a file that grew after
+    // fstat is still caught.
+    const size_t read_limit = options.max_size + 1;
+    std::vector<uint8_t> scratch(std::min<size_t>(static_cast<size_t>(info.st_size) + 1, read_limit));
     size_t total = 0;
-    while (total < scratch.size()) {
+    for (;;) {
+        if (total == scratch.size()) {
+            if (scratch.size() >= read_limit) break;
+            std::vector<uint8_t> grown(std::min(read_limit, scratch.size() * 2));
+            std::copy(scratch.begin(), scratch.end(), grown.begin());
+            secure_wipe(scratch.data(), scratch.size());
+            scratch = std::move(grown);
+        }
         const ssize_t got = ::read(fd.get(), scratch.data() + total, scratch.size() - total);
         if (got < 0) {
             if (errno == EINTR) continue;

@@ -1,0 +1,665 @@
+#include "content/blockstore.h"
+
+#include "util/assert.h"
+#include "util/encoding.h"
+#include "util/file.h"
+#include "util/log.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fleek::content {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t tree_header_size = 13;
+constexpr size_t tree_cache_entries_max = 4096;
+
+// Fault injection for crash tests: the process kills itself with SIGKILL at this point of a
+// commit, exactly as `kill -9` would.
+enum CrashPoint : int { no_crash = 0, after_data_sync = 1, after_data_rename = 2, after_tree_rename = 3 };
+
+int crash_point_from_environment() {
+    const char* value = std::getenv("FLEEK_BLOCKSTORE_CRASH_POINT");
+    if (value == nullptr) return no_crash;
+    const std::string_view name(value);
+    if (name == "after_data_sync") return after_data_sync;
+    if (name == "after_data_rename") return after_data_rename;
+    if (name == "after_tree_rename") return after_tree_rename;
+    return no_crash;
+}
+
+void maybe_crash(int configured, int here) {
+    if (configured == here) ::raise(SIGKILL);
+}
+
+bool fsync_path(const fs::path& path, bool directory) {
+    const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+}
+
+bool write_all(int fd, ByteSpan data) {
+    size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t put = ::write(fd, data.data() + done, data.size() - done);
+        if (put < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        done += static_cast<size_t>(put);
+    }
+    return true;
+}
+
+bool read_exact_at(int fd, uint8_t* out, size_t size, uint64_t offset) {
+    size_t done = 0;
+    while (done < size) {
+        const ssize_t got = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (got == 0) return false;
+        done += static_cast<size_t>(got);
+    }
+    return true;
+}
+
+std::optional<Hash32> parse_hash(std::string_view text) {
+    auto bytes = hex_decode_array<32>(text);
+    if (!bytes || hex_encode(*bytes) != text) return std::nullopt;  // lowercase only
+    return *bytes;
+}
+
+std::optional<uint64_t> size_on_disk(const fs::path& path) {
+    std::error_code error;
+    const auto size = fs::file_size(path, error);
+    if (error) return std::nullopt;
+    return size;
+}
+
+// The content length recorded in a tree file's header, read without loading the tree.
+std::optional<uint64_t> tree_file_length(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    uint8_t header[tree_header_size];
+    const bool ok = read_exact_at(fd, header, sizeof(header), 0);
+    ::close(fd);
+    if (!ok || std::memcmp(header, "FLKT", 4) != 0) return std::nullopt;
+    uint64_t length = 0;
+    for (int i = 0; i < 8; ++i) length |= static_cast<uint64_t>(header[5 + i]) << (8 * i);
+    return length;
+}
+
+}  // namespace
+
+std::string_view to_string(BlockstoreError error) noexcept {
+    switch (error) {
+        case BlockstoreError::not_found: return "content not found";
+        case BlockstoreError::corrupt: return "stored content is corrupt";
+        case BlockstoreError::io: return "disk error";
+        case BlockstoreError::hash_mismatch: return "content does not have the expected hash";
+        case BlockstoreError::too_large: return "content too large";
+        case BlockstoreError::invalid_directory: return "invalid directory";
+        case BlockstoreError::missing_child: return "directory entry not in the store";
+        case BlockstoreError::not_a_directory: return "not a directory";
+        case BlockstoreError::not_a_file: return "not a file";
+        case BlockstoreError::invalid_path: return "invalid path";
+    }
+    return "blockstore error";
+}
+
+// ------------------------------------------------------------------------------------ open
+
+Blockstore::Blockstore(fs::path root, const BlockstoreOptions& options)
+    : m_root(std::move(root)), m_options(options), m_crash_point(crash_point_from_environment()) {}
+
+Blockstore::~Blockstore() = default;
+
+Result<std::unique_ptr<Blockstore>, std::string> Blockstore::open(const fs::path& root, const BlockstoreOptions& options) {
+    for (const char* sub : {"", "objects", "tmp", "quarantine"}) {
+        if (auto made = create_directories(root / sub, 0755); !made) return fail(made.error().message);
+    }
+    std::unique_ptr<Blockstore> store(new Blockstore(root, options));
+    if (auto recovered = store->recover_and_index(); !recovered) return fail(recovered.error());
+    return store;
+}
+
+fs::path Blockstore::object_path(const Hash32& hash, std::string_view suffix) const {
+    const std::string hex = hex_encode(hash);
+    return m_root / "objects" / hex.substr(0, 2) / (hex + std::string(suffix));
+}
+
+fs::path Blockstore::data_path(const Hash32& hash) const { return object_path(hash, ".data"); }
+
+Result<void, std::string> Blockstore::recover_and_index() {
+    std::error_code error;
+    // Staging files belong to writes that never committed.
+    for (const auto& entry : fs::directory_iterator(m_root / "tmp", error)) fs::remove_all(entry.path(), error);
+
+    struct Found {
+        bool data = false, tree = false, dir = false;
+        fs::file_time_type time{};
+    };
+    std::map<Hash32, Found> found;
+    for (const auto& shard : fs::directory_iterator(m_root / "objects", error)) {
+        if (!shard.is_directory()) continue;
+        for (const auto& file : fs::directory_iterator(shard.path(), error)) {
+            const std::string name = file.path().filename().string();
+            const size_t dot = name.find('.');
+            const auto hash = dot == 64 ? parse_hash(std::string_view(name).substr(0, 64)) : std::nullopt;
+            if (!hash) {
+                FLEEK_LOG_WARN("blockstore", "ignoring unexpected file {}", file.path().string());
+                continue;
+            }
+            const std::string suffix = name.substr(dot);
+            Found& f = found[*hash];
+            if (suffix == ".data") f.data = true;
+            if (suffix == ".tree") f.tree = true, f.time = file.last_write_time(error);
+            if (suffix == ".dir") f.dir = true, f.time = file.last_write_time(error);
+        }
+    }
+
+    std::vector<std::pair<fs::file_time_type, Hash32>> order;
+    uint64_t removed = 0;
+    for (const auto& [hash, f] : found) {
+        if (f.tree) {
+            // A tree is written last, so it marks a complete commit; its data must be whole.
+            const fs::path tree_path = object_path(hash, ".tree");
+            const auto length = tree_file_length(tree_path);
+            const auto tree_bytes = size_on_disk(tree_path);
+            const bool ok = f.data && length && tree_bytes && size_on_disk(object_path(hash, ".data")) == *length;
+            if (!ok) {
+                fs::remove(tree_path, error);
+                fs::remove(object_path(hash, ".data"), error);
+                ++removed;
+                continue;
+            }
+            insert_locked(hash, ObjectKind::file, *length, *length + *tree_bytes);
+            order.emplace_back(f.time, hash);
+        } else if (f.data) {
+            // Data renamed into place but the crash came before its tree: not committed.
+            fs::remove(object_path(hash, ".data"), error);
+            ++removed;
+        }
+        if (f.dir) {
+            const fs::path dir_path = object_path(hash, ".dir");
+            auto bytes = read_file(dir_path, {.max_size = 64 << 20});
+            auto directory = bytes ? Directory::decode(*bytes) : fail(DirectoryError::malformed);
+            if (!directory || directory->hash() != hash) {
+                fs::remove(dir_path, error);
+                ++removed;
+                continue;
+            }
+            insert_locked(hash, ObjectKind::directory, bytes->size(), bytes->size());
+            order.emplace_back(f.time, hash);
+        }
+    }
+    // Least recently written first: the order eviction starts from after a restart.
+    std::sort(order.begin(), order.end());
+    for (const auto& [time, hash] : order) {
+        Entry& entry = m_index.at(hash);
+        m_lru.splice(m_lru.end(), m_lru, entry.lru);
+    }
+    if (removed > 0) FLEEK_LOG_WARN("blockstore", "removed {} incomplete objects left by an interrupted write", removed);
+
+    if (auto pins = read_file(m_root / "pins", {.max_size = 64 << 20})) {
+        std::string_view text = as_string_view(*pins);
+        while (!text.empty()) {
+            const size_t end = text.find('\n');
+            const std::string_view line = text.substr(0, end);
+            if (auto hash = parse_hash(line)) {
+                if (auto it = m_index.find(*hash); it != m_index.end() && !it->second.pinned) {
+                    it->second.pinned = true;
+                    ++m_stats.pinned;
+                }
+            }
+            text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+        }
+    }
+    FLEEK_LOG_INFO("blockstore", "opened {}: {} objects, {} bytes", m_root.string(), m_index.size(), m_disk_bytes);
+    return {};
+}
+
+// ------------------------------------------------------------------------------------ index
+
+void Blockstore::insert_locked(const Hash32& hash, ObjectKind kind, uint64_t length, uint64_t disk_bytes) {
+    if (m_index.count(hash) != 0) return;
+    m_lru.push_back(hash);
+    m_index.emplace(hash, Entry{kind, length, disk_bytes, false, std::prev(m_lru.end())});
+    m_disk_bytes += disk_bytes;
+}
+
+void Blockstore::touch_locked(Entry& entry) { m_lru.splice(m_lru.end(), m_lru, entry.lru); }
+
+void Blockstore::drop_caches(const Hash32& hash) {
+    std::lock_guard lock(m_cache_mutex);
+    m_trees.erase(hash);
+    for (auto it = m_blocks.lower_bound(BlockKey{hash, 0}); it != m_blocks.end() && it->first.hash == hash;) {
+        m_block_cache_bytes -= it->second.first->size();
+        m_block_lru.erase(it->second.second);
+        it = m_blocks.erase(it);
+    }
+}
+
+void Blockstore::evict_locked(const Hash32& keep) {
+    std::error_code error;
+    auto it = m_lru.begin();
+    while (m_disk_bytes > m_options.capacity_bytes && it != m_lru.end()) {
+        const Hash32 hash = *it;
+        Entry& entry = m_index.at(hash);
+        if (entry.pinned || hash == keep) {
+            ++it;
+            continue;
+        }
+        for (const char* suffix : {".tree", ".data", ".dir"}) fs::remove(object_path(hash, suffix), error);
+        m_disk_bytes -= entry.disk_bytes;
+        it = m_lru.erase(it);
+        m_index.erase(hash);
+        ++m_stats.evictions;
+        drop_caches(hash);
+        FLEEK_LOG_DEBUG("blockstore", "evicted {}", hex_encode(hash));
+    }
+}
+
+// ------------------------------------------------------------------------------------ writes
+
+Blockstore::Writer::Writer(Blockstore& store, fs::path temporary, int fd)
+    : m_store(store), m_temporary(std::move(temporary)), m_fd(fd) {}
+
+Blockstore::Writer::~Writer() { discard(); }
+
+void Blockstore::Writer::discard() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+        m_fd = -1;
+    }
+    if (!m_temporary.empty()) {
+        std::error_code error;
+        fs::remove(m_temporary, error);
+        m_temporary.clear();
+    }
+}
+
+Result<void, BlockstoreError> Blockstore::Writer::write(ByteSpan data) {
+    if (m_failed || m_fd < 0) return fail(BlockstoreError::io);
+    if (m_builder.length() + data.size() > m_store.m_options.max_object_bytes ||
+        m_builder.length() + data.size() > m_store.m_options.capacity_bytes) {
+        m_failed = true;
+        discard();
+        return fail(BlockstoreError::too_large);
+    }
+    if (!write_all(m_fd, data)) {
+        FLEEK_LOG_ERROR("blockstore", "cannot write {}: {}", m_temporary.string(), std::strerror(errno));
+        m_failed = true;
+        discard();
+        return fail(BlockstoreError::io);
+    }
+    m_builder.update(data);
+    return {};
+}
+
+Result<Hash32, BlockstoreError> Blockstore::Writer::commit(const std::optional<Hash32>& expected) {
+    if (m_failed || m_fd < 0) return fail(BlockstoreError::io);
+    auto result = m_store.commit_writer(*this, expected);
+    discard();
+    return result;
+}
+
+Result<std::unique_ptr<Blockstore::Writer>, BlockstoreError> Blockstore::begin_write() {
+    const fs::path temporary =
+        m_root / "tmp" / fmt::format("{}-{}.data", ::getpid(), m_temp_counter.fetch_add(1, std::memory_order_relaxed));
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        FLEEK_LOG_ERROR("blockstore", "cannot create {}: {}", temporary.string(), std::strerror(errno));
+        return fail(BlockstoreError::io);
+    }
+    return std::unique_ptr<Writer>(new Writer(*this, temporary, fd));
+}
+
+Result<Hash32, BlockstoreError> Blockstore::commit_writer(Writer& writer, const std::optional<Hash32>& expected) {
+    const HashTree tree = writer.m_builder.finalize();
+    const Hash32 hash = tree.root();
+    if (expected && *expected != hash) return fail(BlockstoreError::hash_mismatch);
+    {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_index.find(hash); it != m_index.end()) {
+            touch_locked(it->second);
+            return hash;  // already stored: the upload was a duplicate
+        }
+    }
+    if (::fsync(writer.m_fd) != 0) return fail(BlockstoreError::io);
+    maybe_crash(m_crash_point, after_data_sync);
+
+    const Bytes tree_bytes = encode_tree(tree);
+    fs::path tree_temporary = writer.m_temporary;
+    tree_temporary.replace_extension(".tree");
+    {
+        const int fd = ::open(tree_temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        const bool ok = fd >= 0 && write_all(fd, tree_bytes) && ::fsync(fd) == 0;
+        if (fd >= 0) ::close(fd);
+        if (!ok) {
+            std::error_code error;
+            fs::remove(tree_temporary, error);
+            return fail(BlockstoreError::io);
+        }
+    }
+    const fs::path data_final = object_path(hash, ".data");
+    const fs::path tree_final = object_path(hash, ".tree");
+    if (!create_directories(data_final.parent_path(), 0755) || ::rename(writer.m_temporary.c_str(), data_final.c_str()) != 0) {
+        std::error_code error;
+        fs::remove(tree_temporary, error);
+        return fail(BlockstoreError::io);
+    }
+    writer.m_temporary.clear();  // the data file is no longer the writer's to delete
+    maybe_crash(m_crash_point, after_data_rename);
+    if (::rename(tree_temporary.c_str(), tree_final.c_str()) != 0) {
+        std::error_code error;
+        fs::remove(tree_temporary, error);
+        fs::remove(data_final, error);
+        return fail(BlockstoreError::io);
+    }
+    maybe_crash(m_crash_point, after_tree_rename);
+    if (!fsync_path(data_final.parent_path(), true)) return fail(BlockstoreError::io);
+
+    std::lock_guard lock(m_mutex);
+    insert_locked(hash, ObjectKind::file, tree.content_length(), tree.content_length() + tree_bytes.size());
+    evict_locked(hash);
+    return hash;
+}
+
+Result<Hash32, BlockstoreError> Blockstore::put(ByteSpan content) {
+    auto writer = begin_write();
+    if (!writer) return fail(writer.error());
+    if (auto written = (*writer)->write(content); !written) return fail(written.error());
+    return (*writer)->commit();
+}
+
+Result<Hash32, BlockstoreError> Blockstore::put_directory(const Directory& directory) {
+    {
+        std::lock_guard lock(m_mutex);
+        for (const auto& entry : directory.entries()) {
+            if (entry.kind == EntryKind::symlink) continue;
+            const auto it = m_index.find(entry.hash);
+            const ObjectKind wanted = entry.kind == EntryKind::directory ? ObjectKind::directory : ObjectKind::file;
+            if (it == m_index.end() || it->second.kind != wanted) return fail(BlockstoreError::missing_child);
+        }
+    }
+    const Hash32 hash = directory.hash();
+    const Bytes encoded = directory.encode();
+    {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_index.find(hash); it != m_index.end()) {
+            touch_locked(it->second);
+            return hash;
+        }
+    }
+    const fs::path path = object_path(hash, ".dir");
+    if (auto written = write_file_atomic(path, encoded, {.mode = 0644, .overwrite = true}); !written) {
+        FLEEK_LOG_ERROR("blockstore", "{}", written.error().message);
+        return fail(BlockstoreError::io);
+    }
+    std::lock_guard lock(m_mutex);
+    insert_locked(hash, ObjectKind::directory, encoded.size(), encoded.size());
+    evict_locked(hash);
+    return hash;
+}
+
+// ------------------------------------------------------------------------------------ reads
+
+std::optional<ObjectInfo> Blockstore::info(const Hash32& hash) {
+    std::lock_guard lock(m_mutex);
+    auto it = m_index.find(hash);
+    if (it == m_index.end()) {
+        ++m_stats.misses;
+        return std::nullopt;
+    }
+    ++m_stats.hits;
+    touch_locked(it->second);
+    return ObjectInfo{it->second.kind, it->second.length};
+}
+
+Result<std::shared_ptr<const HashTree>, BlockstoreError> Blockstore::tree(const Hash32& hash) {
+    {
+        std::lock_guard lock(m_cache_mutex);
+        if (auto it = m_trees.find(hash); it != m_trees.end()) return it->second;
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_index.find(hash);
+        if (it == m_index.end()) return fail(BlockstoreError::not_found);
+        if (it->second.kind != ObjectKind::file) return fail(BlockstoreError::not_a_file);
+    }
+    auto bytes = read_file(object_path(hash, ".tree"), {.max_size = uint64_t{1} << 40});
+    if (!bytes) return fail(bytes.error().code == FileErrorCode::not_found ? BlockstoreError::not_found : BlockstoreError::io);
+    auto decoded = decode_tree(*bytes);
+    if (!decoded || decoded->root() != hash) {
+        FLEEK_LOG_ERROR("blockstore", "tree of {} is corrupt: {}", hex_encode(hash),
+                        decoded ? "root differs from its name" : to_string(decoded.error()));
+        quarantine(hash, 0);
+        return fail(BlockstoreError::corrupt);
+    }
+    auto shared = std::make_shared<const HashTree>(std::move(*decoded));
+    std::lock_guard lock(m_cache_mutex);
+    if (m_trees.size() >= tree_cache_entries_max) m_trees.erase(m_trees.begin());
+    m_trees.emplace(hash, shared);
+    return shared;
+}
+
+Result<BlockBuffer, BlockstoreError> Blockstore::read_block(const Hash32& hash, uint64_t k) {
+    auto tree_result = tree(hash);
+    if (!tree_result) return fail(tree_result.error());
+    const HashTree& hash_tree = **tree_result;
+    if (k >= hash_tree.blocks()) return fail(BlockstoreError::not_found);
+    // Lock order: m_mutex may be held while taking m_cache_mutex, never the reverse.
+    BlockBuffer cached;
+    {
+        std::lock_guard lock(m_cache_mutex);
+        if (auto it = m_blocks.find(BlockKey{hash, k}); it != m_blocks.end()) {
+            m_block_lru.splice(m_block_lru.end(), m_block_lru, it->second.second);
+            cached = it->second.first;
+        }
+    }
+    if (cached) {
+        std::lock_guard stats_lock(m_mutex);
+        ++m_stats.block_cache_hits;
+        return cached;
+    }
+    const size_t size = block_length(hash_tree.content_length(), k);
+    auto block = std::make_shared<Bytes>(size);
+    const int fd = ::open(object_path(hash, ".data").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(errno == ENOENT ? BlockstoreError::not_found : BlockstoreError::io);
+    const bool read_ok = size == 0 || read_exact_at(fd, block->data(), size, k * block_size);
+    ::close(fd);
+    if (!read_ok) {
+        // The data file is shorter than its tree says: the disk lost bytes.
+        quarantine(hash, k);
+        return fail(BlockstoreError::corrupt);
+    }
+    if (block_hash(*block, k, hash_tree.blocks() == 1) != hash_tree.leaf(k)) {
+        quarantine(hash, k);
+        return fail(BlockstoreError::corrupt);
+    }
+    BlockBuffer shared = std::move(block);
+    {
+        std::lock_guard stats_lock(m_mutex);
+        ++m_stats.block_cache_misses;
+    }
+    if (m_options.block_cache_bytes >= shared->size()) {
+        std::lock_guard lock(m_cache_mutex);
+        const BlockKey key{hash, k};
+        if (m_blocks.count(key) == 0) {
+            while (m_block_cache_bytes + shared->size() > m_options.block_cache_bytes && !m_block_lru.empty()) {
+                auto victim = m_blocks.find(m_block_lru.front());
+                m_block_cache_bytes -= victim->second.first->size();
+                m_blocks.erase(victim);
+                m_block_lru.pop_front();
+            }
+            m_block_lru.push_back(key);
+            m_blocks.emplace(key, std::make_pair(shared, std::prev(m_block_lru.end())));
+            m_block_cache_bytes += shared->size();
+        }
+    }
+    return shared;
+}
+
+Result<Bytes, BlockstoreError> Blockstore::read_range(const Hash32& hash, uint64_t offset, uint64_t length) {
+    auto tree_result = tree(hash);
+    if (!tree_result) return fail(tree_result.error());
+    const uint64_t content_length = (*tree_result)->content_length();
+    if (offset > content_length || length > content_length - offset) return fail(BlockstoreError::invalid_path);
+    Bytes out;
+    out.reserve(length);
+    uint64_t position = offset;
+    while (position < offset + length) {
+        const uint64_t k = position / block_size;
+        auto block = read_block(hash, k);
+        if (!block) return fail(block.error());
+        const uint64_t within = position - k * block_size;
+        const uint64_t take = std::min<uint64_t>((*block)->size() - within, offset + length - position);
+        out.insert(out.end(), (*block)->begin() + static_cast<std::ptrdiff_t>(within),
+                   (*block)->begin() + static_cast<std::ptrdiff_t>(within + take));
+        position += take;
+    }
+    return out;
+}
+
+Result<Directory, BlockstoreError> Blockstore::directory(const Hash32& hash) {
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_index.find(hash);
+        if (it == m_index.end()) return fail(BlockstoreError::not_found);
+        if (it->second.kind != ObjectKind::directory) return fail(BlockstoreError::not_a_directory);
+    }
+    auto bytes = read_file(object_path(hash, ".dir"), {.max_size = 64 << 20});
+    if (!bytes) return fail(BlockstoreError::io);
+    auto decoded = Directory::decode(*bytes);
+    if (!decoded || decoded->hash() != hash) {
+        quarantine(hash, 0);
+        return fail(BlockstoreError::corrupt);
+    }
+    return std::move(*decoded);
+}
+
+Result<Blockstore::Resolved, BlockstoreError> Blockstore::resolve_path(const Hash32& directory_hash, std::string_view path) {
+    Resolved current{directory_hash, ObjectKind::directory};
+    if (!info(directory_hash)) return fail(BlockstoreError::not_found);
+    while (!path.empty()) {
+        const size_t slash = path.find('/');
+        const std::string_view segment = path.substr(0, slash);
+        path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+        if (segment.empty()) continue;
+        if (!is_valid_entry_name(segment)) return fail(BlockstoreError::invalid_path);
+        if (current.kind != ObjectKind::directory) return fail(BlockstoreError::not_a_directory);
+        auto directory_result = directory(current.hash);
+        if (!directory_result) return fail(directory_result.error());
+        const DirectoryEntry* entry = directory_result->find(segment);
+        if (entry == nullptr || entry->kind == EntryKind::symlink) return fail(BlockstoreError::not_found);
+        current = {entry->hash, entry->kind == EntryKind::directory ? ObjectKind::directory : ObjectKind::file};
+    }
+    return current;
+}
+
+void Blockstore::quarantine(const Hash32& hash, uint64_t block) {
+    std::error_code error;
+    const std::string hex = hex_encode(hash);
+    FLEEK_LOG_ERROR("blockstore", "content {} is corrupt on disk (block {}): moved to quarantine, not served", hex, block);
+    for (const char* suffix : {".data", ".tree", ".dir"}) {
+        const fs::path from = object_path(hash, suffix);
+        if (fs::exists(from, error)) fs::rename(from, m_root / "quarantine" / (hex + suffix), error);
+    }
+    drop_caches(hash);
+    std::lock_guard lock(m_mutex);
+    ++m_stats.corrupt_blocks;
+    if (auto it = m_index.find(hash); it != m_index.end()) {
+        m_disk_bytes -= it->second.disk_bytes;
+        if (it->second.pinned) --m_stats.pinned;
+        m_lru.erase(it->second.lru);
+        m_index.erase(it);
+    }
+}
+
+// ------------------------------------------------------------------------------------ pins
+
+Result<void, BlockstoreError> Blockstore::save_pins_locked() {
+    std::string text;
+    for (const auto& [hash, entry] : m_index) {
+        if (entry.pinned) text += hex_encode(hash) + "\n";
+    }
+    if (auto written = write_file_atomic(m_root / "pins", as_bytes(text), {.mode = 0644, .overwrite = true}); !written) {
+        FLEEK_LOG_ERROR("blockstore", "{}", written.error().message);
+        return fail(BlockstoreError::io);
+    }
+    return {};
+}
+
+Result<void, BlockstoreError> Blockstore::pin(const Hash32& hash) {
+    std::lock_guard lock(m_mutex);
+    auto it = m_index.find(hash);
+    if (it == m_index.end()) return fail(BlockstoreError::not_found);
+    if (it->second.pinned) return {};
+    it->second.pinned = true;
+    ++m_stats.pinned;
+    return save_pins_locked();
+}
+
+Result<void, BlockstoreError> Blockstore::unpin(const Hash32& hash) {
+    std::lock_guard lock(m_mutex);
+    auto it = m_index.find(hash);
+    if (it == m_index.end()) return fail(BlockstoreError::not_found);
+    if (!it->second.pinned) return {};
+    it->second.pinned = false;
+    --m_stats.pinned;
+    auto saved = save_pins_locked();
+    evict_locked(Hash32{});
+    return saved;
+}
+
+bool Blockstore::is_pinned(const Hash32& hash) {
+    std::lock_guard lock(m_mutex);
+    auto it = m_index.find(hash);
+    return it != m_index.end() && it->second.pinned;
+}
+
+Result<void, BlockstoreError> Blockstore::remove(const Hash32& hash) {
+    std::error_code error;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_index.find(hash);
+        if (it == m_index.end()) return fail(BlockstoreError::not_found);
+        const bool was_pinned = it->second.pinned;
+        m_disk_bytes -= it->second.disk_bytes;
+        if (was_pinned) --m_stats.pinned;
+        m_lru.erase(it->second.lru);
+        m_index.erase(it);
+        for (const char* suffix : {".tree", ".data", ".dir"}) fs::remove(object_path(hash, suffix), error);
+        if (was_pinned) {
+            if (auto saved = save_pins_locked(); !saved) return saved;
+        }
+    }
+    drop_caches(hash);
+    return {};
+}
+
+BlockstoreStats Blockstore::stats() {
+    std::lock_guard lock(m_mutex);
+    BlockstoreStats out = m_stats;
+    out.objects = m_index.size();
+    out.bytes = m_disk_bytes;
+    return out;
+}
+
+}  // namespace fleek::content

@@ -1,0 +1,177 @@
+// The content-addressed store of a node (docs/formats/blockstore.md).
+//
+//   <root>/objects/<first two hex>/<hash>.data   content bytes
+//   <root>/objects/<first two hex>/<hash>.tree   its hash tree (written last: the commit marker)
+//   <root>/objects/<first two hex>/<hash>.dir    a directory's canonical encoding
+//   <root>/tmp/                                  staging, emptied when the store opens
+//   <root>/quarantine/                           content whose bytes stopped matching its hash
+//   <root>/pins                                  pinned hashes, one hex hash per line
+//
+// Writes go to tmp/, are fsynced and renamed into place data first, tree last, then the
+// directory is fsynced: after a crash at any point each content is either complete and valid or
+// absent (open() removes a data file without its tree and a tree without matching data).
+// Every block is checked against its hash when read from disk, before anyone sees it; a block
+// that fails is reported, its content moved to quarantine/, and nothing of it is served.
+// Verified blocks are kept in a bounded in-memory cache and served from there without rehashing.
+// Over the capacity, the least recently used content that is not pinned is evicted.
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include "content/directory.h"
+#include "content/tree.h"
+
+#include <atomic>
+#include <filesystem>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleek::content {
+
+enum class BlockstoreError : uint8_t {
+    not_found,
+    corrupt,           // stored bytes no longer match their hash (quarantined)
+    io,                // the disk failed (message logged)
+    hash_mismatch,     // an upload whose hash is not the one announced
+    too_large,         // over the upload limit or the store's capacity
+    invalid_directory, // a directory listing that does not decode or validate
+    missing_child,     // a directory naming content the store does not hold
+    not_a_directory,
+    not_a_file,
+    invalid_path,
+};
+std::string_view to_string(BlockstoreError error) noexcept;
+
+enum class ObjectKind : uint8_t { file, directory };
+
+struct ObjectInfo {
+    ObjectKind kind = ObjectKind::file;
+    uint64_t length = 0;  // content bytes (files) or encoding bytes (directories)
+};
+
+struct BlockstoreOptions {
+    uint64_t capacity_bytes = uint64_t{64} << 30;
+    uint64_t block_cache_bytes = uint64_t{256} << 20;
+    uint64_t max_object_bytes = uint64_t{64} << 30;
+};
+
+struct BlockstoreStats {
+    uint64_t objects = 0;
+    uint64_t bytes = 0;            // on disk: content, trees and directory encodings
+    uint64_t pinned = 0;
+    uint64_t hits = 0;             // lookups of content the store holds
+    uint64_t misses = 0;           // lookups of content it does not hold
+    uint64_t block_cache_hits = 0;
+    uint64_t block_cache_misses = 0;
+    uint64_t corrupt_blocks = 0;
+    uint64_t evictions = 0;
+};
+
+using BlockBuffer = std::shared_ptr<const Bytes>;
+
+class Blockstore {
+public:
+    static Result<std::unique_ptr<Blockstore>, std::string> open(const std::filesystem::path& root,
+                                                                  const BlockstoreOptions& options);
+    ~Blockstore();
+    Blockstore(const Blockstore&) = delete;
+    Blockstore& operator=(const Blockstore&) = delete;
+
+    // Streams new content into the store. Nothing is visible until commit() succeeds; a writer
+    // destroyed without commit leaves nothing behind.
+    class Writer {
+    public:
+        ~Writer();
+        Result<void, BlockstoreError> write(ByteSpan data);
+        // Finishes the content. With `expected`, content of another hash is discarded.
+        Result<Hash32, BlockstoreError> commit(const std::optional<Hash32>& expected = std::nullopt);
+        uint64_t bytes_written() const noexcept { return m_builder.length(); }
+
+    private:
+        friend class Blockstore;
+        Writer(Blockstore& store, std::filesystem::path temporary, int fd);
+        void discard();
+        Blockstore& m_store;
+        std::filesystem::path m_temporary;
+        int m_fd;
+        TreeBuilder m_builder;
+        bool m_failed = false;
+    };
+    Result<std::unique_ptr<Writer>, BlockstoreError> begin_write();
+    Result<Hash32, BlockstoreError> put(ByteSpan content);
+    // Stores a directory whose every file and subdirectory entry the store already holds.
+    Result<Hash32, BlockstoreError> put_directory(const Directory& directory);
+
+    std::optional<ObjectInfo> info(const Hash32& hash);
+    Result<std::shared_ptr<const HashTree>, BlockstoreError> tree(const Hash32& hash);
+    // Block k of a file, checked against its hash.
+    Result<BlockBuffer, BlockstoreError> read_block(const Hash32& hash, uint64_t k);
+    // Bytes [offset, offset + length) of a file, every block checked.
+    Result<Bytes, BlockstoreError> read_range(const Hash32& hash, uint64_t offset, uint64_t length);
+    Result<Directory, BlockstoreError> directory(const Hash32& hash);
+
+    struct Resolved {
+        Hash32 hash;
+        ObjectKind kind;
+    };
+    // Follows "a/b/c" from a directory. Empty segments are ignored; "." and ".." are invalid.
+    Result<Resolved, BlockstoreError> resolve_path(const Hash32& directory_hash, std::string_view path);
+
+    Result<void, BlockstoreError> pin(const Hash32& hash);
+    Result<void, BlockstoreError> unpin(const Hash32& hash);
+    bool is_pinned(const Hash32& hash);
+    Result<void, BlockstoreError> remove(const Hash32& hash);
+
+    BlockstoreStats stats();
+    const std::filesystem::path& root() const noexcept { return m_root; }
+    std::filesystem::path data_path(const Hash32& hash) const;
+
+private:
+    struct Entry {
+        ObjectKind kind;
+        uint64_t length;
+        uint64_t disk_bytes;
+        bool pinned = false;
+        std::list<Hash32>::iterator lru;
+    };
+
+    Blockstore(std::filesystem::path root, const BlockstoreOptions& options);
+    Result<void, std::string> recover_and_index();
+    std::filesystem::path object_path(const Hash32& hash, std::string_view suffix) const;
+    void insert_locked(const Hash32& hash, ObjectKind kind, uint64_t length, uint64_t disk_bytes);
+    void touch_locked(Entry& entry);
+    void evict_locked(const Hash32& keep);
+    void drop_caches(const Hash32& hash);
+    void quarantine(const Hash32& hash, uint64_t block);
+    Result<void, BlockstoreError> save_pins_locked();
+    Result<Hash32, BlockstoreError> commit_writer(Writer& writer, const std::optional<Hash32>& expected);
+
+    std::filesystem::path m_root;
+    BlockstoreOptions m_options;
+    int m_crash_point = 0;  // fault injection for crash tests (FLEEK_BLOCKSTORE_CRASH_POINT)
+
+    std::mutex m_mutex;  // index, LRU, pins, stats
+    std::map<Hash32, Entry> m_index;
+    std::list<Hash32> m_lru;  // front: least recently used
+    uint64_t m_disk_bytes = 0;
+    BlockstoreStats m_stats;
+
+    std::mutex m_cache_mutex;  // trees and verified blocks; may be taken while holding m_mutex, never the reverse
+    std::map<Hash32, std::shared_ptr<const HashTree>> m_trees;
+    struct BlockKey {
+        Hash32 hash;
+        uint64_t index;
+        friend auto operator<=>(const BlockKey&, const BlockKey&) = default;
+    };
+    std::map<BlockKey, std::pair<BlockBuffer, std::list<BlockKey>::iterator>> m_blocks;
+    std::list<BlockKey> m_block_lru;
+    uint64_t m_block_cache_bytes = 0;
+    std::atomic<uint64_t> m_temp_counter{0};
+};
+
+}  // namespace fleek::content

@@ -1,0 +1,308 @@
+#include "content/blockstore.h"
+
+#include "tests/support/files.h"
+#include "util/encoding.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <random>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fleek::content {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ScratchDirectory;
+
+Bytes random_bytes(size_t size, uint32_t seed) {
+    std::mt19937 rng(seed);
+    Bytes out(size);
+    for (auto& b : out) b = static_cast<uint8_t>(rng());
+    return out;
+}
+
+std::unique_ptr<Blockstore> open_store(const ScratchDirectory& dir, BlockstoreOptions options = {}) {
+    auto store = Blockstore::open(dir / "store", options);
+    EXPECT_TRUE(store.has_value()) << (store ? "" : store.error());
+    return store ? std::move(*store) : nullptr;
+}
+
+size_t files_in(const fs::path& directory) {
+    size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : fs::recursive_directory_iterator(directory)) {
+        if (entry.is_regular_file()) ++count;
+    }
+    return count;
+}
+
+void flip_byte(const fs::path& path, uint64_t offset) {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(static_cast<std::streamoff>(offset));
+    char c = 0;
+    file.read(&c, 1);
+    c = static_cast<char>(c ^ 0x20);
+    file.seekp(static_cast<std::streamoff>(offset));
+    file.write(&c, 1);
+}
+
+TEST(Blockstore, PutAndReadBack) {
+    ScratchDirectory dir;
+    auto store = open_store(dir);
+    for (const size_t length : {size_t{0}, size_t{1}, block_size, 3 * block_size + 5}) {
+        const Bytes content = random_bytes(length, static_cast<uint32_t>(length));
+        const Hash32 hash = store->put(content).value();
+        EXPECT_EQ(hash, crypto::blake3(content));
+        const auto info = store->info(hash);
+        ASSERT_TRUE(info.has_value());
+        EXPECT_EQ(info->length, length);
+        EXPECT_EQ(store->read_range(hash, 0, length).value(), content);
+        if (length > 10) {
+            EXPECT_EQ(store->read_range(hash, 3, length - 7).value(), Bytes(content.begin() + 3, content.end() - 4));
+        }
+        const auto tree = store->tree(hash).value();
+        for (uint64_t k = 0; k < tree->blocks(); ++k) {
+            const auto block = store->read_block(hash, k).value();
+            EXPECT_EQ(*block, Bytes(content.begin() + static_cast<std::ptrdiff_t>(k * block_size),
+                                    content.begin() + static_cast<std::ptrdiff_t>(k * block_size + block_length(length, k))));
+        }
+        EXPECT_EQ(store->read_range(hash, length, 1).error(), BlockstoreError::invalid_path);
+    }
+    Hash32 unknown{};
+    EXPECT_FALSE(store->info(unknown).has_value());
+    EXPECT_EQ(store->read_block(unknown, 0).error(), BlockstoreError::not_found);
+    const auto stats = store->stats();
+    EXPECT_EQ(stats.objects, 4u);
+    EXPECT_GT(stats.hits, 0u);
+    EXPECT_EQ(stats.misses, 1u);
+    EXPECT_GT(stats.block_cache_hits + stats.block_cache_misses, 0u);
+}
+
+TEST(Blockstore, StreamingWriterChecksTheExpectedHash) {
+    ScratchDirectory dir;
+    auto store = open_store(dir);
+    const Bytes content = random_bytes(2 * block_size + 100, 1);
+    auto writer = store->begin_write().value();
+    for (size_t offset = 0; offset < content.size(); offset += 70000) {
+        ASSERT_TRUE(writer->write(ByteSpan(content).subspan(offset, std::min<size_t>(70000, content.size() - offset))));
+    }
+    Hash32 wrong = crypto::blake3(content);
+    wrong[0] ^= 1;
+    EXPECT_EQ(writer->commit(wrong).error(), BlockstoreError::hash_mismatch);
+    EXPECT_EQ(store->stats().objects, 0u);
+    EXPECT_EQ(files_in(dir / "store/tmp"), 0u);
+    EXPECT_EQ(files_in(dir / "store/objects"), 0u);
+
+    auto again = store->begin_write().value();
+    ASSERT_TRUE(again->write(content));
+    EXPECT_EQ(again->commit(crypto::blake3(content)).value(), crypto::blake3(content));
+    // A duplicate is accepted and stored once.
+    EXPECT_EQ(store->put(content).value(), crypto::blake3(content));
+    EXPECT_EQ(store->stats().objects, 1u);
+    // An abandoned writer leaves nothing.
+    {
+        auto abandoned = store->begin_write().value();
+        ASSERT_TRUE(abandoned->write(content));
+    }
+    EXPECT_EQ(files_in(dir / "store/tmp"), 0u);
+}
+
+TEST(Blockstore, UploadLimits) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, {.capacity_bytes = 10 * block_size, .max_object_bytes = block_size});
+    auto writer = store->begin_write().value();
+    ASSERT_TRUE(writer->write(Bytes(block_size, 1)));
+    EXPECT_EQ(writer->write(Bytes(1, 1)).error(), BlockstoreError::too_large);
+    EXPECT_EQ(writer->commit().error(), BlockstoreError::io);
+    EXPECT_EQ(files_in(dir / "store/tmp"), 0u);
+}
+
+TEST(Blockstore, ReopenRebuildsTheIndexAndKeepsPins) {
+    ScratchDirectory dir;
+    const Bytes a = random_bytes(block_size + 1, 1);
+    const Bytes b = random_bytes(10, 2);
+    {
+        auto store = open_store(dir);
+        ASSERT_TRUE(store->put(a));
+        ASSERT_TRUE(store->put(b));
+        ASSERT_TRUE(store->pin(crypto::blake3(a)));
+    }
+    auto store = open_store(dir);
+    EXPECT_EQ(store->stats().objects, 2u);
+    EXPECT_EQ(store->stats().pinned, 1u);
+    EXPECT_TRUE(store->is_pinned(crypto::blake3(a)));
+    EXPECT_EQ(store->read_range(crypto::blake3(a), 0, a.size()).value(), a);
+}
+
+TEST(Blockstore, OpenCleansWhatAnInterruptedWriteLeft) {
+    ScratchDirectory dir;
+    const Bytes a = random_bytes(block_size + 7, 1);
+    const Bytes b = random_bytes(99, 2);
+    const Bytes c = random_bytes(2 * block_size, 3);
+    Hash32 ha, hb, hc;
+    {
+        auto store = open_store(dir);
+        ha = store->put(a).value();
+        hb = store->put(b).value();
+        hc = store->put(c).value();
+    }
+    std::error_code error;
+    // a: tree missing (crash between the renames); b: data missing; c: data cut short.
+    const auto path_of = [&](const Hash32& h, const char* suffix) {
+        const std::string hex = hex_encode(h);
+        return dir / "store/objects" / hex.substr(0, 2) / (hex + suffix);
+    };
+    fs::remove(path_of(ha, ".tree"));
+    fs::remove(path_of(hb, ".data"));
+    fs::resize_file(path_of(hc, ".data"), c.size() - 1);
+    testing::write_text(dir / "store/tmp/123-0.data", "leftover");
+    auto store = open_store(dir);
+    EXPECT_EQ(store->stats().objects, 0u);
+    EXPECT_EQ(files_in(dir / "store/objects"), 0u);
+    EXPECT_EQ(files_in(dir / "store/tmp"), 0u);
+}
+
+TEST(Blockstore, CorruptBlocksAreDetectedAndNeverServed) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, {.block_cache_bytes = 0});
+    const Bytes content = random_bytes(3 * block_size, 4);
+    const Hash32 hash = store->put(content).value();
+    ASSERT_TRUE(store->read_block(hash, 1));
+    flip_byte(store->data_path(hash), block_size + 12345);
+    ASSERT_TRUE(store->read_block(hash, 0));  // block 0 is still intact
+    EXPECT_EQ(store->read_block(hash, 1).error(), BlockstoreError::corrupt);
+    EXPECT_EQ(store->stats().corrupt_blocks, 1u);
+    // The content is quarantined: gone from the index, not served any more.
+    EXPECT_FALSE(store->info(hash).has_value());
+    EXPECT_EQ(store->read_block(hash, 0).error(), BlockstoreError::not_found);
+    EXPECT_TRUE(fs::exists(dir / ("store/quarantine/" + hex_encode(hash) + ".data")));
+    // Stored again, it is served again.
+    EXPECT_EQ(store->put(content).value(), hash);
+    EXPECT_EQ(store->read_range(hash, 0, content.size()).value(), content);
+}
+
+TEST(Blockstore, CorruptTreesAreDetected) {
+    ScratchDirectory dir;
+    Hash32 hash;
+    {
+        auto store = open_store(dir);
+        hash = store->put(random_bytes(2 * block_size, 5)).value();
+    }
+    const std::string hex = hex_encode(hash);
+    flip_byte(dir / "store/objects" / hex.substr(0, 2) / (hex + ".tree"), 20);
+    auto store = open_store(dir);
+    EXPECT_EQ(store->read_block(hash, 0).error(), BlockstoreError::corrupt);
+    EXPECT_FALSE(store->info(hash).has_value());
+}
+
+TEST(Blockstore, EvictsLeastRecentlyUsedButNeverPinned) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, {.capacity_bytes = 3 * block_size + 1000});
+    std::vector<Hash32> hashes;
+    for (uint32_t i = 0; i < 3; ++i) hashes.push_back(store->put(random_bytes(block_size, i)).value());
+    ASSERT_TRUE(store->pin(hashes[0]));
+    ASSERT_TRUE(store->info(hashes[1]));  // 1 used more recently than 2
+    const Hash32 fourth = store->put(random_bytes(block_size, 9)).value();
+    EXPECT_TRUE(store->info(hashes[0]).has_value());   // pinned
+    EXPECT_TRUE(store->info(hashes[1]).has_value());   // recently used
+    EXPECT_FALSE(store->info(hashes[2]).has_value());  // evicted
+    EXPECT_TRUE(store->info(fourth).has_value());
+    EXPECT_EQ(store->stats().evictions, 1u);
+    EXPECT_LE(store->stats().bytes, 3 * block_size + 1000);
+    // Content larger than the whole store is refused.
+    EXPECT_EQ(store->put(Bytes(4 * block_size, 0)).error(), BlockstoreError::too_large);
+}
+
+TEST(Blockstore, Directories) {
+    ScratchDirectory dir;
+    auto store = open_store(dir);
+    const Hash32 readme = store->put(to_bytes("hello")).value();
+    const Hash32 data = store->put(random_bytes(block_size + 3, 7)).value();
+    auto inner = Directory::make({{"data.bin", EntryKind::file, data, ""}}).value();
+    EXPECT_EQ(store->put_directory(Directory::make({{"x", EntryKind::directory, inner.hash(), ""}}).value()).error(),
+              BlockstoreError::missing_child);
+    const Hash32 inner_hash = store->put_directory(inner).value();
+    const auto outer = Directory::make({{"README", EntryKind::file, readme, ""},
+                                        {"sub", EntryKind::directory, inner_hash, ""},
+                                        {"link", EntryKind::symlink, {}, "sub/data.bin"}})
+                           .value();
+    const Hash32 root = store->put_directory(outer).value();
+    EXPECT_EQ(store->directory(root).value(), outer);
+    EXPECT_EQ(store->info(root)->kind, ObjectKind::directory);
+
+    EXPECT_EQ(store->resolve_path(root, "README").value().hash, readme);
+    EXPECT_EQ(store->resolve_path(root, "sub/data.bin").value().hash, data);
+    EXPECT_EQ(store->resolve_path(root, "/sub//data.bin").value().hash, data);
+    EXPECT_EQ(store->resolve_path(root, "sub").value().kind, ObjectKind::directory);
+    EXPECT_EQ(store->resolve_path(root, "").value().hash, root);
+    EXPECT_EQ(store->resolve_path(root, "nope").error(), BlockstoreError::not_found);
+    EXPECT_EQ(store->resolve_path(root, "README/x").error(), BlockstoreError::not_a_directory);
+    EXPECT_EQ(store->resolve_path(root, "../README").error(), BlockstoreError::invalid_path);
+    EXPECT_EQ(store->resolve_path(root, "link").error(), BlockstoreError::not_found);
+    EXPECT_EQ(store->directory(readme).error(), BlockstoreError::not_a_directory);
+    EXPECT_EQ(store->tree(root).error(), BlockstoreError::not_a_file);
+
+    // A file directly referenced by the wrong kind is missing.
+    EXPECT_EQ(store->put_directory(Directory::make({{"x", EntryKind::directory, readme, ""}}).value()).error(),
+              BlockstoreError::missing_child);
+}
+
+TEST(Blockstore, ConcurrentReadersAndWriters) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, {.block_cache_bytes = 2 * block_size});
+    std::vector<Bytes> contents;
+    std::vector<Hash32> hashes;
+    for (uint32_t i = 0; i < 4; ++i) {
+        contents.push_back(random_bytes(2 * block_size + i, i));
+        hashes.push_back(store->put(contents.back()).value());
+    }
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 20; ++round) {
+                const size_t i = static_cast<size_t>((t + round) % 4);
+                auto bytes = store->read_range(hashes[i], 0, contents[i].size());
+                if (!bytes || *bytes != contents[i]) ++failures;
+                if (round % 5 == 0 && !store->put(random_bytes(1000, static_cast<uint32_t>(100 * t + round)))) ++failures;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(failures.load(), 0);
+}
+
+// A write killed (SIGKILL) at each step of its commit leaves the content absent or complete.
+TEST(Blockstore, KilledDuringCommitLeavesContentAbsentOrComplete) {
+    const std::pair<const char*, bool> points[] = {
+        {"after_data_sync", false}, {"after_data_rename", false}, {"after_tree_rename", true}};
+    for (const auto& [point, expect_present] : points) {
+        ScratchDirectory dir;
+        const Bytes content = random_bytes(3 * block_size + 11, 8);
+        const pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            ::setenv("FLEEK_BLOCKSTORE_CRASH_POINT", point, 1);
+            auto store = Blockstore::open(dir / "store", {});
+            if (store) (void)(*store)->put(content);
+            ::_exit(0);  // not reached when the crash point fires
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << point;
+        auto store = open_store(dir);
+        const Hash32 hash = crypto::blake3(content);
+        EXPECT_EQ(store->info(hash).has_value(), expect_present) << point;
+        if (expect_present) {
+            EXPECT_EQ(store->read_range(hash, 0, content.size()).value(), content) << point;
+        } else {
+            EXPECT_EQ(files_in(dir / "store/objects"), 0u) << point;
+        }
+        EXPECT_EQ(files_in(dir / "store/tmp"), 0u) << point;
+    }
+}
+
+}  // namespace
+}  // namespace fleek::content
