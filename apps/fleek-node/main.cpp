@@ -1,4 +1,5 @@
 // fleek-node: the operator's binary (brief §8). Commands available so far:
+//   run                                       start the node (gateway on the handshake HTTP port)
 //   init [--dev] [--genesis FILE] [--force]   write config.toml and generate missing keys
 //   keys generate [--force] | keys show       manage the node and consensus keys
 //   print-config [--default]                  print the effective configuration
@@ -7,12 +8,16 @@
 #include "node/config.h"
 #include "node/home.h"
 #include "node/keystore.h"
+#include "node/node.h"
 #include "util/file.h"
+#include "util/log.h"
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <pthread.h>
 #include <optional>
 #include <string>
 
@@ -131,6 +136,35 @@ int command_keys_show(const GlobalOptions& global) {
     return cli::exit_ok;
 }
 
+int command_run(const GlobalOptions& global) {
+    auto paths = resolve_paths(global);
+    if (!paths) return cli::report_error(paths.error());
+    auto config = effective_config(*paths, true);
+    if (!config) return cli::report_error(config.error());
+    log::set_level(log::parse_level(config->log.level).value());
+
+    // Block the shutdown signals before any thread starts, so every thread inherits the mask and
+    // only sigwait below receives them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto node = node::Node::start(paths->home, *config);
+    if (!node) return cli::report_error(node.error());
+    std::printf("fleek-node running, node key %s\ngateway: http://%s:%u\n",
+                (*node)->keys().node.public_key().to_string().c_str(), config->gateway.http_address.host.c_str(),
+                static_cast<unsigned>((*node)->gateway_port()));
+    std::fflush(stdout);
+
+    int received = 0;
+    sigwait(&signals, &received);
+    FLEEK_LOG_INFO("node", "received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
+    (*node)->stop();
+    return cli::exit_ok;
+}
+
 int command_print_config(const GlobalOptions& global, bool defaults) {
     if (defaults) {
         std::fputs(node::render_config(node::Config::defaults()).c_str(), stdout);
@@ -159,6 +193,8 @@ int main(int argc, char** argv) {
     app.add_option("--home", global.home, "Home directory (default: $FLEEK_HOME, else ~/.fleek)");
     app.add_option("--config", global.config, "Configuration file (default: <home>/config.toml)");
 
+    CLI::App* run = app.add_subcommand("run", "Start the node and serve until SIGINT or SIGTERM");
+
     InitOptions init_options;
     CLI::App* init = app.add_subcommand("init", "Write config.toml and generate the node and consensus keys");
     init->add_flag("--dev", init_options.dev, "Development defaults: loopback addresses, debug logs");
@@ -178,6 +214,7 @@ int main(int argc, char** argv) {
     print_config->add_flag("--default", print_defaults, "Print the built-in defaults instead");
 
     return cli::run(app, argc, argv, [&]() -> int {
+        if (*run) return command_run(global);
         if (*init) return command_init(global, init_options);
         if (*keys_generate) return command_keys_generate(global, keys_force);
         if (*keys_show) return command_keys_show(global);

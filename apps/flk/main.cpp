@@ -1,9 +1,14 @@
 // flk: the client binary (brief §8). Commands available so far:
+//   hash PATH...              BLAKE3 of files (= b3sum) and directories
+//   put PATH                  store a file or directory in a node (--node URL)
+//   get HASH [-o OUT]         download and verify every block before writing it; resumes
+//   ls HASH                   list a directory
 //   keys generate --account|--client [--out FILE] [--force]
 //   keys import --account|--client [--from FILE] [--out FILE] [--force]   (hex secret, stdin)
 //   keys show [FILE]
 //   keys inspect KEY          what a base58 public key or 0x address is, and whether it is valid
 #include "apps/common/cli.h"
+#include "apps/flk/content_commands.h"
 #include "crypto/key_file.h"
 #include "util/encoding.h"
 #include "util/file.h"
@@ -167,6 +172,29 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("flk ") + FLEEK_VERSION);
     app.require_subcommand(1);
 
+    flk::ContentOptions content_options;
+    app.add_option("--node", content_options.node_url, "Node gateway URL")->default_str(content_options.node_url)->envname("FLK_NODE");
+
+    std::vector<std::string> hash_paths;
+    CLI::App* hash = app.add_subcommand("hash", "Print the BLAKE3 hash of files (as b3sum does) and directories");
+    hash->add_option("path", hash_paths, "Files or directories")->required();
+    hash->add_option("--threads", content_options.threads, "Threads hashing each large file")->check(CLI::Range(1, 64));
+
+    std::string put_path;
+    CLI::App* put = app.add_subcommand("put", "Store a file or directory in the node; prints its hash");
+    put->add_option("path", put_path, "File or directory")->required();
+
+    std::string get_hash;
+    std::optional<std::string> get_output;
+    CLI::App* get = app.add_subcommand("get", "Download content, verifying every block before writing it");
+    get->add_option("hash", get_hash, "BLAKE3 hash of a file or directory")->required();
+    get->add_option("-o,--output", get_output, "Output file or directory (default: the hash); an interrupted "
+                                               "download resumes from OUT.part");
+
+    std::string ls_hash;
+    CLI::App* ls = app.add_subcommand("ls", "List a directory stored in the node");
+    ls->add_option("hash", ls_hash, "BLAKE3 hash of a directory")->required();
+
     CLI::App* keys = app.add_subcommand("keys", "Create and inspect account and client keys");
     keys->require_subcommand(1);
 
@@ -194,6 +222,10 @@ int main(int argc, char** argv) {
     keys_show->add_option("file", show_path, "Key file (default: account.pem)");
 
     return cli::run(app, argc, argv, [&]() -> int {
+        if (*hash) return flk::command_hash(hash_paths, content_options);
+        if (*put) return flk::command_put(put_path, content_options);
+        if (*get) return flk::command_get(get_hash, get_output, content_options);
+        if (*ls) return flk::command_ls(ls_hash, content_options);
         if (*keys_generate) return command_keys_generate(generate);
         if (*keys_show) return command_keys_show(show_path);
         if (*keys_import) return command_keys_import(import);

@@ -68,6 +68,8 @@ Config Config::dev_defaults() {
         address->host = "127.0.0.1";
     }
     config.blockstore.capacity_bytes = uint64_t{1} << 30;
+    config.blockstore.block_cache_bytes = uint64_t{64} << 20;
+    config.gateway.upload_enabled = true;
     config.log.level = "debug";
     return config;
 }
@@ -84,6 +86,9 @@ Result<void, std::string> Config::validate() const {
     for (const auto& [name, path] : paths) {
         if (path->empty()) return fail(fmt::format("{} must not be empty", name));
     }
+    if (gateway.threads < 1 || gateway.threads > 64) return fail(std::string("gateway.threads must be between 1 and 64"));
+    if (gateway.max_connections < 1) return fail(std::string("gateway.max_connections must be at least 1"));
+    if (gateway.idle_timeout_ms < 100) return fail(std::string("gateway.idle_timeout_ms must be at least 100"));
     if (keystore.node_key_path == keystore.consensus_key_path) {
         return fail("keystore.node_key_path and keystore.consensus_key_path must be different files");
     }

@@ -67,11 +67,13 @@ struct ConsensusConfig {
 struct BlockstoreConfig {
     std::string root = "blockstore";
     uint64_t capacity_bytes = uint64_t{64} << 30;
+    uint64_t block_cache_bytes = uint64_t{256} << 20;
 
     template <class V>
     void visit(V& v) {
         v.field("root", root, "Directory of the content-addressed block store");
         v.field("capacity_bytes", capacity_bytes, "Bytes of content kept before least recently used content is evicted");
+        v.field("block_cache_bytes", block_cache_bytes, "Memory for verified blocks served without reading the disk again");
     }
     friend bool operator==(const BlockstoreConfig&, const BlockstoreConfig&) = default;
 };
@@ -79,11 +81,21 @@ struct BlockstoreConfig {
 struct GatewayConfig {
     ListenAddress http_address{"0.0.0.0", 4220};
     ListenAddress tcp_address{"0.0.0.0", 4221};
+    uint32_t threads = 2;
+    uint64_t max_connections = 4096;
+    uint64_t idle_timeout_ms = 30'000;
+    bool upload_enabled = false;
+    uint64_t max_upload_bytes = uint64_t{16} << 30;
 
     template <class V>
     void visit(V& v) {
         v.field("http_address", http_address, "Handshake HTTP: gateway, /services/<id>/..., WebSocket upgrade");
         v.field("tcp_address", tcp_address, "Handshake TCP: framed client sessions");
+        v.field("threads", threads, "I/O threads serving HTTP (1 to 64)");
+        v.field("max_connections", max_connections, "Open client connections accepted at once");
+        v.field("idle_timeout_ms", idle_timeout_ms, "Close a connection idle for this long");
+        v.field("upload_enabled", upload_enabled, "Accept PUT /blake3 uploads (flk put); keep off on public nodes");
+        v.field("max_upload_bytes", max_upload_bytes, "Largest upload accepted");
     }
     friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
 };

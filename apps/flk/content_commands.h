@@ -1,0 +1,20 @@
+// flk hash | put | get | ls (brief §8): content addressed by BLAKE3, verified block by block.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleek::flk {
+
+struct ContentOptions {
+    std::string node_url = "http://127.0.0.1:4220";
+    unsigned threads = 1;
+};
+
+int command_hash(const std::vector<std::string>& paths, const ContentOptions& options);
+int command_put(const std::string& path, const ContentOptions& options);
+int command_get(const std::string& hash, const std::optional<std::string>& output, const ContentOptions& options);
+int command_ls(const std::string& hash, const ContentOptions& options);
+
+}  // namespace fleek::flk

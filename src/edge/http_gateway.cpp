@@ -1,0 +1,547 @@
+// Boost.Beast and coroutines live here and nowhere else in the gateway: this file costs most of
+// the module's compile time.
+#include "edge/http_gateway.h"
+
+#include "content/stream.h"
+#include "edge/http_routes.h"
+#include "util/encoding.h"
+#include "util/log.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace fleek::edge {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using net::awaitable;
+using content::BlockstoreError;
+using content::ObjectKind;
+
+namespace {
+
+constexpr auto with_error = net::as_tuple(net::use_awaitable);
+constexpr size_t upload_chunk_size = size_t{1} << 20;
+constexpr std::string_view immutable = "public, max-age=31536000, immutable";
+
+Method method_of(http::verb verb) {
+    switch (verb) {
+        case http::verb::get: return Method::get;
+        case http::verb::head: return Method::head;
+        case http::verb::put: return Method::put;
+        default: return Method::other;
+    }
+}
+
+std::string json_error(std::string_view message) { return nlohmann::json{{"error", message}}.dump(); }
+
+std::string stored_answer(const content::Hash32& hash, uint64_t size) {
+    return nlohmann::json{{"hash", hex_encode(hash)}, {"size", size}}.dump();
+}
+
+std::string directory_answer(const content::Hash32& hash, size_t entries) {
+    return nlohmann::json{{"hash", hex_encode(hash)}, {"entries", entries}}.dump();
+}
+
+http::status status_for(BlockstoreError error) {
+    switch (error) {
+        case BlockstoreError::not_found: return http::status::not_found;
+        case BlockstoreError::not_a_directory:
+        case BlockstoreError::not_a_file: return http::status::not_found;
+        case BlockstoreError::invalid_path: return http::status::bad_request;
+        case BlockstoreError::hash_mismatch:
+        case BlockstoreError::invalid_directory:
+        case BlockstoreError::missing_child: return http::status::unprocessable_entity;
+        case BlockstoreError::too_large: return http::status::payload_too_large;
+        case BlockstoreError::corrupt:
+        case BlockstoreError::io: return http::status::internal_server_error;
+    }
+    return http::status::internal_server_error;
+}
+
+// Extra response headers. Built by plain functions: GCC 12 miscompiles initializer lists
+// inside co_await expressions ("array used as initializer").
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+Headers immutable_headers(const content::Hash32& hash) {
+    return {{"ETag", entity_tag(hash)}, {"Cache-Control", std::string(immutable)}};
+}
+
+// X-Fleek-Kind tells clients whether a hash names a file or a directory before they ask for
+// its body. It is a hint: what follows is verified against the hash either way.
+constexpr std::string_view kind_header = "X-Fleek-Kind";
+
+Headers directory_headers(const content::Hash32& hash) {
+    Headers headers = immutable_headers(hash);
+    headers.emplace_back(std::string(kind_header), "directory");
+    return headers;
+}
+
+template <class... Buffers>
+std::vector<net::const_buffer> buffers_of(Buffers... buffers) {
+    std::vector<net::const_buffer> out;
+    (out.push_back(buffers), ...);
+    return out;
+}
+
+Headers one_header(std::string_view name, std::string value) {
+    Headers headers;
+    headers.emplace_back(std::string(name), std::move(value));
+    return headers;
+}
+
+// What a request needs from its header once the parser is gone.
+struct RequestInfo {
+    unsigned version = 11;
+    bool keep_alive = true;
+    bool head = false;
+};
+
+}  // namespace
+
+struct HttpGateway::Impl {
+    Impl(const GatewayOptions& gateway_options, content::Blockstore& blockstore)
+        : options(gateway_options), store(blockstore), acceptor(ioc) {}
+
+    GatewayOptions options;
+    content::Blockstore& store;
+    net::io_context ioc;
+    tcp::acceptor acceptor;
+    std::vector<std::thread> threads;
+    std::atomic<size_t> connections{0};
+    std::atomic<bool> stopped{false};
+
+    // ----------------------------------------------------------------------------- plumbing
+
+    void expire(beast::tcp_stream& stream) const {
+        stream.expires_after(std::chrono::milliseconds(options.idle_timeout_ms));
+    }
+
+    awaitable<bool> send_text(beast::tcp_stream& stream, const RequestInfo& request, http::status status,
+                              std::string body, std::string_view content_type, Headers extra = Headers()) {
+        http::response<http::string_body> response{status, request.version};
+        response.set(http::field::server, "fleek-node");
+        response.set(http::field::content_type, content_type);
+        for (const auto& [field, value] : extra) response.set(field, value);
+        response.keep_alive(request.keep_alive);
+        response.body() = std::move(body);
+        response.prepare_payload();
+        if (request.head) response.body().clear();  // Content-Length stays that of the GET
+        expire(stream);
+        if (request.head) {
+            http::response_serializer<http::string_body> serializer{response};
+            auto [error, bytes] = co_await http::async_write_header(stream, serializer, with_error);
+            co_return !error && request.keep_alive;
+        }
+        auto [error, bytes] = co_await http::async_write(stream, response, with_error);
+        co_return !error && request.keep_alive;
+    }
+
+    awaitable<bool> send_error(beast::tcp_stream& stream, const RequestInfo& request, http::status status,
+                               std::string_view message) {
+        return send_text(stream, request, status, json_error(message), "application/json");
+    }
+
+    // Writes a header for a body we send ourselves, block by block.
+    awaitable<bool> send_header(beast::tcp_stream& stream, http::response<http::empty_body>& response) {
+        response.set(http::field::server, "fleek-node");
+        http::response_serializer<http::empty_body> serializer{response};
+        expire(stream);
+        auto [error, bytes] = co_await http::async_write_header(stream, serializer, with_error);
+        co_return !error;
+    }
+
+    awaitable<bool> send_bytes(beast::tcp_stream& stream, std::vector<net::const_buffer> buffers) {
+        expire(stream);
+        auto [error, bytes] = co_await net::async_write(stream, buffers, with_error);
+        co_return !error;
+    }
+
+    // ----------------------------------------------------------------------------- GET / HEAD
+
+    awaitable<bool> serve_content(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
+                                  const http::request<http::empty_body>& header) {
+        if (!store.info(route.hash)) co_return co_await send_error(stream, request, http::status::not_found, "content not found");
+        content::Blockstore::Resolved target{route.hash, store.info(route.hash)->kind};
+        if (!route.path.empty()) {
+            auto resolved = store.resolve_path(route.hash, route.path);
+            if (!resolved) {
+                co_return co_await send_error(stream, request, status_for(resolved.error()),
+                                              fmt::format("{}: {}", route.path, to_string(resolved.error())));
+            }
+            target = *resolved;
+        }
+        if (if_none_match(header[http::field::if_none_match], target.hash)) {
+            co_return co_await send_text(stream, request, http::status::not_modified, "", "application/octet-stream",
+                                         immutable_headers(target.hash));
+        }
+        if (target.kind == ObjectKind::directory) co_return co_await serve_directory(stream, request, route, target.hash);
+        if (route.format == ContentFormat::directory) {
+            co_return co_await send_error(stream, request, http::status::bad_request, "not a directory");
+        }
+        auto tree = store.tree(target.hash);
+        if (!tree) co_return co_await send_error(stream, request, status_for(tree.error()), to_string(tree.error()));
+        if (route.format == ContentFormat::verified) co_return co_await serve_verified(stream, request, route, target.hash, **tree);
+
+        const uint64_t length = (*tree)->content_length();
+        std::string_view if_range = header[http::field::if_range];
+        RangeResult range = parse_range(header[http::field::range], length);
+        if (!if_range.empty() && if_range != entity_tag(target.hash)) range = RangeResult{};
+        if (range.kind == RangeKind::unsatisfiable) {
+            co_return co_await send_text(stream, request, http::status::range_not_satisfiable,
+                                         json_error("range not satisfiable"), "application/json",
+                                         one_header("Content-Range", fmt::format("bytes */{}", length)));
+        }
+        const bool partial = range.kind == RangeKind::satisfiable;
+        const uint64_t first = partial ? range.range.first : 0;
+        const uint64_t end = partial ? range.range.last + 1 : length;
+
+        // The first block is read and verified before the header goes out, so corruption found
+        // there becomes a clean error response.
+        const uint64_t first_block = first / content::block_size;
+        content::BlockBuffer block;
+        if (end > first) {
+            auto read = store.read_block(target.hash, first_block);
+            if (!read) {
+                co_return co_await send_error(stream, request, status_for(read.error()),
+                                              read.error() == BlockstoreError::corrupt
+                                                  ? "stored content failed verification and is not served"
+                                                  : to_string(read.error()));
+            }
+            block = *read;
+        }
+        http::response<http::empty_body> response{partial ? http::status::partial_content : http::status::ok, request.version};
+        response.content_length(end - first);
+        response.set(http::field::etag, entity_tag(target.hash));
+        response.set(http::field::cache_control, immutable);
+        response.set(http::field::accept_ranges, "bytes");
+        response.set(kind_header, "file");
+        response.set(http::field::content_type,
+                     route.path.empty() ? "application/octet-stream" : content_type_for(route.path.substr(route.path.rfind('/') + 1)));
+        if (partial) response.set(http::field::content_range, fmt::format("bytes {}-{}/{}", first, end - 1, length));
+        response.keep_alive(request.keep_alive);
+        if (!co_await send_header(stream, response)) co_return false;
+        if (request.head) co_return request.keep_alive;
+
+        uint64_t position = first;
+        for (uint64_t k = first_block; position < end; ++k) {
+            if (!block) {
+                auto read = store.read_block(target.hash, k);
+                if (!read) {
+                    // The header is out: the only honest signal left is to cut the connection,
+                    // so the client sees fewer bytes than Content-Length.
+                    FLEEK_LOG_ERROR("gateway", "aborting response for {}: block {}: {}", hex_encode(target.hash), k,
+                                    to_string(read.error()));
+                    co_return false;
+                }
+                block = *read;
+            }
+            const uint64_t within = position - k * content::block_size;
+            const uint64_t take = std::min<uint64_t>(block->size() - within, end - position);
+            if (!co_await send_bytes(stream, buffers_of(net::buffer(block->data() + within, take)))) co_return false;
+            position += take;
+            block.reset();
+        }
+        co_return request.keep_alive;
+    }
+
+    awaitable<bool> serve_directory(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
+                                    const content::Hash32& hash) {
+        auto directory = store.directory(hash);
+        if (!directory) co_return co_await send_error(stream, request, status_for(directory.error()), to_string(directory.error()));
+        if (route.format == ContentFormat::verified) {
+            co_return co_await send_error(stream, request, http::status::bad_request,
+                                          "a directory has no verified stream; ask for ?format=dir");
+        }
+        if (route.format == ContentFormat::directory) {
+            const Bytes encoded = directory->encode();
+            co_return co_await send_text(stream, request, http::status::ok, std::string(as_string_view(encoded)),
+                                         "application/vnd.fleek.directory", directory_headers(hash));
+        }
+        nlohmann::json entries = nlohmann::json::array();
+        for (const auto& entry : directory->entries()) {
+            nlohmann::json item{{"name", entry.name}};
+            switch (entry.kind) {
+                case content::EntryKind::file: item["kind"] = "file", item["hash"] = hex_encode(entry.hash); break;
+                case content::EntryKind::directory: item["kind"] = "directory", item["hash"] = hex_encode(entry.hash); break;
+                case content::EntryKind::symlink: item["kind"] = "symlink", item["target"] = entry.target; break;
+            }
+            entries.push_back(std::move(item));
+        }
+        const nlohmann::json listing{{"hash", hex_encode(hash)}, {"entries", std::move(entries)}};
+        co_return co_await send_text(stream, request, http::status::ok, listing.dump(2) + "\n", "application/json",
+                                     directory_headers(hash));
+    }
+
+    awaitable<bool> serve_verified(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
+                                   const content::Hash32& hash, const content::HashTree& tree) {
+        const uint64_t blocks = tree.blocks();
+        const uint64_t start = route.start_block.value_or(0);
+        const uint64_t stop = route.end_block.value_or(blocks);
+        if (start > stop || stop > blocks) {
+            co_return co_await send_error(stream, request, http::status::range_not_satisfiable,
+                                          fmt::format("block range {}-{} is outside 0-{}", start, stop, blocks));
+        }
+        std::vector<Bytes> proofs;
+        uint64_t total = content::stream_header_size;
+        content::ProofWalker walker(tree, start);
+        for (uint64_t k = start; k < stop; ++k) {
+            proofs.push_back(content::encode_proof(walker.next_proof()));
+            total += proofs.back().size() + content::block_length(tree.content_length(), k);
+        }
+        content::BlockBuffer block;
+        if (start < stop) {
+            auto read = store.read_block(hash, start);
+            if (!read) co_return co_await send_error(stream, request, status_for(read.error()), to_string(read.error()));
+            block = *read;
+        }
+        http::response<http::empty_body> response{http::status::ok, request.version};
+        response.content_length(total);
+        response.set(http::field::etag, entity_tag(hash));
+        response.set(http::field::cache_control, immutable);
+        response.set(http::field::content_type, "application/vnd.fleek.verified-stream");
+        response.set(kind_header, "file");
+        response.keep_alive(request.keep_alive);
+        if (!co_await send_header(stream, response)) co_return false;
+        if (request.head) co_return request.keep_alive;
+
+        const auto header = content::encode_stream_header({hash, tree.content_length(), start, stop});
+        if (!co_await send_bytes(stream, buffers_of(net::buffer(header)))) co_return false;
+        for (uint64_t k = start; k < stop; ++k) {
+            if (!block) {
+                auto read = store.read_block(hash, k);
+                if (!read) {
+                    FLEEK_LOG_ERROR("gateway", "aborting stream of {}: block {}: {}", hex_encode(hash), k, to_string(read.error()));
+                    co_return false;
+                }
+                block = *read;
+            }
+            if (!co_await send_bytes(stream, buffers_of(net::buffer(proofs[k - start]), net::buffer(*block)))) co_return false;
+            block.reset();
+        }
+        co_return request.keep_alive;
+    }
+
+    // ----------------------------------------------------------------------------- PUT
+
+    // Reads the request body in chunks and hands each to `consume`, which may refuse.
+    template <class Consume>
+    awaitable<std::optional<BlockstoreError>> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                        http::request_parser<http::empty_body>& header_parser,
+                                                        uint64_t limit, bool& connection_ok, Consume&& consume) {
+        http::request_parser<http::buffer_body> parser{std::move(header_parser)};
+        parser.body_limit(limit);
+        std::vector<uint8_t> chunk(upload_chunk_size);
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            expire(stream);
+            auto [error, bytes] = co_await http::async_read(stream, buffer, parser, with_error);
+            if (error == http::error::need_buffer) error = {};
+            if (error == http::error::body_limit) co_return BlockstoreError::too_large;
+            if (error) {
+                connection_ok = false;
+                co_return BlockstoreError::io;
+            }
+            const size_t got = chunk.size() - parser.get().body().size;
+            if (got > 0) {
+                if (auto refused = consume(ByteSpan(chunk.data(), got))) co_return refused;
+            }
+        }
+        co_return std::nullopt;
+    }
+
+    awaitable<bool> upload(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                           http::request_parser<http::empty_body>& parser, RequestInfo request, const Route& route) {
+        const auto& header = parser.get();
+        if (!options.upload_enabled) {
+            request.keep_alive = false;  // the body is not read
+            co_return co_await send_error(stream, request, http::status::forbidden,
+                                          "uploads are disabled on this node (gateway.upload_enabled = false)");
+        }
+        const uint64_t limit = route.kind == RouteKind::upload ? options.max_upload_bytes : options.max_directory_bytes;
+        if (parser.content_length() && *parser.content_length() > limit) {
+            request.keep_alive = false;
+            co_return co_await send_error(stream, request, http::status::payload_too_large,
+                                          fmt::format("uploads are limited to {} bytes", limit));
+        }
+        if (beast::iequals(header[http::field::expect], "100-continue")) {
+            http::response<http::empty_body> go_on{http::status::continue_, request.version};
+            expire(stream);
+            auto [error, bytes] = co_await http::async_write(stream, go_on, with_error);
+            if (error) co_return false;
+        }
+        bool connection_ok = true;
+        if (route.kind == RouteKind::upload_directory) {
+            Bytes body;
+            auto refused = co_await read_body(stream, buffer, parser, limit, connection_ok, [&](ByteSpan data) {
+                body.insert(body.end(), data.begin(), data.end());
+                return std::optional<BlockstoreError>();
+            });
+            if (!connection_ok) co_return false;
+            if (refused) {
+                request.keep_alive = false;
+                co_return co_await send_error(stream, request, status_for(*refused), to_string(*refused));
+            }
+            auto directory = content::Directory::decode(body);
+            if (!directory) {
+                co_return co_await send_error(stream, request, http::status::bad_request,
+                                              fmt::format("invalid directory: {}", to_string(directory.error())));
+            }
+            auto stored = store.put_directory(*directory);
+            if (!stored) co_return co_await send_error(stream, request, status_for(stored.error()), to_string(stored.error()));
+            co_return co_await send_text(stream, request, http::status::created,
+                                         directory_answer(*stored, directory->entries().size()), "application/json");
+        }
+        auto writer = store.begin_write();
+        if (!writer) {
+            request.keep_alive = false;
+            co_return co_await send_error(stream, request, status_for(writer.error()), to_string(writer.error()));
+        }
+        auto refused = co_await read_body(stream, buffer, parser, limit, connection_ok, [&](ByteSpan data) {
+            auto written = (*writer)->write(data);
+            return written ? std::optional<BlockstoreError>() : std::optional<BlockstoreError>(written.error());
+        });
+        if (!connection_ok) co_return false;  // the writer's destructor discards the partial upload
+        if (refused) {
+            request.keep_alive = false;
+            co_return co_await send_error(stream, request, status_for(*refused), to_string(*refused));
+        }
+        const uint64_t size = (*writer)->bytes_written();
+        auto committed = (*writer)->commit(route.has_hash ? std::optional(route.hash) : std::nullopt);
+        if (!committed) {
+            const std::string message = committed.error() == BlockstoreError::hash_mismatch
+                                            ? fmt::format("the uploaded content does not have the hash {}", hex_encode(route.hash))
+                                            : std::string(to_string(committed.error()));
+            co_return co_await send_error(stream, request, status_for(committed.error()), message);
+        }
+        FLEEK_LOG_INFO("gateway", "stored {} ({} bytes)", hex_encode(*committed), size);
+        co_return co_await send_text(stream, request, http::status::created,
+                                     stored_answer(*committed, size), "application/json");
+    }
+
+    // ----------------------------------------------------------------------------- sessions
+
+    awaitable<void> session(tcp::socket socket) {
+        beast::tcp_stream stream(std::move(socket));
+        beast::flat_buffer buffer;
+        for (;;) {
+            http::request_parser<http::empty_body> parser;
+            parser.header_limit(16 * 1024);
+            // Beast checks Content-Length against the body limit while reading the header; the
+            // real limit is applied per route when the body is read.
+            parser.body_limit(std::max(options.max_upload_bytes, options.max_directory_bytes));
+            expire(stream);
+            auto [error, bytes] = co_await http::async_read_header(stream, buffer, parser, with_error);
+            if (error) break;  // closed, timed out or not HTTP
+            const auto& header = parser.get();
+            RequestInfo request{header.version(), header.keep_alive(), header.method() == http::verb::head};
+            const Route route = route_request(method_of(header.method()), std::string_view(header.target().data(), header.target().size()));
+            FLEEK_LOG_DEBUG("gateway", "{} {}", std::string(header.method_string()), std::string(header.target()));
+            const bool has_body = parser.content_length().value_or(0) > 0 || parser.chunked();
+            bool keep_going = false;
+            switch (route.kind) {
+                case RouteKind::health:
+                    keep_going = co_await send_text(stream, request, http::status::ok, "ok\n", "text/plain");
+                    break;
+                case RouteKind::content:
+                    if (has_body) request.keep_alive = false;
+                    keep_going = co_await serve_content(stream, request, route, header);
+                    break;
+                case RouteKind::upload:
+                case RouteKind::upload_directory:
+                    keep_going = co_await upload(stream, buffer, parser, request, route);
+                    break;
+                case RouteKind::not_found:
+                    if (has_body) request.keep_alive = false;
+                    keep_going = co_await send_error(stream, request, http::status::not_found, "no such route");
+                    break;
+                case RouteKind::bad_request:
+                    if (has_body) request.keep_alive = false;
+                    keep_going = co_await send_error(stream, request, http::status::bad_request, route.error);
+                    break;
+                case RouteKind::method_not_allowed:
+                    request.keep_alive = request.keep_alive && !has_body;
+                    keep_going = co_await send_text(stream, request, http::status::method_not_allowed,
+                                                    json_error("method not allowed"), "application/json",
+                                                    one_header("Allow", route.allow));
+                    break;
+            }
+            if (!keep_going) break;
+        }
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        connections.fetch_sub(1, std::memory_order_relaxed);
+    }
+
+    awaitable<void> accept_loop() {
+        for (;;) {
+            auto [error, socket] = co_await acceptor.async_accept(net::make_strand(ioc), with_error);
+            if (error) {
+                if (error == net::error::operation_aborted || stopped.load()) co_return;
+                FLEEK_LOG_WARN("gateway", "accept failed: {}", error.message());
+                continue;
+            }
+            if (connections.load(std::memory_order_relaxed) >= options.max_connections) {
+                beast::error_code ignored;
+                socket.close(ignored);
+                continue;
+            }
+            connections.fetch_add(1, std::memory_order_relaxed);
+            socket.set_option(tcp::no_delay(true));
+            auto executor = socket.get_executor();
+            net::co_spawn(executor, session(std::move(socket)), net::detached);
+        }
+    }
+};
+
+Result<std::unique_ptr<HttpGateway>, std::string> HttpGateway::start(const GatewayOptions& options, content::Blockstore& store) {
+    auto impl = std::make_unique<Impl>(options, store);
+    beast::error_code error;
+    const auto address = net::ip::make_address(options.host, error);
+    if (error) return fail(fmt::format("gateway: `{}` is not an IP address", options.host));
+    const tcp::endpoint endpoint(address, options.port);
+    const std::string where = fmt::format("{}:{}", options.host, options.port);
+    impl->acceptor.open(endpoint.protocol(), error);
+    if (!error) impl->acceptor.set_option(net::socket_base::reuse_address(true), error);
+    if (!error) impl->acceptor.bind(endpoint, error);
+    if (!error) impl->acceptor.listen(net::socket_base::max_listen_connections, error);
+    if (error) return fail(fmt::format("gateway: cannot listen on {}: {}", where, error.message()));
+
+    net::co_spawn(impl->ioc, impl->accept_loop(), net::detached);
+    const unsigned threads = std::max(1u, options.threads);
+    for (unsigned i = 0; i < threads; ++i) impl->threads.emplace_back([context = &impl->ioc] { context->run(); });
+    return std::unique_ptr<HttpGateway>(new HttpGateway(std::move(impl)));
+}
+
+HttpGateway::HttpGateway(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+HttpGateway::~HttpGateway() { stop(); }
+
+uint16_t HttpGateway::port() const {
+    beast::error_code error;
+    const auto endpoint = m_impl->acceptor.local_endpoint(error);
+    return error ? 0 : endpoint.port();
+}
+
+void HttpGateway::stop() {
+    if (m_impl->stopped.exchange(true)) return;
+    net::post(m_impl->ioc, [impl = m_impl.get()] {
+        beast::error_code ignored;
+        impl->acceptor.close(ignored);
+    });
+    m_impl->ioc.stop();
+    for (auto& thread : m_impl->threads) thread.join();
+    m_impl->threads.clear();
+}
+
+}  // namespace fleek::edge

@@ -1,0 +1,47 @@
+// The handshake HTTP gateway (port 4220): serves content from the blockstore to clients and
+// browsers, the verified stream to `flk get`, and uploads from `flk put` (docs/gateway.md).
+// A plain interface over Boost.Beast, which only http_gateway.cpp includes.
+//
+// Thread safety: start() and stop() from one thread; requests run on `threads` I/O threads.
+#pragma once
+
+#include "content/blockstore.h"
+#include "util/result.h"
+
+#include <memory>
+#include <string>
+
+namespace fleek::edge {
+
+struct GatewayOptions {
+    std::string host = "127.0.0.1";
+    uint16_t port = 4220;  // 0: any free port (see HttpGateway::port)
+    unsigned threads = 2;
+    size_t max_connections = 4096;
+    bool upload_enabled = false;
+    uint64_t max_upload_bytes = uint64_t{16} << 30;
+    uint64_t max_directory_bytes = uint64_t{16} << 20;
+    uint64_t idle_timeout_ms = 30'000;
+};
+
+class HttpGateway {
+public:
+    // Binds and starts serving; the error names the address when it cannot listen.
+    static Result<std::unique_ptr<HttpGateway>, std::string> start(const GatewayOptions& options,
+                                                                   content::Blockstore& store);
+    ~HttpGateway();
+    HttpGateway(const HttpGateway&) = delete;
+    HttpGateway& operator=(const HttpGateway&) = delete;
+
+    uint16_t port() const;
+    // Stops accepting, closes connections and joins the I/O threads. Idempotent.
+    void stop();
+
+    struct Impl;
+
+private:
+    explicit HttpGateway(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace fleek::edge

@@ -1,0 +1,102 @@
+#include "edge/http_routes.h"
+
+#include "util/encoding.h"
+
+#include <gtest/gtest.h>
+
+namespace fleek::edge {
+namespace {
+
+const std::string hex = std::string(64, 'a');
+
+TEST(Routes, ContentRoutes) {
+    Route route = route_request(Method::get, "/blake3/" + hex);
+    EXPECT_EQ(route.kind, RouteKind::content);
+    EXPECT_TRUE(route.has_hash);
+    EXPECT_EQ(hex_encode(route.hash), hex);
+    EXPECT_EQ(route.format, ContentFormat::raw);
+
+    route = route_request(Method::head, "/services/0/blake3/" + hex + "/docs/a%20b.txt?format=raw&x=1");
+    EXPECT_EQ(route.kind, RouteKind::content);
+    EXPECT_EQ(route.path, "docs/a b.txt");
+
+    route = route_request(Method::get, "/blake3/" + hex + "?format=verified&start=3&end=7");
+    EXPECT_EQ(route.format, ContentFormat::verified);
+    EXPECT_EQ(route.start_block, 3u);
+    EXPECT_EQ(route.end_block, 7u);
+    EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "?format=dir").format, ContentFormat::directory);
+    EXPECT_EQ(route_request(Method::get, "/health").kind, RouteKind::health);
+}
+
+TEST(Routes, BadRequests) {
+    EXPECT_EQ(route_request(Method::get, "/blake3/abc").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/blake3/" + std::string(64, 'g')).kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "?format=zip").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "?start=x").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "?start=01").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "?start=5&end=4").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "/a%2").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "/a%00b").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/ipfs/x").kind, RouteKind::not_found);
+    EXPECT_EQ(route_request(Method::get, "/").kind, RouteKind::not_found);
+    EXPECT_EQ(route_request(Method::get, "/blake3x").kind, RouteKind::not_found);
+}
+
+TEST(Routes, UploadsAndMethods) {
+    EXPECT_EQ(route_request(Method::put, "/blake3").kind, RouteKind::upload);
+    Route expected = route_request(Method::put, "/blake3/" + hex);
+    EXPECT_EQ(expected.kind, RouteKind::upload);
+    EXPECT_TRUE(expected.has_hash);
+    EXPECT_EQ(route_request(Method::put, "/blake3?format=dir").kind, RouteKind::upload_directory);
+    EXPECT_EQ(route_request(Method::put, "/blake3/" + hex + "/path").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/blake3").kind, RouteKind::method_not_allowed);
+    Route other = route_request(Method::other, "/blake3/" + hex);
+    EXPECT_EQ(other.kind, RouteKind::method_not_allowed);
+    EXPECT_STREQ(other.allow, "GET, HEAD");
+    EXPECT_EQ(route_request(Method::put, "/health").kind, RouteKind::method_not_allowed);
+}
+
+TEST(Range, RFC9110Forms) {
+    const auto check = [](std::string_view header, uint64_t length, RangeKind kind, uint64_t first = 0, uint64_t last = 0) {
+        const RangeResult result = parse_range(header, length);
+        EXPECT_EQ(result.kind, kind) << header;
+        if (kind == RangeKind::satisfiable) {
+            EXPECT_EQ(result.range.first, first) << header;
+            EXPECT_EQ(result.range.last, last) << header;
+        }
+    };
+    check("bytes=0-99", 1000, RangeKind::satisfiable, 0, 99);
+    check("bytes=900-", 1000, RangeKind::satisfiable, 900, 999);
+    check("bytes=900-5000", 1000, RangeKind::satisfiable, 900, 999);
+    check("bytes=-100", 1000, RangeKind::satisfiable, 900, 999);
+    check("bytes=-5000", 1000, RangeKind::satisfiable, 0, 999);
+    check("bytes=999-999", 1000, RangeKind::satisfiable, 999, 999);
+    check("bytes=1000-", 1000, RangeKind::unsatisfiable);
+    check("bytes=-0", 1000, RangeKind::unsatisfiable);
+    check("bytes=0-", 0, RangeKind::unsatisfiable);
+    // Ignored: not bytes, several ranges, malformed.
+    check("items=0-1", 1000, RangeKind::none);
+    check("bytes=0-1,5-6", 1000, RangeKind::none);
+    check("bytes=5-1", 1000, RangeKind::none);
+    check("bytes=a-b", 1000, RangeKind::none);
+    check("bytes=", 1000, RangeKind::none);
+    check("", 1000, RangeKind::none);
+}
+
+TEST(Headers, EntityTagsAndTypes) {
+    content::Hash32 hash{};
+    hash.fill(0xab);
+    EXPECT_EQ(entity_tag(hash), "\"" + hex_encode(hash) + "\"");
+    EXPECT_EQ(entity_tag(hash).size(), 66u);
+    EXPECT_TRUE(if_none_match(entity_tag(hash), hash));
+    EXPECT_TRUE(if_none_match("\"x\", " + entity_tag(hash), hash));
+    EXPECT_TRUE(if_none_match("W/" + entity_tag(hash), hash));
+    EXPECT_TRUE(if_none_match("*", hash));
+    EXPECT_FALSE(if_none_match("\"other\"", hash));
+    EXPECT_EQ(content_type_for("index.HTML"), "text/html; charset=utf-8");
+    EXPECT_EQ(content_type_for("a.tar.gz"), "application/octet-stream");
+    EXPECT_EQ(content_type_for("noext"), "application/octet-stream");
+}
+
+}  // namespace
+}  // namespace fleek::edge
