@@ -46,6 +46,8 @@ void run(const Input& input) {
 
 Input mutate(const std::vector<Input>& corpus, Rng& rng) {
     Input data = corpus.empty() ? Input{} : corpus[rng.below(corpus.size())];
+    // Inputs may grow a little, and stay as large as their seed (streams are blocks of 256 KiB).
+    const size_t size_max = std::max<size_t>(8192, data.size() + 64);
     const size_t rounds = 1 + rng.below(4);
     for (size_t round = 0; round < rounds; ++round) {
         switch (rng.below(8)) {
@@ -61,7 +63,7 @@ Input mutate(const std::vector<Input>& corpus, Rng& rng) {
                 break;
             case 4: data.resize(rng.below(data.size() + 1)); break;
             case 5:
-                if (!data.empty() && data.size() < 4096) {
+                if (!data.empty() && data.size() < size_max) {
                     const size_t from = rng.below(data.size());
                     const size_t length = 1 + rng.below(std::min<size_t>(64, data.size() - from));
                     const Input chunk(data.begin() + static_cast<std::ptrdiff_t>(from),
@@ -84,7 +86,7 @@ Input mutate(const std::vector<Input>& corpus, Rng& rng) {
             }
         }
     }
-    if (data.size() > 8192) data.resize(8192);
+    if (data.size() > size_max) data.resize(size_max);
     return data;
 }
 

@@ -479,7 +479,7 @@ Result<BlockBuffer, BlockstoreError> Blockstore::read_block(const Hash32& hash, 
         return cached;
     }
     const size_t size = block_length(hash_tree.content_length(), k);
-    auto block = std::make_shared<Bytes>(size);
+    auto block = std::make_shared<Block>(size);
     const int fd = ::open(object_path(hash, ".data").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail(errno == ENOENT ? BlockstoreError::not_found : BlockstoreError::io);
     const bool read_ok = size == 0 || read_exact_at(fd, block->data(), size, k * block_size);
@@ -489,7 +489,7 @@ Result<BlockBuffer, BlockstoreError> Blockstore::read_block(const Hash32& hash, 
         quarantine(hash, k);
         return fail(BlockstoreError::corrupt);
     }
-    if (block_hash(*block, k, hash_tree.blocks() == 1) != hash_tree.leaf(k)) {
+    if (block_hash(block->view(), k, hash_tree.blocks() == 1) != hash_tree.leaf(k)) {
         quarantine(hash, k);
         return fail(BlockstoreError::corrupt);
     }
@@ -530,8 +530,8 @@ Result<Bytes, BlockstoreError> Blockstore::read_range(const Hash32& hash, uint64
         if (!block) return fail(block.error());
         const uint64_t within = position - k * block_size;
         const uint64_t take = std::min<uint64_t>((*block)->size() - within, offset + length - position);
-        out.insert(out.end(), (*block)->begin() + static_cast<std::ptrdiff_t>(within),
-                   (*block)->begin() + static_cast<std::ptrdiff_t>(within + take));
+        const ByteSpan bytes = (*block)->view().subspan(within, take);
+        out.insert(out.end(), bytes.begin(), bytes.end());
         position += take;
     }
     return out;

@@ -72,7 +72,20 @@ struct BlockstoreStats {
     uint64_t evictions = 0;
 };
 
-using BlockBuffer = std::shared_ptr<const Bytes>;
+// The verified bytes of one block, shared by the cache and every response sending them.
+class Block {
+public:
+    explicit Block(size_t size) : m_bytes(new uint8_t[size]), m_size(size) {}  // not zero-filled
+    const uint8_t* data() const noexcept { return m_bytes.get(); }
+    uint8_t* data() noexcept { return m_bytes.get(); }
+    size_t size() const noexcept { return m_size; }
+    ByteSpan view() const noexcept { return {m_bytes.get(), m_size}; }
+
+private:
+    std::unique_ptr<uint8_t[]> m_bytes;
+    size_t m_size;
+};
+using BlockBuffer = std::shared_ptr<const Block>;
 
 class Blockstore {
 public:

@@ -65,7 +65,7 @@ TEST(Blockstore, PutAndReadBack) {
         const auto tree = store->tree(hash).value();
         for (uint64_t k = 0; k < tree->blocks(); ++k) {
             const auto block = store->read_block(hash, k).value();
-            EXPECT_EQ(*block, Bytes(content.begin() + static_cast<std::ptrdiff_t>(k * block_size),
+            EXPECT_EQ(Bytes(block->view().begin(), block->view().end()), Bytes(content.begin() + static_cast<std::ptrdiff_t>(k * block_size),
                                     content.begin() + static_cast<std::ptrdiff_t>(k * block_size + block_length(length, k))));
         }
         EXPECT_EQ(store->read_range(hash, length, 1).error(), BlockstoreError::invalid_path);

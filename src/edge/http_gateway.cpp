@@ -325,7 +325,7 @@ struct HttpGateway::Impl {
                 }
                 block = *read;
             }
-            if (!co_await send_bytes(stream, buffers_of(net::buffer(proofs[k - start]), net::buffer(*block)))) co_return false;
+            if (!co_await send_bytes(stream, buffers_of(net::buffer(proofs[k - start]), net::buffer(block->data(), block->size())))) co_return false;
             block.reset();
         }
         co_return request.keep_alive;

@@ -1,0 +1,26 @@
+// Request targets and Range headers as clients send them: routing and range parsing never crash,
+// and a satisfiable range always lies inside the content.
+#include "edge/http_routes.h"
+#include "util/assert.h"
+
+#include <cstring>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using namespace fleek::edge;
+    if (size < 9) return 0;
+    uint64_t length = 0;
+    std::memcpy(&length, data, 8);
+    length %= (uint64_t{1} << 40);
+    const std::string_view text(reinterpret_cast<const char*>(data + 9), size - 9);
+    const Method method = static_cast<Method>(data[8] % 4);
+    const Route route = route_request(method, text);
+    if (route.kind == RouteKind::content) FLEEK_ASSERT(route.has_hash);
+    const RangeResult range = parse_range(text, length);
+    if (range.kind == RangeKind::satisfiable) {
+        FLEEK_ASSERT(range.range.first <= range.range.last && range.range.last < length);
+    }
+    (void)content_type_for(text);
+    bool ok = false;
+    (void)percent_decode(text, ok);
+    return 0;
+}
