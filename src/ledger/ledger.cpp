@@ -124,6 +124,9 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::open(const std::filesystem:
     std::unique_ptr<Ledger> ledger(new Ledger(dir, std::move(*store), std::move(options)));
     if (!ledger->m_store->get_meta(meta_height)) {
         if (ledger->m_store->read_failed()) return fail(LedgerError{LedgerErrorCode::io, "cannot read " + dir.string()});
+        if (auto valid = validate_genesis(genesis); !valid) {
+            return fail(LedgerError{LedgerErrorCode::invalid_genesis, "invalid genesis: " + valid.error().message});
+        }
         StateView view(*ledger->m_store);
         apply_genesis(view, genesis);
         TreeWrites writes;

@@ -35,6 +35,7 @@ enum class LedgerErrorCode : uint8_t {
     io,                  // the database or a file could not be opened, read or written
     corrupt,             // stored data does not decode or does not match its root
     genesis_mismatch,    // the directory holds another network's state
+    invalid_genesis,     // a genesis that breaks validate_genesis (applied to a new directory only)
     invalid_checkpoint,  // a checkpoint that does not decode, or whose root does not match
     not_empty,           // restoring into a directory that already holds a ledger
 };
