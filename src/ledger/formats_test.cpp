@@ -10,6 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace fleek::ledger {
 namespace {
 
@@ -290,6 +293,51 @@ TEST(CheckpointFormat, RoundTripAndStrictDecoding) {
     huge_count[8 + 1 + 24 + 32 + 7] = 0x7f;
     EXPECT_EQ(decode_checkpoint(huge_count).error(), codec::DecodeError::truncated);
     for (size_t cut = 0; cut < bytes.size(); ++cut) EXPECT_FALSE(decode_checkpoint(ByteSpan(bytes).first(cut)).has_value());
+}
+
+}  // namespace
+}  // namespace fleek::ledger
+
+namespace fleek::ledger {
+namespace {
+
+// The fuzz seeds (written by fuzz/ledger_corpus.cpp) are valid inputs of their decoders, so the
+// mutations start from real transactions, receipts, proofs, genesis files and checkpoints.
+std::vector<Bytes> corpus(const std::string& target) {
+    std::vector<Bytes> out;
+    for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(FLEEK_SOURCE_DIR) / "fuzz/corpus" / target)) {
+        std::ifstream in(entry.path(), std::ios::binary);
+        out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return out;
+}
+
+TEST(FuzzCorpus, LedgerSeedsAreValidInputs) {
+    const auto transactions = corpus("ledger_transaction");
+    EXPECT_EQ(transactions.size(), std::variant_size_v<Method> + 1);
+    size_t blocks = 0;
+    for (const Bytes& seed : transactions) {
+        auto tx = codec::decode<SignedTransaction>(seed);
+        if (!tx) {
+            EXPECT_TRUE(codec::decode<Block>(seed).has_value());
+            ++blocks;
+            continue;
+        }
+        EXPECT_TRUE(verify_transaction_signature(*tx, tx->transaction.digest()));
+    }
+    EXPECT_EQ(blocks, 1u);
+    size_t receipts = 0;
+    for (const Bytes& seed : corpus("ledger_receipt")) {
+        receipts += codec::decode<ReceiptList>(seed).has_value() + codec::decode<TransactionReceipt>(seed).has_value() +
+                    codec::decode<SignedDeliveryReceipt>(seed).has_value();
+    }
+    EXPECT_EQ(receipts, 3u);
+    for (const Bytes& seed : corpus("ledger_proof")) EXPECT_TRUE(codec::decode<StateProof>(seed).has_value());
+    for (const Bytes& seed : corpus("ledger_genesis")) {
+        auto genesis = parse_genesis(as_string_view(seed));
+        EXPECT_TRUE(genesis.has_value()) << genesis.error().message;
+    }
+    for (const Bytes& seed : corpus("ledger_checkpoint")) EXPECT_TRUE(decode_checkpoint(seed).has_value());
 }
 
 }  // namespace

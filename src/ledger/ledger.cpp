@@ -4,6 +4,7 @@
 #include "ledger/executor.h"
 #include "ledger/store.h"
 #include "ledger/typed_state.h"
+#include "util/encoding.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -178,7 +179,12 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::restore(const std::filesyst
     if (!checkpoint) return invalid(fmt::format("checkpoint does not decode: {}", codec::to_string(checkpoint.error())));
     if (checkpoint->header.chain_id != genesis.chain_id) return invalid("checkpoint of another chain");
     ChangeMap changes;
-    for (auto& [key, value] : checkpoint->entries) changes.emplace(std::move(key), std::move(value));
+    for (auto& [key, value] : checkpoint->entries) {
+        if (!valid_state_entry(key, value)) {
+            return invalid(fmt::format("checkpoint entry {} is not a valid state entry", hex_encode(ByteSpan(key).first(std::min<size_t>(key.size(), 40)))));
+        }
+        changes.emplace(std::move(key), std::move(value));
+    }
     MemoryTree empty;
     TreeWrites writes;
     auto root = update_state_tree(empty, tree_changes(changes), writes);

@@ -7,6 +7,7 @@
 #include "ledger/workload_test.h"
 
 #include <map>
+#include <set>
 
 namespace fleek::ledger {
 namespace {
@@ -160,6 +161,13 @@ TEST(LedgerProperty, RandomStreamsAgreeConserveTokensAndGrowNonces) {
     Workload::tune(net2.genesis);
     auto first = std::move(Ledger::open(first_dir.path(), net2.genesis, options).value());
     EXPECT_EQ(first->checkpoint(), replica->checkpoint());
+    // Every entry of every table that the stream touched is well formed for its table.
+    std::set<uint8_t> tables_seen;
+    first->for_each_entry([&](ByteSpan key, ByteSpan value) {
+        EXPECT_TRUE(valid_state_entry(key, value)) << hex_encode(key);
+        tables_seen.insert(key[0]);
+    });
+    EXPECT_GE(tables_seen.size(), 18u);
 }
 
 TEST(LedgerProperty, DifferentStreamsGiveDifferentRoots) {

@@ -114,3 +114,9 @@ inline Bytes mint(const Hash32& bridge_tx) { return Key(Table::mint).raw(bridge_
 inline Bytes slash(const Hash32& evidence_id) { return Key(Table::slash).raw(evidence_id); }
 
 }  // namespace fleek::ledger::tables
+
+namespace fleek::ledger {
+// True when `key` belongs to a known table with that table's key size and `value` decodes as
+// the table's record. Checkpoints are checked entry by entry with it before they are restored.
+bool valid_state_entry(ByteSpan key, ByteSpan value);
+}  // namespace fleek::ledger
