@@ -342,3 +342,24 @@ TEST(FuzzCorpus, LedgerSeedsAreValidInputs) {
 
 }  // namespace
 }  // namespace fleek::ledger
+
+namespace fleek::ledger {
+namespace {
+
+TEST(GenesisFormat, DocumentedExampleLoads) {
+    std::ifstream in(std::filesystem::path(FLEEK_SOURCE_DIR) / "docs/formats/genesis.md");
+    const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t begin = doc.find("```toml\n");
+    ASSERT_NE(begin, std::string::npos);
+    const size_t end = doc.find("```", begin + 8);
+    auto genesis = parse_genesis(doc.substr(begin + 8, end - begin - 8), "genesis.md");
+    ASSERT_TRUE(genesis.has_value()) << genesis.error().message;
+    EXPECT_EQ(genesis->chain_id, 59330u);
+    EXPECT_EQ(genesis->nodes.size(), 2u);
+    EXPECT_TRUE(genesis->nodes[0].genesis_committee);
+    EXPECT_EQ(genesis->services[1].commodity, CommodityType::compute);
+    EXPECT_EQ(genesis->accounts[0].client_keys.size(), 1u);
+}
+
+}  // namespace
+}  // namespace fleek::ledger

@@ -120,7 +120,7 @@ Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>, LedgerError> Ledger::open(const std::filesystem::path& dir, const Genesis& genesis,
                                                           LedgerOptions options) {
-    auto store = Store::open(dir / "db", Store::Options{options.sync_writes});
+    auto store = Store::open(dir / "db", Store::Options{options.sync_writes, options.tree_cache_entries});
     if (!store) return fail(store_error(store.error()));
     std::unique_ptr<Ledger> ledger(new Ledger(dir, std::move(*store), std::move(options)));
     if (!ledger->m_store->get_meta(meta_height)) {
@@ -196,7 +196,7 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::restore(const std::filesyst
         chain->epoch != checkpoint->header.epoch) {
         return invalid("checkpoint chain record does not match this genesis or the checkpoint header");
     }
-    auto store = Store::open(dir / "db", Store::Options{options.sync_writes});
+    auto store = Store::open(dir / "db", Store::Options{options.sync_writes, options.tree_cache_entries});
     if (!store) return fail(store_error(store.error()));
     if ((*store)->get_meta(meta_height)) {
         return fail(LedgerError{LedgerErrorCode::not_empty, dir.string() + " already holds a ledger"});

@@ -48,6 +48,7 @@ struct LedgerError {
 struct LedgerOptions {
     bool sync_writes = true;       // fsync each block's commit
     size_t checkpoints_kept = 2;   // newest checkpoint files kept in <dir>/checkpoints
+    size_t tree_cache_entries = 1 << 19;  // state tree nodes kept in memory (~150 bytes each)
     // Test hooks: called after each transaction of a block, and before a block is committed.
     std::function<void(size_t transaction_index)> after_transaction;
     std::function<void()> before_commit;

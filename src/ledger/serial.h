@@ -86,10 +86,12 @@ class Decoder {
 public:
     explicit Decoder(codec::Reader& reader) : m_r(reader) {}
 
-    bool ok() const noexcept { return !m_error; }
-    codec::DecodeError error() const noexcept { return *m_error; }
+    bool ok() const noexcept { return !m_failed; }
+    codec::DecodeError error() const noexcept { return m_error; }
     void set_error(codec::DecodeError error) {
-        if (!m_error) m_error = error;
+        if (m_failed) return;
+        m_failed = true;
+        m_error = error;
     }
 
     void operator()(uint8_t& v) { read(v, m_r.u8()); }
@@ -185,7 +187,10 @@ private:
     }
 
     codec::Reader& m_r;
-    std::optional<codec::DecodeError> m_error;
+    // A flag and a value rather than an optional: GCC 12 -O2 misreads optional<enum> as
+    // maybe-uninitialized here.
+    bool m_failed = false;
+    codec::DecodeError m_error = codec::DecodeError::truncated;
 };
 
 template <class T>

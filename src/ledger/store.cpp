@@ -9,6 +9,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <string_view>
+#include <unordered_map>
+
 namespace fleek::ledger {
 
 namespace {
@@ -32,7 +35,16 @@ rocksdb::ColumnFamilyOptions family_options(bool point_lookups) {
 
 }  // namespace
 
+struct BytesHash {
+    size_t operator()(const Bytes& bytes) const noexcept {
+        return std::hash<std::string_view>()(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    }
+};
+
 struct Store::Impl {
+    // Lookups only, never iterated: the order of this map cannot affect any result.
+    std::unordered_map<Bytes, std::optional<Bytes>, BytesHash> tree_cache;
+    size_t tree_cache_entries = 0;
     rocksdb::DB* db = nullptr;
     rocksdb::ColumnFamilyHandle* state = nullptr;
     rocksdb::ColumnFamilyHandle* tree = nullptr;
@@ -71,6 +83,7 @@ Result<std::unique_ptr<Store>, StoreError> Store::open(const std::filesystem::pa
     };
     auto impl = std::make_unique<Impl>();
     impl->sync_writes = store_options.sync_writes;
+    impl->tree_cache_entries = store_options.tree_cache_entries;
     const rocksdb::Status status = rocksdb::DB::Open(options, dir.string(), families, &impl->handles, &impl->db);
     if (!status.ok()) {
         for (rocksdb::ColumnFamilyHandle* handle : impl->handles) delete handle;
@@ -111,15 +124,33 @@ bool Store::scan_state(ByteSpan prefix, const ScanVisitor& visit) const {
     return true;
 }
 
+void Store::cache_tree_node(ByteSpan position, std::optional<Bytes> node) const {
+    auto& cache = m_impl->tree_cache;
+    Bytes key(position.begin(), position.end());
+    if (auto it = cache.find(key); it != cache.end()) {
+        it->second = std::move(node);
+    } else if (cache.size() < m_impl->tree_cache_entries) {
+        cache.emplace(std::move(key), std::move(node));
+    }
+}
+
 std::optional<Bytes> Store::load_tree_node(ByteSpan position) const {
+    if (auto it = m_impl->tree_cache.find(Bytes(position.begin(), position.end())); it != m_impl->tree_cache.end()) {
+        return it->second;
+    }
     std::string value;
     const rocksdb::Status status = m_impl->db->Get(rocksdb::ReadOptions(), m_impl->tree, slice(position), &value);
-    if (status.IsNotFound()) return std::nullopt;
+    if (status.IsNotFound()) {
+        cache_tree_node(position, std::nullopt);
+        return std::nullopt;
+    }
     if (!status.ok()) {
         m_read_failed = true;
         return std::nullopt;
     }
-    return Bytes(value.begin(), value.end());
+    Bytes node(value.begin(), value.end());
+    cache_tree_node(position, node);
+    return node;
 }
 
 std::optional<Bytes> Store::get_meta(std::string_view key) const {
@@ -152,7 +183,11 @@ Result<void, StoreError> Store::commit(const ChangeMap& state, const TreeWrites&
     rocksdb::WriteOptions write_options;
     write_options.sync = m_impl->sync_writes;
     const rocksdb::Status status = m_impl->db->Write(write_options, &batch);
-    if (!status.ok()) return fail(StoreError{StoreErrorCode::io, "ledger commit: " + status.ToString()});
+    if (!status.ok()) {
+        m_impl->tree_cache.clear();  // the batch may or may not have landed
+        return fail(StoreError{StoreErrorCode::io, "ledger commit: " + status.ToString()});
+    }
+    for (const auto& [position, node] : tree) cache_tree_node(position, node);
     return {};
 }
 
@@ -190,7 +225,10 @@ std::optional<Bytes> StateView::get(ByteSpan key) const {
         if (auto it = m_transaction.find(key); it != m_transaction.end()) return it->second;
     }
     if (auto it = m_block.find(key); it != m_block.end()) return it->second;
-    return m_base.get_state(key);
+    if (auto it = m_base_reads.find(key); it != m_base_reads.end()) return it->second;
+    auto value = m_base.get_state(key);
+    m_base_reads.emplace(Bytes(key.begin(), key.end()), value);
+    return value;
 }
 
 void StateView::put(ByteSpan key, Bytes value) {

@@ -63,6 +63,9 @@ class Store final : public StateReader, public TreeNodeReader {
 public:
     struct Options {
         bool sync_writes = true;  // fsync the write-ahead log at each commit
+        // Tree nodes (and known-absent positions) kept in memory after a read or write; about
+        // 150 bytes each. Lookups only: the cache never changes a result.
+        size_t tree_cache_entries = 1 << 19;
     };
 
     static Result<std::unique_ptr<Store>, StoreError> open(const std::filesystem::path& dir, const Options& options);
@@ -85,6 +88,8 @@ public:
 private:
     struct Impl;
     explicit Store(std::unique_ptr<Impl> impl);
+    void cache_tree_node(ByteSpan position, std::optional<Bytes> node) const;
+
     std::unique_ptr<Impl> m_impl;
     mutable bool m_read_failed = false;
 };
@@ -129,6 +134,8 @@ private:
     ChangeMap& top() { return m_in_transaction ? m_transaction : m_block; }
 
     const StateReader& m_base;
+    // Committed values read during this block (the committed state does not change under it).
+    mutable ChangeMap m_base_reads;
     ChangeMap m_block;
     ChangeMap m_transaction;
     bool m_in_transaction = false;
