@@ -1,5 +1,7 @@
 #include "ledger/delivery.h"
 
+#include <map>
+
 namespace fleek::ledger {
 
 Hash32 DeliveryReceipt::digest() const { return crypto::object_digest("delivery-receipt", codec::encode(*this)); }
@@ -18,6 +20,21 @@ bool verify_delivery_receipt(const SignedDeliveryReceipt& signed_receipt) {
     auto signature = crypto::ClientSignature::from_bytes(signed_receipt.signature);
     if (!signature) return false;
     return key->verify(signed_receipt.receipt.digest(), *signature);
+}
+
+std::optional<size_t> verify_delivery_receipts(std::span<const SignedDeliveryReceipt> receipts) {
+    std::map<ClientKeyBytes, std::optional<crypto::ClientPublicKey>> keys;
+    for (size_t i = 0; i < receipts.size(); ++i) {
+        const SignedDeliveryReceipt& r = receipts[i];
+        auto it = keys.find(r.client_key);
+        if (it == keys.end()) {
+            auto parsed = crypto::ClientPublicKey::from_bytes(r.client_key);
+            it = keys.emplace(r.client_key, parsed ? std::optional(*parsed) : std::nullopt).first;
+        }
+        auto signature = crypto::ClientSignature::from_bytes(r.signature);
+        if (!it->second || !signature || !it->second->verify(r.receipt.digest(), *signature)) return i;
+    }
+    return std::nullopt;
 }
 
 }  // namespace fleek::ledger

@@ -12,6 +12,9 @@
 #include "crypto/keys.h"
 #include "ledger/types.h"
 
+#include <optional>
+#include <span>
+
 namespace fleek::ledger {
 
 struct DeliveryReceipt {
@@ -52,5 +55,9 @@ SignedDeliveryReceipt sign_delivery_receipt(const DeliveryReceipt& receipt, cons
 
 // True when the signature is valid for the receipt under client_key (a valid Ed25519 key).
 bool verify_delivery_receipt(const SignedDeliveryReceipt& signed_receipt);
+
+// Verifies a batch, parsing (and subgroup-checking) each distinct client key once. Returns the
+// index of the first receipt that does not verify, or nullopt when all do.
+std::optional<size_t> verify_delivery_receipts(std::span<const SignedDeliveryReceipt> receipts);
 
 }  // namespace fleek::ledger

@@ -463,9 +463,7 @@ public:
             }
             if (!s.exists(tables::client_key(signed_receipt.client_key))) return fail(TxError::receipt_client_key_not_approved);
         }
-        for (const SignedDeliveryReceipt& signed_receipt : m.receipts) {
-            if (!verify_delivery_receipt(signed_receipt)) return fail(TxError::receipt_bad_signature);
-        }
+        if (verify_delivery_receipts(m.receipts)) return fail(TxError::receipt_bad_signature);
         NodeServed served = s.get<NodeServed>(tables::node_served(chain.epoch, sender.node)).value_or(NodeServed{});
         EpochTotals totals = s.get<EpochTotals>(tables::epoch_totals(chain.epoch)).value_or(EpochTotals{});
         std::map<ServiceId, U256> revenue;

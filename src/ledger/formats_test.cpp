@@ -154,6 +154,14 @@ TEST(DeliveryReceiptFormat, Vector) {
     tampered = signed_receipt;
     tampered.client_key.fill(0);
     EXPECT_FALSE(verify_delivery_receipt(tampered));
+    // A batch reports its first bad receipt; each distinct key is parsed once.
+    std::vector<SignedDeliveryReceipt> batch(5, signed_receipt);
+    EXPECT_EQ(verify_delivery_receipts(batch), std::nullopt);
+    batch[3] = tampered;
+    batch[4].signature[0] ^= 1;
+    EXPECT_EQ(verify_delivery_receipts(batch), std::optional<size_t>(3));
+    batch[3] = signed_receipt;
+    EXPECT_EQ(verify_delivery_receipts(batch), std::optional<size_t>(4));
 }
 
 TEST(ReceiptFormat, RoundTripAndConsistency) {
