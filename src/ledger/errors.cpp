@@ -29,7 +29,6 @@ std::string_view to_string(TxError error) noexcept {
         case TxError::invalid_proof_of_possession: return "invalid_proof_of_possession";
         case TxError::invalid_registration_signature: return "invalid_registration_signature";
         case TxError::missing_registration: return "missing_registration";
-        case TxError::already_registered: return "already_registered";
         case TxError::invalid_domain: return "invalid_domain";
         case TxError::invalid_ports: return "invalid_ports";
         case TxError::no_stake: return "no_stake";

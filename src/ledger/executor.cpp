@@ -92,7 +92,7 @@ public:
         if (owner.flk < m.amount) return fail(TxError::insufficient_balance);
         ChainInfo chain = s.chain();
         if (auto existing = s.get_u32_be(tables::node_key_index(m.node_key))) {
-            if (m.registration) return fail(TxError::already_registered);
+            if (m.registration) return fail(TxError::node_key_already_registered);
             auto node = s.node(*existing);
             if (!node) return fail(TxError::node_not_found);
             if (node->owner != sender.address) return fail(TxError::not_node_owner);

@@ -191,7 +191,7 @@ TEST_F(Methods, StakeRegistersANodeWithItsProofs) {
     ok(net->account_tx(1, more));
     EXPECT_EQ(node(index).staked, amount + flk_unit());
     reverts(net->account_tx(2, more), TxError::not_node_owner);
-    reverts(net->account_tx(1, stake_new(n, 1, flk_unit())), TxError::already_registered);
+    reverts(net->account_tx(1, stake_new(n, 1, flk_unit())), TxError::node_key_already_registered);
     EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
 }
 
