@@ -539,3 +539,38 @@ TEST_F(Methods, SlashBelowMinimumStakeRemovesTheNodeFromTheCommittee) {
 
 }  // namespace
 }  // namespace fleek::ledger
+
+namespace fleek::ledger {
+namespace {
+
+// State proofs through the ledger's query: present and absent keys of real tables verify
+// against the block's state root; a proof for an older root or another value does not.
+TEST_F(Methods, StateProofsOfLedgerKeysVerifyAgainstTheRoot) {
+    ok(net->account_tx(0, Transfer{Token::flk, address(1).bytes(), 77}));
+    const Hash32 old_root = ledger->state_root();
+    const std::vector<Bytes> keys{tables::account(address(0).bytes()), tables::account(address(1).bytes()), tables::node(2),
+                                  tables::committee(0), tables::chain(), tables::params(), tables::node(999),
+                                  tables::account(AddressBytes{}), tables::service(1)};
+    for (const Bytes& key : keys) {
+        const StateProofResponse response = ledger->prove(key).value();
+        EXPECT_EQ(response.root, ledger->state_root());
+        EXPECT_EQ(response.height, ledger->height());
+        const std::optional<ByteSpan> value =
+            response.value ? std::optional<ByteSpan>(ByteSpan(*response.value)) : std::nullopt;
+        EXPECT_TRUE(verify_state_proof(response.root, key, value, response.proof).has_value()) << hex_encode(key);
+        if (response.value) {
+            Bytes other = *response.value;
+            other[0] ^= 1;
+            EXPECT_FALSE(verify_state_proof(response.root, key, ByteSpan(other), response.proof).has_value());
+        }
+    }
+    EXPECT_FALSE(ledger->prove(tables::node(999))->value.has_value());
+    // After another block, the old root no longer matches a fresh proof of a changed account.
+    ok(net->account_tx(0, Transfer{Token::flk, address(1).bytes(), 1}));
+    const auto fresh = ledger->prove(keys[0]).value();
+    EXPECT_FALSE(verify_state_proof(old_root, keys[0], ByteSpan(*fresh.value), fresh.proof).has_value());
+    EXPECT_TRUE(verify_state_proof(fresh.root, keys[0], ByteSpan(*fresh.value), fresh.proof).has_value());
+}
+
+}  // namespace
+}  // namespace fleek::ledger
