@@ -1,0 +1,576 @@
+// Every transaction method: success, each error, authorization, and the nonce rules.
+#include "ledger/fixture_test.h"
+
+namespace fleek::ledger {
+namespace {
+
+class Methods : public LedgerFixture {
+protected:
+    void SetUp() override { start(testing::NetworkShape{5, 4, 4, 2, 1, 59330}); }
+
+    U256 stables(size_t i) const { return ledger->balance(address(i), Token::stables); }
+    uint64_t account_nonce(const crypto::AccountSecretKey& key) const {
+        auto info = ledger->account(key.address());
+        return info ? info->nonce : 0;
+    }
+    NodeInfo node(NodeIndex i) const { return ledger->node(i).value(); }
+
+    // A fresh node registration for account `owner`.
+    struct NewNode {
+        crypto::NodeSecretKey node_key = crypto::NodeSecretKey::from_seed(Bytes(32, 0x51)).value();
+        crypto::ConsensusSecretKey consensus_key = crypto::ConsensusSecretKey::from_seed(Bytes(32, 0x52)).value();
+    };
+    Stake stake_new(const NewNode& n, size_t owner, U256 amount) const {
+        Stake m;
+        m.amount = amount;
+        m.node_key = n.node_key.public_key().bytes();
+        m.registration = make_node_registration(net->chain_id(), address(owner).bytes(), n.node_key, n.consensus_key,
+                                                "node.example.org", NodePorts{});
+        return m;
+    }
+};
+
+// ---- envelope and nonce rules ------------------------------------------------------------------
+
+TEST_F(Methods, NonceMustBeStoredPlusOne) {
+    const auto& key = account(0);
+    const auto transfer = [&](uint64_t nonce) {
+        return sign_transaction(Transaction{{}, nonce, net->chain_id(), Transfer{Token::flk, address(1).bytes(), 1}}, key)
+            .to_bytes();
+    };
+    EXPECT_EQ(run(transfer(2)).error, TxError::bad_nonce);  // a gap
+    EXPECT_EQ(run(transfer(0)).error, TxError::bad_nonce);  // below
+    EXPECT_EQ(account_nonce(key), 0u);                      // rejections use no nonce
+    EXPECT_EQ(run(transfer(1)).status, ReceiptStatus::success);
+    EXPECT_EQ(account_nonce(key), 1u);
+    EXPECT_EQ(run(transfer(1)).error, TxError::already_executed);  // the same bytes again
+    const Bytes other = sign_transaction(
+        Transaction{{}, 1, net->chain_id(), Transfer{Token::flk, address(2).bytes(), 1}}, key).to_bytes();
+    EXPECT_EQ(run(other).error, TxError::bad_nonce);  // another transaction with a used nonce
+    // A reverted transaction uses its nonce.
+    const Bytes too_much = sign_transaction(
+        Transaction{{}, 2, net->chain_id(), Transfer{Token::flk, address(1).bytes(), U256(1) << 200}}, key).to_bytes();
+    const auto reverted = run(too_much);
+    EXPECT_EQ(reverted.status, ReceiptStatus::reverted);
+    EXPECT_EQ(account_nonce(key), 2u);
+    EXPECT_TRUE(ledger->digest_executed(reverted.digest));
+    EXPECT_EQ(run(transfer(3)).status, ReceiptStatus::success);
+}
+
+TEST_F(Methods, NodeNonceIsSharedByNodeAndConsensusKeys) {
+    ok(net->node_tx(0, OptOut{}));
+    ok(net->consensus_tx(0, OptIn{}));  // nonce 2, signed by the BLS consensus key
+    EXPECT_EQ(node(0).nonce, 2u);
+    EXPECT_EQ(node(0).participation, Participation::active);
+    const Bytes stale = sign_transaction(Transaction{{}, 2, net->chain_id(), IncrementNonce{}}, net->nodes[0].node_key).to_bytes();
+    EXPECT_EQ(run(stale).error, TxError::bad_nonce);
+}
+
+TEST_F(Methods, RejectionsChangeNothing) {
+    const AccountInfo before = ledger->account(address(0)).value();
+    // Wrong chain id.
+    const Bytes wrong_chain = sign_transaction(
+        Transaction{{}, 1, net->chain_id() + 1, Transfer{Token::flk, address(1).bytes(), 1}}, account(0)).to_bytes();
+    EXPECT_EQ(run(wrong_chain).error, TxError::wrong_chain_id);
+    // Signed by another key than the sender's.
+    SignedTransaction forged = sign_transaction(Transaction{{}, 1, net->chain_id(), Transfer{Token::flk, address(1).bytes(), 1}}, account(1));
+    forged.transaction.sender = AccountSender{address(0).bytes()};
+    EXPECT_EQ(run(forged.to_bytes()).error, TxError::bad_signature);
+    // A corrupted signature.
+    SignedTransaction corrupted = sign_transaction(Transaction{{}, 1, net->chain_id(), IncrementNonce{}}, account(0));
+    corrupted.signature[5] ^= 1;
+    EXPECT_EQ(run(corrupted.to_bytes()).error, TxError::bad_signature);
+    // Unregistered node and consensus keys.
+    const auto stranger = crypto::NodeSecretKey::from_seed(Bytes(32, 9)).value();
+    EXPECT_EQ(run(sign_transaction(Transaction{{}, 1, net->chain_id(), OptIn{}}, stranger).to_bytes()).error,
+              TxError::unknown_sender);
+    const auto stranger_bls = crypto::ConsensusSecretKey::from_seed(Bytes(32, 9)).value();
+    EXPECT_EQ(run(sign_transaction(Transaction{{}, 1, net->chain_id(), OptIn{}}, stranger_bls).to_bytes()).error,
+              TxError::unknown_sender);
+    // Bytes that are not a transaction, and too many bytes.
+    EXPECT_EQ(run(Bytes{1, 2, 3}).error, TxError::malformed);
+    EXPECT_EQ(run(Bytes(transaction_size_max + 1, 0)).error, TxError::too_large);
+    for (const auto& receipt : run_block({Bytes{}, Bytes(10, 0xff)}).receipts) {
+        EXPECT_EQ(receipt.status, ReceiptStatus::rejected);
+        EXPECT_EQ(receipt.error, TxError::malformed);
+    }
+    EXPECT_EQ(ledger->account(address(0)).value(), before);
+    EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
+}
+
+// ---- Transfer, Withdraw, Mint ------------------------------------------------------------------
+
+TEST_F(Methods, Transfer) {
+    const U256 a = flk(0);
+    const U256 b = flk(1);
+    ok(net->account_tx(0, Transfer{Token::flk, address(1).bytes(), 1234}));
+    EXPECT_EQ(flk(0), a - 1234);
+    EXPECT_EQ(flk(1), b + 1234);
+    ok(net->account_tx(0, Transfer{Token::stables, address(1).bytes(), 5}));
+    ok(net->account_tx(0, Transfer{Token::bandwidth, address(1).bytes(), 7}));
+    EXPECT_EQ(ledger->balance(address(1), Token::bandwidth), U256(1007));
+    // To an address that has no account yet.
+    const auto fresh = crypto::AccountSecretKey::from_bytes(Bytes(32, 0x77)).value();
+    ok(net->account_tx(0, Transfer{Token::flk, fresh.address().bytes(), 1}));
+    EXPECT_EQ(ledger->balance(fresh.address(), Token::flk), U256(1));
+    reverts(net->account_tx(0, Transfer{Token::flk, address(1).bytes(), 0}), TxError::zero_amount);
+    reverts(net->account_tx(0, Transfer{Token::flk, address(0).bytes(), 1}), TxError::self_transfer);
+    reverts(net->account_tx(0, Transfer{Token::flk, address(1).bytes(), flk(0) + 1}), TxError::insufficient_balance);
+    reverts(net->node_tx(0, Transfer{Token::flk, address(1).bytes(), 1}), TxError::only_account);
+    // A fresh account with nothing cannot send, but its nonce is used.
+    reverts(net->sign(fresh, Transfer{Token::flk, address(1).bytes(), 2}), TxError::insufficient_balance);
+    EXPECT_EQ(account_nonce(fresh), 1u);
+    EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
+}
+
+TEST_F(Methods, Withdraw) {
+    const U256 supply = ledger->chain_info().flk_supply;
+    const auto receipt = ok(net->account_tx(0, Withdraw{Token::flk, 500, address(3).bytes()}));
+    EXPECT_EQ(std::get<WithdrawOutput>(receipt.output).withdraw_id, 0u);
+    EXPECT_EQ(ledger->chain_info().flk_supply, supply - 500);
+    const WithdrawRecord record = ledger->withdraw(0).value();
+    EXPECT_EQ(record.amount, U256(500));
+    EXPECT_EQ(record.account, address(0).bytes());
+    EXPECT_EQ(record.receiver, address(3).bytes());
+    const U256 stables_supply = ledger->chain_info().stables_supply;
+    EXPECT_EQ(std::get<WithdrawOutput>(ok(net->account_tx(0, Withdraw{Token::stables, 7, address(3).bytes()})).output).withdraw_id, 1u);
+    EXPECT_EQ(ledger->chain_info().stables_supply, stables_supply - 7);
+    reverts(net->account_tx(0, Withdraw{Token::bandwidth, 1, address(3).bytes()}), TxError::invalid_token);
+    reverts(net->account_tx(0, Withdraw{Token::flk, 0, address(3).bytes()}), TxError::zero_amount);
+    reverts(net->account_tx(0, Withdraw{Token::stables, stables(0) + 1, address(3).bytes()}), TxError::insufficient_balance);
+    reverts(net->node_tx(0, Withdraw{Token::flk, 1, address(3).bytes()}), TxError::only_account);
+    EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
+}
+
+TEST_F(Methods, MintIsGovernanceOnlyAndOncePerBridgeTransaction) {
+    const U256 supply = ledger->chain_info().flk_supply;
+    Mint mint{Token::flk, 1000, address(2).bytes(), {}};
+    mint.bridge_tx.fill(0xab);
+    const U256 before = flk(2);
+    ok(net->governance_tx(mint));
+    EXPECT_EQ(flk(2), before + 1000);
+    EXPECT_EQ(ledger->chain_info().flk_supply, supply + 1000);
+    reverts(net->governance_tx(mint), TxError::already_minted);
+    Mint other = mint;
+    other.bridge_tx.fill(0xac);
+    reverts(net->account_tx(0, other), TxError::only_governance);
+    reverts(net->node_tx(0, other), TxError::only_account);
+    other.token = Token::bandwidth;
+    reverts(net->governance_tx(other), TxError::invalid_token);
+    other.token = Token::stables;
+    other.amount = 0;
+    reverts(net->governance_tx(other), TxError::zero_amount);
+    other.amount = ~U256(0);
+    reverts(net->governance_tx(other), TxError::amount_overflow);
+    other.amount = 3;
+    const U256 stables_before = stables(2);
+    ok(net->governance_tx(other));
+    EXPECT_EQ(stables(2), stables_before + 3);
+    EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
+}
+
+// ---- staking -----------------------------------------------------------------------------------
+
+TEST_F(Methods, StakeRegistersANodeWithItsProofs) {
+    const NewNode n;
+    const U256 before = flk(1);
+    const U256 amount = U256(1500) * flk_unit();
+    const auto receipt = ok(net->account_tx(1, stake_new(n, 1, amount)));
+    const NodeIndex index = std::get<NodeIndexOutput>(receipt.output).node;
+    EXPECT_EQ(index, 5u);
+    const NodeInfo info = node(index);
+    EXPECT_EQ(info.owner, address(1).bytes());
+    EXPECT_EQ(info.staked, amount);
+    EXPECT_EQ(info.participation, Participation::inactive);
+    EXPECT_EQ(info.domain, "node.example.org");
+    EXPECT_EQ(flk(1), before - amount);
+    EXPECT_EQ(ledger->node_index(n.node_key.public_key()), index);
+    EXPECT_EQ(ledger->node_index(n.consensus_key.public_key()), index);
+    // More stake on the same node, by its owner only.
+    Stake more{flk_unit(), n.node_key.public_key().bytes(), std::nullopt};
+    ok(net->account_tx(1, more));
+    EXPECT_EQ(node(index).staked, amount + flk_unit());
+    reverts(net->account_tx(2, more), TxError::not_node_owner);
+    reverts(net->account_tx(1, stake_new(n, 1, flk_unit())), TxError::node_key_already_registered);
+    EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
+}
+
+TEST_F(Methods, StakeRefusesBadRegistrations) {
+    NewNode n;
+    reverts(net->account_tx(1, Stake{flk_unit(), n.node_key.public_key().bytes(), std::nullopt}), TxError::missing_registration);
+    reverts(net->account_tx(1, stake_new(n, 1, 0)), TxError::zero_amount);
+    reverts(net->account_tx(1, stake_new(n, 1, flk(1) + 1)), TxError::insufficient_balance);
+    reverts(net->node_tx(0, stake_new(n, 1, 1)), TxError::only_account);
+    Stake bad_domain = stake_new(n, 1, 1);
+    bad_domain.registration->domain = "bad domain!";
+    reverts(net->account_tx(1, bad_domain), TxError::invalid_domain);
+    Stake bad_ports = stake_new(n, 1, 1);
+    bad_ports.registration->ports.rpc = bad_ports.registration->ports.pool;
+    reverts(net->account_tx(1, bad_ports), TxError::invalid_ports);
+    // The registration was signed for account 1: account 2 cannot use it.
+    reverts(net->account_tx(2, stake_new(n, 1, 1)), TxError::invalid_registration_signature);
+    Stake bad_pop = stake_new(n, 1, 1);
+    bad_pop.registration->consensus_pop = bad_pop.registration->consensus_signature;
+    reverts(net->account_tx(1, bad_pop), TxError::invalid_proof_of_possession);
+    Stake bad_key = stake_new(n, 1, 1);
+    bad_key.registration->consensus_key.fill(0x11);
+    reverts(net->account_tx(1, bad_key), TxError::invalid_consensus_key);
+    // A consensus key that another node registered.
+    NewNode copy;
+    copy.node_key = crypto::NodeSecretKey::from_seed(Bytes(32, 0x61)).value();
+    copy.consensus_key = net->nodes[0].consensus_key.clone();
+    reverts(net->account_tx(1, stake_new(copy, 1, 1)), TxError::consensus_key_already_registered);
+    EXPECT_FALSE(ledger->node(5).has_value());
+}
+
+TEST_F(Methods, StakeLockUnstakeAndWithdrawUnstaked) {
+    const size_t owner = 0;
+    auto& owner_key = net->nodes[owner].owner;
+    // Lock for 10 epochs, then extend within the maximum.
+    ok(net->sign(owner_key, StakeLock{0, 10}));
+    EXPECT_EQ(node(0).stake_locked_until, 10u);
+    const uint64_t max = ledger->params().max_stake_lock_time_epochs;
+    reverts(net->sign(owner_key, StakeLock{0, max - 9}), TxError::lock_exceeds_max);
+    reverts(net->sign(owner_key, StakeLock{0, 0}), TxError::zero_amount);
+    reverts(net->sign(owner_key, StakeLock{42, 1}), TxError::node_not_found);
+    reverts(net->account_tx(0, StakeLock{0, 1}), TxError::not_node_owner);
+    reverts(net->node_tx(0, StakeLock{0, 1}), TxError::only_account);
+    // Locked stake cannot be unstaked.
+    reverts(net->sign(owner_key, Unstake{0, 1}), TxError::stake_locked);
+    // Node 1 is not locked.
+    auto& owner1 = net->nodes[1].owner;
+    reverts(net->sign(owner1, Unstake{1, 0}), TxError::zero_amount);
+    reverts(net->sign(owner1, Unstake{1, node(1).staked + 1}), TxError::insufficient_stake);
+    reverts(net->sign(owner1, WithdrawUnstaked{1, std::nullopt}), TxError::no_locked_tokens);
+    const U256 staked = node(1).staked;
+    ok(net->sign(owner1, Unstake{1, flk_unit() * 1500}));  // below min_stake (1,000 FLK): opts out
+    EXPECT_EQ(node(1).staked, staked - flk_unit() * 1500);
+    EXPECT_EQ(node(1).locked, flk_unit() * 1500);
+    EXPECT_EQ(node(1).locked_until, ledger->params().lock_time_epochs);
+    EXPECT_EQ(node(1).participation, Participation::opted_out);
+    reverts(net->sign(owner1, WithdrawUnstaked{1, std::nullopt}), TxError::locked_tokens_not_matured);
+    // With no lock time, locked tokens mature at once.
+    ok(net->governance_tx(ChangeProtocolParam{ParamId::lock_time_epochs, 0}));
+    ok(net->sign(owner1, Unstake{1, flk_unit() * 100}));
+    const U256 before = flk(3);
+    ok(net->sign(owner1, WithdrawUnstaked{1, address(3).bytes()}));
+    EXPECT_EQ(flk(3), before + flk_unit() * 1600);
+    EXPECT_EQ(node(1).locked, U256(0));
+    // All stake gone: nothing to lock.
+    ok(net->sign(owner1, Unstake{1, node(1).staked}));
+    reverts(net->sign(owner1, StakeLock{1, 1}), TxError::no_stake);
+    EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
+}
+
+TEST_F(Methods, OptInAndOptOut) {
+    ok(net->node_tx(0, OptOut{}));
+    EXPECT_EQ(node(0).participation, Participation::opted_out);
+    ok(net->node_tx(0, OptOut{}));  // already leaving: no change
+    ok(net->node_tx(0, OptIn{}));   // cancels the opt-out
+    EXPECT_EQ(node(0).participation, Participation::active);
+    reverts(net->account_tx(0, OptIn{}), TxError::only_node);
+    // A registered node below min_stake cannot opt in; once staked enough it can.
+    const NewNode n;
+    const NodeIndex index = std::get<NodeIndexOutput>(ok(net->account_tx(1, stake_new(n, 1, flk_unit()))).output).node;
+    const auto opt_in = [&](Method m) {
+        auto& nonce = net->node_nonces[index];
+        return sign_transaction(Transaction{{}, ++nonce, net->chain_id(), std::move(m)}, n.node_key).to_bytes();
+    };
+    reverts(opt_in(OptOut{}), TxError::not_participating);
+    reverts(opt_in(OptIn{}), TxError::insufficient_stake);
+    ok(net->account_tx(1, Stake{flk_unit() * 1000, n.node_key.public_key().bytes(), std::nullopt}));
+    ok(opt_in(OptIn{}));
+    EXPECT_EQ(node(index).participation, Participation::opted_in);
+    ok(opt_in(OptOut{}));
+    EXPECT_EQ(node(index).participation, Participation::inactive);
+}
+
+// ---- client keys -------------------------------------------------------------------------------
+
+TEST_F(Methods, ApproveAndRevokeClientKeys) {
+    const auto client = crypto::ClientSecretKey::from_seed(Bytes(32, 0x33)).value();
+    const ClientKeyBytes key = client.public_key().bytes();
+    ok(net->account_tx(0, ApproveClientKey{key}));
+    EXPECT_EQ(ledger->client_key_owner(client.public_key()), address(0));
+    reverts(net->account_tx(1, ApproveClientKey{key}), TxError::client_key_already_approved);
+    reverts(net->account_tx(1, RevokeClientKey{key}), TxError::client_key_not_approved);
+    reverts(net->node_tx(0, ApproveClientKey{key}), TxError::only_account);
+    ClientKeyBytes invalid{};
+    invalid.fill(0);  // the identity point: not a usable key
+    reverts(net->account_tx(0, ApproveClientKey{invalid}), TxError::invalid_client_key);
+    ok(net->account_tx(0, RevokeClientKey{key}));
+    EXPECT_FALSE(ledger->client_key_owner(client.public_key()).has_value());
+    EXPECT_EQ(ledger->account(address(0))->client_keys.size(), 2u);
+    for (uint8_t i = 0; i < client_keys_per_account_max - 2; ++i) {
+        ok(net->account_tx(0, ApproveClientKey{crypto::ClientSecretKey::from_seed(Bytes(32, 0x80 + i)).value().public_key().bytes()}));
+    }
+    reverts(net->account_tx(0, ApproveClientKey{key}), TxError::too_many_client_keys);
+}
+
+// ---- governance: services and parameters ---------------------------------------------------------
+
+TEST_F(Methods, Services) {
+    ok(net->governance_tx(AddService{7, address(2).bytes(), CommodityType::gpu, 42}));
+    EXPECT_EQ(ledger->service(7)->price_per_million_units, U256(42));
+    reverts(net->governance_tx(AddService{7, address(2).bytes(), CommodityType::gpu, 42}), TxError::service_exists);
+    reverts(net->governance_tx(AddService{8, address(2).bytes(), CommodityType::gpu, 0}), TxError::invalid_price);
+    reverts(net->account_tx(2, AddService{8, address(2).bytes(), CommodityType::gpu, 1}), TxError::only_governance);
+    reverts(net->account_tx(1, RemoveService{7}), TxError::not_service_owner);
+    reverts(net->account_tx(1, RemoveService{99}), TxError::service_not_found);
+    reverts(net->node_tx(1, RemoveService{7}), TxError::only_account);
+    ok(net->account_tx(2, RemoveService{7}));  // by its owner
+    EXPECT_FALSE(ledger->service(7).has_value());
+    ok(net->governance_tx(RemoveService{1}));  // by governance
+    EXPECT_FALSE(ledger->service(1).has_value());
+}
+
+TEST_F(Methods, ChangeProtocolParam) {
+    ok(net->governance_tx(ChangeProtocolParam{ParamId::committee_size, 7}));
+    EXPECT_EQ(ledger->params().committee_size, 7u);
+    reverts(net->governance_tx(ChangeProtocolParam{ParamId::committee_size, 0}), TxError::invalid_param_value);
+    reverts(net->governance_tx(ChangeProtocolParam{ParamId::node_share_percent, 95}), TxError::invalid_param_value);
+    reverts(net->governance_tx(ChangeProtocolParam{ParamId::max_boost, U256(1) << 100}), TxError::invalid_param_value);
+    reverts(net->governance_tx(ChangeProtocolParam{ParamId::beacon_commit_phase_ms, 50'000}), TxError::invalid_param_value);
+    reverts(net->account_tx(0, ChangeProtocolParam{ParamId::committee_size, 3}), TxError::only_governance);
+    EXPECT_EQ(ledger->params().committee_size, 7u);
+}
+
+TEST_F(Methods, IncrementNonceOnlyUsesTheNonce) {
+    const AccountInfo before = ledger->account(address(0)).value();
+    ok(net->account_tx(0, IncrementNonce{}));
+    AccountInfo after = ledger->account(address(0)).value();
+    EXPECT_EQ(after.nonce, before.nonce + 1);
+    after.nonce = before.nonce;
+    EXPECT_EQ(after, before);
+    ok(net->node_tx(2, IncrementNonce{}));
+    EXPECT_EQ(node(2).nonce, 1u);
+}
+
+// ---- content registry ------------------------------------------------------------------------------
+
+TEST_F(Methods, UpdateContentRegistry) {
+    Hash32 a{};
+    a.fill(1);
+    Hash32 b{};
+    b.fill(2);
+    ok(net->node_tx(0, UpdateContentRegistry{{{a, false}, {b, false}}}));
+    ok(net->node_tx(1, UpdateContentRegistry{{{a, false}}}));
+    EXPECT_EQ(ledger->content_providers(a), (std::vector<NodeIndex>{0, 1}));
+    reverts(net->node_tx(0, UpdateContentRegistry{{{a, false}}}), TxError::content_already_registered);
+    reverts(net->node_tx(1, UpdateContentRegistry{{{b, true}}}), TxError::content_not_registered);
+    reverts(net->node_tx(0, UpdateContentRegistry{{{b, true}, {b, false}}}), TxError::duplicate_content_update);
+    reverts(net->node_tx(0, UpdateContentRegistry{}), TxError::empty_batch);
+    std::vector<ContentUpdate> many(content_updates_per_tx_max + 1);
+    for (size_t i = 0; i < many.size(); ++i) many[i].content[0] = static_cast<uint8_t>(i);
+    reverts(net->node_tx(0, UpdateContentRegistry{many}), TxError::batch_too_large);
+    reverts(net->account_tx(0, UpdateContentRegistry{{{a, false}}}), TxError::only_node);
+    ok(net->node_tx(0, UpdateContentRegistry{{{a, true}}}));
+    EXPECT_EQ(ledger->content_providers(a), (std::vector<NodeIndex>{1}));
+    // Only participating nodes register content.
+    ok(net->sign(net->nodes[4].owner, Unstake{4, node(4).staked}));
+    reverts(net->node_tx(4, UpdateContentRegistry{{{a, false}}}), TxError::not_participating);
+}
+
+// ---- reputation measurements -------------------------------------------------------------------
+
+TEST_F(Methods, SubmitReputationMeasurements) {
+    Measurements m;
+    m.latency_ms = 30;
+    m.uptime_percent = 99;
+    ok(net->node_tx(0, SubmitReputationMeasurements{{{1, m}, {2, m}}}));
+    reverts(net->node_tx(0, SubmitReputationMeasurements{}), TxError::empty_batch);
+    reverts(net->node_tx(0, SubmitReputationMeasurements{{{2, m}, {1, m}}}), TxError::invalid_measurement);  // unsorted
+    reverts(net->node_tx(0, SubmitReputationMeasurements{{{0, m}}}), TxError::invalid_measurement);          // itself
+    Measurements out_of_range = m;
+    out_of_range.uptime_percent = 101;
+    reverts(net->node_tx(0, SubmitReputationMeasurements{{{1, out_of_range}}}), TxError::invalid_measurement);
+    reverts(net->node_tx(0, SubmitReputationMeasurements{{{1, Measurements{}}}}), TxError::invalid_measurement);
+    reverts(net->node_tx(0, SubmitReputationMeasurements{{{77, m}}}), TxError::unknown_peer);
+    std::vector<ReputationReport> many(measurements_per_tx_max + 1, ReputationReport{1, m});
+    for (size_t i = 0; i < many.size(); ++i) many[i].peer = static_cast<NodeIndex>(i + 1);
+    reverts(net->node_tx(0, SubmitReputationMeasurements{many}), TxError::batch_too_large);
+    reverts(net->account_tx(0, SubmitReputationMeasurements{{{1, m}}}), TxError::only_node);
+    ok(net->node_tx(0, SubmitReputationMeasurements{{{3, m}}}));  // the second submission this epoch
+    reverts(net->node_tx(0, SubmitReputationMeasurements{{{4, m}}}), TxError::too_many_submissions);
+    auto stored = ledger->state_value(tables::measurement(3, 0));
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(codec::decode<Measurements>(*stored).value(), m);
+}
+
+// ---- delivery acknowledgements ------------------------------------------------------------------
+
+TEST_F(Methods, DeliveryAcknowledgementsPayForNewWorkOnly) {
+    // Service 0: bandwidth at 100 stables units per 10^6 bytes. Client key 0 of account 1.
+    const U256 client_before = stables(1);
+    const auto r1 = net->receipt(1, 0, 2, 0, 1, 0, 3'000'000);
+    const auto out = std::get<DeliveryOutput>(ok(net->node_tx(2, SubmitDeliveryAcknowledgments{{r1}})).output);
+    EXPECT_EQ(out.units, 3'000'000u);
+    EXPECT_EQ(out.paid, U256(300));
+    EXPECT_EQ(stables(1), client_before - 300);
+    // Resubmitting the same receipt, or an older one, counts nothing.
+    const auto again = std::get<DeliveryOutput>(ok(net->node_tx(2, SubmitDeliveryAcknowledgments{{r1}})).output);
+    EXPECT_EQ(again.units, 0u);
+    EXPECT_EQ(again.paid, U256(0));
+    // A newer cumulative receipt counts the difference; costs use the cumulative amount, so
+    // 1.5 M bytes more cost exactly 150 however they are split.
+    const auto r2 = net->receipt(1, 0, 2, 0, 1, 0, 4'000'001);
+    const auto r3 = net->receipt(1, 0, 2, 0, 1, 0, 4'500'000);
+    const auto out2 = std::get<DeliveryOutput>(ok(net->node_tx(2, SubmitDeliveryAcknowledgments{{r2, r3}})).output);
+    EXPECT_EQ(out2.units, 1'500'000u);
+    EXPECT_EQ(out2.paid, U256(150));
+    const NodeServed served = ledger->served(0, 2).value();
+    EXPECT_EQ(served.served_bandwidth, U256(4'500'000));
+    EXPECT_EQ(served.revenue, U256(450));
+    const EpochTotals totals = ledger->epoch_totals(0).value();
+    EXPECT_EQ(totals.reward_pool, U256(450));
+    EXPECT_EQ(totals.served_bandwidth, U256(4'500'000));
+}
+
+TEST_F(Methods, DeliveryAcknowledgementShortfallIsRecorded) {
+    // Account 3 keeps only 100 stables units.
+    ok(net->account_tx(3, Transfer{Token::stables, address(2).bytes(), stables(3) - 100}));
+    const auto r = net->receipt(3, 1, 1, 1, 9, 0, 30);  // compute: 5 per unit → 150 due
+    const auto out = std::get<DeliveryOutput>(ok(net->node_tx(1, SubmitDeliveryAcknowledgments{{r}})).output);
+    EXPECT_EQ(out.paid, U256(100));
+    EXPECT_EQ(out.shortfall, U256(50));
+    EXPECT_EQ(stables(3), U256(0));
+    EXPECT_EQ(ledger->served(0, 1)->shortfall, U256(50));
+    EXPECT_EQ(ledger->served(0, 1)->served_compute, U256(30));
+    EXPECT_EQ(ledger->epoch_totals(0)->shortfall, U256(50));
+}
+
+TEST_F(Methods, DeliveryAcknowledgementErrors) {
+    const auto submit = [&](std::vector<SignedDeliveryReceipt> receipts) {
+        return net->node_tx(2, SubmitDeliveryAcknowledgments{std::move(receipts)});
+    };
+    reverts(submit({}), TxError::empty_batch);
+    reverts(submit({net->receipt(1, 0, 3, 0, 1, 0, 10)}), TxError::receipt_wrong_node);
+    reverts(submit({net->receipt(1, 0, 2, 0, 1, 5, 10)}), TxError::receipt_wrong_epoch);
+    reverts(submit({net->receipt(1, 0, 2, 42, 1, 0, 10)}), TxError::receipt_unknown_service);
+    auto wrong_chain = net->receipt(1, 0, 2, 0, 1, 0, 10);
+    wrong_chain.receipt.chain_id += 1;
+    reverts(submit({wrong_chain}), TxError::receipt_wrong_chain);
+    auto forged = net->receipt(1, 0, 2, 0, 1, 0, 10);
+    forged.receipt.amount = 1'000'000'000;
+    reverts(submit({forged}), TxError::receipt_bad_signature);
+    // A client key no account approved.
+    DeliveryReceipt unapproved = net->receipt(1, 0, 2, 0, 1, 0, 10).receipt;
+    reverts(submit({sign_delivery_receipt(unapproved, crypto::ClientSecretKey::from_seed(Bytes(32, 3)).value())}),
+            TxError::receipt_client_key_not_approved);
+    // One session cannot move to another service (or node).
+    ok(submit({net->receipt(1, 0, 2, 0, 4, 0, 10)}));
+    reverts(submit({net->receipt(1, 0, 2, 1, 4, 0, 20)}), TxError::receipt_session_mismatch);
+    std::vector<SignedDeliveryReceipt> many(delivery_receipts_per_tx_max + 1, net->receipt(1, 0, 2, 0, 1, 0, 10));
+    reverts(submit(many), TxError::batch_too_large);
+    reverts(net->account_tx(0, SubmitDeliveryAcknowledgments{{net->receipt(1, 0, 2, 0, 1, 0, 10)}}), TxError::only_node);
+    // A node that is not participating cannot submit.
+    ok(net->sign(net->nodes[2].owner, Unstake{2, node(2).staked}));
+    reverts(submit({net->receipt(1, 0, 2, 0, 1, 0, 10)}), TxError::not_participating);
+}
+
+// ---- slashing ------------------------------------------------------------------------------------
+
+TEST_F(Methods, SlashWithEquivocationEvidence) {
+    const auto& bls = net->nodes[3].consensus_key;
+    ConsensusStatement statement;
+    statement.kind = StatementKind::header;
+    statement.epoch = 0;
+    statement.round = 12;
+    statement.origin = bls.public_key().bytes();
+    statement.subject.fill(1);
+    ConsensusStatement conflicting = statement;
+    conflicting.subject.fill(2);
+    const SignedStatement a = sign_statement(statement, bls);
+    const SignedStatement b = sign_statement(conflicting, bls);
+
+    reverts(net->account_tx(0, Slash{3, a, a}), TxError::evidence_not_conflicting);
+    reverts(net->account_tx(0, Slash{2, a, b}), TxError::evidence_wrong_signer);  // node 2 is not the origin
+    reverts(net->account_tx(0, Slash{99, a, b}), TxError::node_not_found);
+    SignedStatement forged = b;
+    forged.signature = a.signature;
+    reverts(net->account_tx(0, Slash{3, a, forged}), TxError::evidence_bad_signature);
+    forged.signature.fill(0);
+    reverts(net->account_tx(0, Slash{3, a, forged}), TxError::evidence_invalid_signature_encoding);
+    ConsensusStatement future = statement;
+    future.epoch = 5;
+    ConsensusStatement future2 = future;
+    future2.subject.fill(2);
+    reverts(net->account_tx(0, Slash{3, sign_statement(future, bls), sign_statement(future2, bls)}),
+            TxError::evidence_from_future_epoch);
+
+    const U256 stake = node(3).staked;
+    const U256 fund = ledger->balance(net->protocol_fund.address(), Token::flk);
+    const auto receipt = ok(net->node_tx(1, Slash{3, a, b}));  // any sender may report
+    const U256 expected = stake * ledger->params().equivocation_slash_bps / 10'000;
+    EXPECT_EQ(std::get<SlashOutput>(receipt.output).amount, expected);
+    EXPECT_EQ(node(3).staked, stake - expected);
+    EXPECT_EQ(ledger->balance(net->protocol_fund.address(), Token::flk), fund + expected);
+    // 2,000 − 10 % = 1,800 FLK ≥ min_stake: still in the committee.
+    EXPECT_TRUE(ledger->committee(0)->is_member(3));
+    // The same slot cannot be punished twice, even with another conflicting pair.
+    ConsensusStatement third = statement;
+    third.subject.fill(3);
+    reverts(net->account_tx(0, Slash{3, a, sign_statement(third, bls)}), TxError::evidence_already_used);
+    EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
+}
+
+TEST_F(Methods, SlashBelowMinimumStakeRemovesTheNodeFromTheCommittee) {
+    ok(net->governance_tx(ChangeProtocolParam{ParamId::equivocation_slash_bps, 9000}));
+    const auto& bls = net->nodes[2].consensus_key;
+    ConsensusStatement vote;
+    vote.kind = StatementKind::vote;
+    vote.epoch = 0;
+    vote.round = 3;
+    vote.origin = net->nodes[0].consensus_key.public_key().bytes();
+    vote.subject.fill(4);
+    ConsensusStatement other = vote;
+    other.subject.fill(5);
+    timestamp_ms += 1000;
+    auto result = ledger->execute(testing::make_block(
+        ledger->height() + 1, timestamp_ms, {net->account_tx(0, Slash{2, sign_statement(vote, bls), sign_statement(other, bls)})}));
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(result->receipts[0].status, ReceiptStatus::success);
+    EXPECT_TRUE(result->committee_changed);
+    EXPECT_EQ(result->epoch_era, 1u);
+    EXPECT_FALSE(ledger->committee(0)->is_member(2));
+    EXPECT_EQ(node(2).participation, Participation::inactive);
+    EXPECT_EQ(ledger->current_committee().size(), 3u);
+}
+
+}  // namespace
+}  // namespace fleek::ledger
+
+namespace fleek::ledger {
+namespace {
+
+// State proofs through the ledger's query: present and absent keys of real tables verify
+// against the block's state root; a proof for an older root or another value does not.
+TEST_F(Methods, StateProofsOfLedgerKeysVerifyAgainstTheRoot) {
+    ok(net->account_tx(0, Transfer{Token::flk, address(1).bytes(), 77}));
+    const Hash32 old_root = ledger->state_root();
+    const std::vector<Bytes> keys{tables::account(address(0).bytes()), tables::account(address(1).bytes()), tables::node(2),
+                                  tables::committee(0), tables::chain(), tables::params(), tables::node(999),
+                                  tables::account(AddressBytes{}), tables::service(1)};
+    for (const Bytes& key : keys) {
+        const StateProofResponse response = ledger->prove(key).value();
+        EXPECT_EQ(response.root, ledger->state_root());
+        EXPECT_EQ(response.height, ledger->height());
+        const std::optional<ByteSpan> value =
+            response.value ? std::optional<ByteSpan>(ByteSpan(*response.value)) : std::nullopt;
+        EXPECT_TRUE(verify_state_proof(response.root, key, value, response.proof).has_value()) << hex_encode(key);
+        if (response.value) {
+            Bytes other = *response.value;
+            other[0] ^= 1;
+            EXPECT_FALSE(verify_state_proof(response.root, key, ByteSpan(other), response.proof).has_value());
+        }
+    }
+    EXPECT_FALSE(ledger->prove(tables::node(999))->value.has_value());
+    // After another block, the old root no longer matches a fresh proof of a changed account.
+    ok(net->account_tx(0, Transfer{Token::flk, address(1).bytes(), 1}));
+    const auto fresh = ledger->prove(keys[0]).value();
+    EXPECT_FALSE(verify_state_proof(old_root, keys[0], ByteSpan(*fresh.value), fresh.proof).has_value());
+    EXPECT_TRUE(verify_state_proof(fresh.root, keys[0], ByteSpan(*fresh.value), fresh.proof).has_value());
+}
+
+}  // namespace
+}  // namespace fleek::ledger
