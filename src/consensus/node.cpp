@@ -331,8 +331,13 @@ TimeUs Node::next_wakeup() const {
     // Proposer timers.
     const Round q = quorum_round();
     if (q + 1 > m_round && !m_hooks.never_propose) {
-        consider(m_last_proposal + m_params.min_header_delay_us);
-        if (m_now >= m_last_proposal + m_params.min_header_delay_us) consider(m_last_proposal + m_params.max_header_delay_us);
+        // Before min_header_delay a proposal may become ready on its own; after it, only a
+        // message (which is an input anyway) or the timeout can change the answer.
+        const TimeUs early = m_last_proposal + m_params.min_header_delay_us;
+        if (early > m_now) consider(early);
+        TimeUs timeout = m_params.max_header_delay_us;
+        if ((q + 1) % 2 == 0 && m_bullshark.leader_of(q + 1) == m_me) timeout /= 2;
+        consider(m_last_proposal + timeout);
     }
     return std::max(next, m_now + 1);
 }

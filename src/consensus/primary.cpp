@@ -470,6 +470,7 @@ void Node::primary_tick() {
     // Range sync when a peer is ahead of us, when something waits for parents, or when nothing
     // arrived for a while.
     if (m_now >= m_last_range_request + m_params.sync_interval_us) {
+        m_last_range_request = m_now;  // checked once per interval, sent or not
         std::vector<AuthorityIndex> ahead;
         for (size_t i = 0; i < m_peer_rounds.size(); ++i) {
             if (i != m_me && m_peer_rounds[i] > highest_round() + 1) ahead.push_back(static_cast<AuthorityIndex>(i));
