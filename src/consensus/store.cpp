@@ -34,20 +34,14 @@ Result<bool, StoreError> Store::contains(Table table, ByteSpan key) {
     return value->has_value();
 }
 
-void MemoryStore::apply(std::map<Bytes, Bytes>& map, const WriteBatch& batch) {
-    for (const auto& op : batch.ops()) {
-        if (op.value) {
-            map[op.key] = *op.value;
-        } else {
-            map.erase(op.key);
-        }
-    }
-}
-
 Result<std::optional<Bytes>, StoreError> MemoryStore::get(Table table, ByteSpan key) {
     auto it = m_current.find(table_key(table, key));
     if (it == m_current.end()) return std::optional<Bytes>{};
     return std::optional<Bytes>{it->second};
+}
+
+Result<bool, StoreError> MemoryStore::contains(Table table, ByteSpan key) {
+    return m_current.count(table_key(table, key)) != 0;
 }
 
 Result<void, StoreError> MemoryStore::write(const WriteBatch& batch, bool sync) {
@@ -56,14 +50,28 @@ Result<void, StoreError> MemoryStore::write(const WriteBatch& batch, bool sync) 
         return fail(StoreError::io);
     }
     ++m_writes;
-    apply(m_current, batch);
+    Undo undo;
+    if (!sync) undo.previous.reserve(batch.ops().size());
+    for (const auto& op : batch.ops()) {
+        auto it = m_current.find(op.key);
+        if (!sync) {
+            undo.previous.emplace_back(op.key, it == m_current.end() ? std::nullopt : std::optional<Bytes>(it->second));
+        }
+        if (op.value) {
+            if (it == m_current.end()) {
+                m_current.emplace(op.key, *op.value);
+            } else {
+                it->second = *op.value;
+            }
+        } else if (it != m_current.end()) {
+            m_current.erase(it);
+        }
+    }
     if (sync) {
         ++m_synced_writes;
-        for (const auto& pending : m_unsynced) apply(m_durable, pending);
-        m_unsynced.clear();
-        apply(m_durable, batch);
+        m_unsynced.clear();  // everything before a synced write is durable too
     } else {
-        m_unsynced.push_back(batch);
+        m_unsynced.push_back(std::move(undo));
     }
     return {};
 }
@@ -80,9 +88,18 @@ Result<void, StoreError> MemoryStore::scan(Table table, ByteSpan from, ByteSpan 
 }
 
 void MemoryStore::power_loss(size_t keep_unsynced) {
-    for (size_t i = 0; i < keep_unsynced && i < m_unsynced.size(); ++i) apply(m_durable, m_unsynced[i]);
+    while (m_unsynced.size() > keep_unsynced) {
+        const Undo& undo = m_unsynced.back();
+        for (auto it = undo.previous.rbegin(); it != undo.previous.rend(); ++it) {
+            if (it->second) {
+                m_current[it->first] = *it->second;
+            } else {
+                m_current.erase(it->first);
+            }
+        }
+        m_unsynced.pop_back();
+    }
     m_unsynced.clear();
-    m_current = m_durable;
 }
 
 Bytes key_u16(uint16_t value) { return Bytes{static_cast<uint8_t>(value >> 8), static_cast<uint8_t>(value)}; }

@@ -70,6 +70,7 @@ public:
 class MemoryStore final : public Store {
 public:
     Result<std::optional<Bytes>, StoreError> get(Table table, ByteSpan key) override;
+    Result<bool, StoreError> contains(Table table, ByteSpan key) override;
     Result<void, StoreError> write(const WriteBatch& batch, bool sync) override;
     Result<void, StoreError> scan(Table table, ByteSpan from, ByteSpan to, const Visitor& visit) override;
 
@@ -84,10 +85,13 @@ public:
     void fail_next_write() noexcept { m_fail_next = true; }
 
 private:
-    static void apply(std::map<Bytes, Bytes>& map, const WriteBatch& batch);
+    // Undo information of each unsynced write: the previous value of every key it touched, so a
+    // power loss can roll back a suffix without keeping a second copy of the data.
+    struct Undo {
+        std::vector<std::pair<Bytes, std::optional<Bytes>>> previous;
+    };
     std::map<Bytes, Bytes> m_current;
-    std::map<Bytes, Bytes> m_durable;
-    std::vector<WriteBatch> m_unsynced;
+    std::vector<Undo> m_unsynced;
     size_t m_writes = 0;
     size_t m_synced_writes = 0;
     bool m_fail_next = false;

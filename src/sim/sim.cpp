@@ -40,7 +40,7 @@ FaultSet parse_faults(std::string_view list, std::string& error) {
         } else if (item == "crash" || item == "crashes") {
             f.crashes = true;
         } else if (item == "power-loss") {
-            f.crashes = f.power_loss = true;
+            f.power_loss = true;
         } else if (item == "partition" || item == "partitions") {
             f.partitions = true;
         } else if (item == "byzantine") {
@@ -71,7 +71,7 @@ std::string to_string(const FaultSet& f) {
         if (!out.empty()) out += ',';
         out += name;
     };
-    add(f.crashes && !f.power_loss, "crash");
+    add(f.crashes, "crash");
     add(f.power_loss, "power-loss");
     add(f.partitions, "partition");
     add(f.byzantine, "byzantine");
@@ -88,9 +88,9 @@ Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults) {
     s.seed = seed;
     s.nodes = nodes;
     s.epoch = 1 + seed % 997;
-    s.duration_us = 30'000'000;
-    s.gst_us = 12'000'000;
-    s.settle_us = 6'000'000;
+    s.duration_us = 20'000'000;
+    s.gst_us = 8'000'000;
+    s.settle_us = 4'000'000;
     s.parameters.batch_size_bytes = 2'000;
     s.parameters.max_batch_delay_us = 50'000;
     s.parameters.min_header_delay_us = 20'000;
@@ -128,10 +128,10 @@ Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults) {
         const size_t count = 1 + rng.below(f - used);
         for (size_t k = 0; k < count; ++k) {
             const AuthorityIndex node = order[used++];
-            TimeUs at = 500'000 + rng.below(4'000'000);
+            TimeUs at = 500'000 + rng.below(3'000'000);
             const int cycles = 1 + static_cast<int>(rng.below(2));
             for (int c = 0; c < cycles && at < s.gst_us - 1'000'000; ++c) {
-                const TimeUs down = 200'000 + rng.below(4'000'000);
+                const TimeUs down = 200'000 + rng.below(3'000'000);
                 Crash crash{node, at, std::min(at + down, s.gst_us - 500'000), faults.power_loss && rng.chance(1, 2)};
                 s.crashes.push_back(crash);
                 at = crash.restart_us + 500'000 + rng.below(2'000'000);
@@ -140,7 +140,7 @@ Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults) {
     }
     if (faults.quorum_loss) {
         // f+1 honest nodes stop at the same moment and come back (issue #664 of Narwhal).
-        const TimeUs at = 3'000'000 + rng.below(3'000'000);
+        const TimeUs at = 2'000'000 + rng.below(2'000'000);
         const TimeUs back = at + 1'000'000 + rng.below(2'000'000);
         size_t stopped = 0;
         for (size_t k = 0; k < nodes && stopped < f + 1; ++k) {
@@ -152,11 +152,11 @@ Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults) {
     }
     if (faults.partitions) {
         const int windows = 1 + static_cast<int>(rng.below(2));
-        TimeUs at = 1'000'000 + rng.below(3'000'000);
+        TimeUs at = 1'000'000 + rng.below(2'000'000);
         for (int w = 0; w < windows && at < s.gst_us - 1'000'000; ++w) {
             Partition p;
             p.start_us = at;
-            p.end_us = std::min(at + 500'000 + rng.below(4'000'000), s.gst_us - 200'000);
+            p.end_us = std::min(at + 500'000 + rng.below(3'000'000), s.gst_us - 200'000);
             const size_t side = 1 + rng.below(nodes - 1);
             for (size_t k = 0; k < side; ++k) p.side.push_back(order[(k + w) % nodes]);
             s.partitions.push_back(p);
@@ -171,7 +171,7 @@ Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults) {
     }
     if (faults.stagger) {
         for (size_t i = 0; i < nodes; ++i) {
-            if (rng.chance(1, 2)) s.start_us[static_cast<AuthorityIndex>(i)] = rng.below(5'000'000);
+            if (rng.chance(1, 2)) s.start_us[static_cast<AuthorityIndex>(i)] = rng.below(4'000'000);
         }
     }
     return s;
@@ -233,6 +233,14 @@ struct Event {
     bool power_loss = false;
     bool operator>(const Event& o) const { return std::pair(at, seq) > std::pair(o.at, o.seq); }
 };
+
+// How long a transaction may take to be delivered after GST: an own certificate that no later
+// certificate references (it arrived late) can only be re-proposed once it falls below the GC
+// round, gc_depth rounds later; a round takes at most max_header_delay once the network is
+// synchronous.
+TimeUs drain_us(const Scenario& s) {
+    return s.settle_us + (s.parameters.gc_depth + 10) * s.parameters.max_header_delay_us;
+}
 
 class Simulation;
 
@@ -308,7 +316,7 @@ public:
             push(Event{c.at_us, 0, EventKind::crash, c.node, 0, Plane::primary, {}, c.power_loss});
             push(Event{c.restart_us, 0, EventKind::restart, c.node, 0, Plane::primary, {}, false});
         }
-        m_load_until = s.load_until_us ? s.load_until_us : s.duration_us - s.settle_us;
+        m_load_until = s.load_until_us ? s.load_until_us : s.duration_us - std::min(s.duration_us, drain_us(s));
     }
 
     Report run() {
@@ -609,6 +617,7 @@ private:
                 }
                 return true;
             });
+            if (getenv("SIMDEBUG") && n.node) fprintf(stderr, "node %zu queued %zu round %lu gc %lu pending %zu susp %zu fetch %zu\n", i, n.node->queued_batches(), n.node->round(), n.node->gc_round(), n.node->pending_headers(), n.node->suspended_certificates(), n.node->outstanding_fetches());
             NodeSummary summary;
             summary.byzantine = !record.honest;
             summary.committed_sub_dags = record.commits.size();
@@ -639,7 +648,7 @@ private:
                                                         : 8 * m_s.parameters.max_header_delay_us +
                                                               2 * m_s.parameters.sync_interval_us +
                                                               2 * m_s.link.tail_max_us + 2 * m_s.link.latency_max_us;
-            bounds.drain_us = m_s.settle_us;
+            bounds.drain_us = drain_us(m_s);
             m_report.max_commit_gap_us = check_liveness(m_world, bounds, v);
         }
     }
@@ -667,6 +676,37 @@ void Recorder::on_committed(const CommittedSubDag& sub_dag, TimeUs) { m_sim.reco
 Report run(const Scenario& scenario) {
     Simulation simulation(scenario);
     return simulation.run();
+}
+
+FaultSet fault_family(uint64_t seed) {
+    FaultSet f;
+    switch (seed % 8) {
+        case 0: f.crashes = true; break;
+        case 1: f.crashes = f.power_loss = true; break;
+        case 2: f.partitions = true; break;
+        case 3: f.byzantine = true; break;
+        case 4: f.quorum_loss = f.power_loss = true; break;
+        case 5: f.loss = f.skew = f.stagger = true; break;
+        case 6: f.crashes = f.partitions = f.byzantine = true; break;
+        default: f.crashes = f.power_loss = f.partitions = f.byzantine = f.loss = f.skew = f.stagger = true; break;
+    }
+    return f;
+}
+
+SweepResult sweep(const std::vector<size_t>& sizes, uint64_t first_seed, uint64_t count,
+                  const std::optional<FaultSet>& faults, bool real_bls, const std::function<void(const Report&)>& on_result) {
+    SweepResult result;
+    for (size_t n : sizes) {
+        for (uint64_t seed = first_seed; seed < first_seed + count; ++seed) {
+            Scenario scenario = make_scenario(seed, n, faults ? *faults : fault_family(seed));
+            scenario.real_bls = real_bls;
+            Report report = run(scenario);
+            ++result.runs;
+            if (on_result) on_result(report);
+            if (!report.ok()) result.failures.push_back(std::move(report));
+        }
+    }
+    return result;
 }
 
 }  // namespace fleek::sim

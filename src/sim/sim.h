@@ -11,6 +11,8 @@
 #include "consensus/types.h"
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <map>
 #include <set>
 #include <string>
@@ -129,5 +131,18 @@ struct Report {
 };
 
 Report run(const Scenario& scenario);
+
+// The fault families a sweep rotates through, by seed: crash, crash with power loss, partition,
+// Byzantine, quorum loss, loss + skew + stagger, crash + partition + Byzantine, everything.
+FaultSet fault_family(uint64_t seed);
+
+struct SweepResult {
+    uint64_t runs = 0;
+    std::vector<Report> failures;
+};
+// Runs seeds [first_seed, first_seed + count) for every size; `faults` nothing = fault_family(seed).
+SweepResult sweep(const std::vector<size_t>& sizes, uint64_t first_seed, uint64_t count,
+                  const std::optional<FaultSet>& faults, bool real_bls,
+                  const std::function<void(const Report&)>& on_result = {});
 
 }  // namespace fleek::sim
