@@ -265,6 +265,20 @@ void check_crash_recovery(const World& world, std::vector<std::string>& violatio
             }
             ++expected;
         }
+        // A restarted node's stream equals an uninterrupted node's on their common prefix.
+        if (!node.restarted) return;
+        for_each_honest(world, [&](size_t j, const NodeRecord& other) {
+            if (other.restarted) return;
+            for (const auto& [index, record] : node.commits) {
+                auto it = other.commits.find(index);
+                if (it != other.commits.end() && !(it->second == record)) {
+                    violations.push_back(fmt::format(
+                        "crash-recovery: restarted node {} committed a different sub-DAG {} than uninterrupted node {}", i,
+                        index, j));
+                    return;
+                }
+            }
+        });
     });
 }
 

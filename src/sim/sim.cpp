@@ -24,6 +24,7 @@ std::string_view to_string(Byzantine behaviour) noexcept {
         case Byzantine::invalid_parents: return "invalid-parents";
         case Byzantine::vote_everything: return "vote-everything";
         case Byzantine::silent: return "silent";
+        case Byzantine::withhold_batches: return "withhold-batches";
     }
     return "?";
 }
@@ -121,8 +122,8 @@ Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults) {
         const size_t count = 1 + rng.below(f);
         static const Byzantine kinds[] = {Byzantine::equivocate,      Byzantine::bad_signatures, Byzantine::withhold_certificates,
                                           Byzantine::far_future,      Byzantine::invalid_parents, Byzantine::vote_everything,
-                                          Byzantine::silent};
-        for (size_t k = 0; k < count; ++k) s.byzantine[order[used++]] = kinds[rng.below(7)];
+                                          Byzantine::silent,          Byzantine::withhold_batches};
+        for (size_t k = 0; k < count; ++k) s.byzantine[order[used++]] = kinds[rng.below(8)];
     }
     if (faults.crashes && used < f) {
         const size_t count = 1 + rng.below(f - used);
@@ -310,7 +311,7 @@ public:
             TimeUs start = 0;
             if (auto it = s.start_us.find(index); it != s.start_us.end()) start = it->second;
             push(Event{start, 0, EventKind::start, index, 0, Plane::primary, {}, false});
-            if (m_world.nodes[i].honest) push(Event{start + 1'000, 0, EventKind::load, index, 0, Plane::primary, {}, false});
+            push(Event{start + 1'000, 0, EventKind::load, index, 0, Plane::primary, {}, false});
         }
         for (const Crash& c : s.crashes) {
             push(Event{c.at_us, 0, EventKind::crash, c.node, 0, Plane::primary, {}, c.power_loss});
@@ -447,7 +448,7 @@ private:
                     if (!submitted) break;
                     n.backlog.pop_front();
                     ++m_report.transactions_submitted;
-                    m_world.nodes[e.node].submitted_at.emplace(tx, m_now);
+                    if (m_world.nodes[e.node].honest) m_world.nodes[e.node].submitted_at.emplace(tx, m_now);
                 }
                 after_call(e.node);
                 break;
@@ -503,11 +504,23 @@ private:
         switch (n.byzantine) {
             case Byzantine::equivocate:
                 if (auto* h = std::get_if<Header>(&m); h && h->author == me && out.to % 2 == 1) {
-                    h->created_at_ms += 1 + out.to;  // a different header for the same round
+                    // Odd recipients get the real header and then a second one for the same round.
+                    transmit(me, out.to, out.plane, out.bytes);
+                    h->created_at_ms += 1 + out.to;
                     if (!h->payload.empty()) h->payload.pop_back();
                     resign_header(*h);
                     out.bytes = encode_message(m);
                 }
+                break;
+            case Byzantine::withhold_batches:
+                if (auto* b = std::get_if<BatchMessage>(&m)) {
+                    // Keep the batch to itself but act as if the peer had acknowledged it, so its
+                    // headers reference batches no one else has.
+                    const Bytes ack = encode_message(BatchAck{b->epoch, batch_digest(b->batch)});
+                    push(Event{m_now + 1'000, 0, EventKind::deliver, me, out.to, Plane::worker, ack, false});
+                    return;
+                }
+                if (std::holds_alternative<BatchResponse>(m)) return;
                 break;
             case Byzantine::bad_signatures:
                 if (m_rng.chance(1, 2)) {
@@ -617,13 +630,13 @@ private:
                 }
                 return true;
             });
-            if (getenv("SIMDEBUG") && n.node) fprintf(stderr, "node %zu queued %zu round %lu gc %lu pending %zu susp %zu fetch %zu\n", i, n.node->queued_batches(), n.node->round(), n.node->gc_round(), n.node->pending_headers(), n.node->suspended_certificates(), n.node->outstanding_fetches());
             NodeSummary summary;
             summary.byzantine = !record.honest;
             summary.committed_sub_dags = record.commits.size();
             summary.last_committed_round = record.commits.empty() ? 0 : record.commits.rbegin()->second.leader_round;
             summary.transactions_out = record.delivered.size();
             summary.restarts = n.restarts;
+            summary.commit_times = record.commit_times;
             if (n.node) {
                 summary.highest_round = n.node->highest_round();
                 summary.stats = n.node->stats();

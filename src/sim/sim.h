@@ -42,6 +42,7 @@ enum class Byzantine : uint8_t {
     invalid_parents,        // headers with too few, wrong-round or duplicated-author parents
     vote_everything,        // votes for every header it sees, equivocations included
     silent,                 // sends nothing at all
+    withhold_batches,       // never sends its batches: headers reference batches nobody else has
 };
 std::string_view to_string(Byzantine behaviour) noexcept;
 
@@ -112,6 +113,7 @@ struct NodeSummary {
     uint64_t highest_round = 0;
     uint64_t transactions_out = 0;
     uint64_t restarts = 0;
+    std::vector<TimeUs> commit_times;  // virtual time of each new commit
     consensus::NodeStats stats;
 };
 
