@@ -26,12 +26,22 @@ void expect_sweep_clean(size_t nodes, uint64_t first_seed, uint64_t count) {
 TEST(SimSweep, Nodes4Seeds1To40) { expect_sweep_clean(4, 1, 40); }
 TEST(SimSweep, Nodes4Seeds41To80) { expect_sweep_clean(4, 41, 40); }
 TEST(SimSweep, Nodes4Seeds81To120) { expect_sweep_clean(4, 81, 40); }
-TEST(SimSweep, Nodes7Seeds1To20) { expect_sweep_clean(7, 1, 20); }
-TEST(SimSweep, Nodes7Seeds21To40) { expect_sweep_clean(7, 21, 20); }
-TEST(SimSweep, Nodes7Seeds41To55) { expect_sweep_clean(7, 41, 15); }
+TEST(SimSweep, Nodes7Seeds1To25) { expect_sweep_clean(7, 1, 25); }
+TEST(SimSweep, Nodes7Seeds26To50) { expect_sweep_clean(7, 26, 25); }
 TEST(SimSweep, Nodes10Seeds1To10) { expect_sweep_clean(10, 1, 10); }
 TEST(SimSweep, Nodes10Seeds11To20) { expect_sweep_clean(10, 11, 10); }
 TEST(SimSweep, Nodes10Seeds21To30) { expect_sweep_clean(10, 21, 10); }
+
+// The production GC depth (50) over longer runs.
+TEST(SimSweep, GcDepth50) {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+        Scenario s = make_scenario(seed, 4, fault_family(seed * 3));
+        s.parameters.gc_depth = 50;
+        s.duration_us = 30'000'000;
+        const Report report = run(s);
+        EXPECT_TRUE(report.ok()) << report.summary();
+    }
+}
 
 // Every fault family is exercised by the sweeps (8 families rotate by seed).
 TEST(SimSweep, FamiliesCoverEveryFault) {
