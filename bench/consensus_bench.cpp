@@ -14,7 +14,7 @@
 // input, 512 B): consensus 46,478 tx/s at 464 ms, end-to-end 46,149 tx/s at 557 ms.
 //
 // Usage: consensus_bench [--rate 50000] [--duration 20] [--tx-size 512] [--dir DIR]
-//                        [--header-delay-ms 100] [--batch-delay-ms 100] [--batch-size 500000]
+//                        [--header-delay-ms 50] [--batch-delay-ms 100] [--batch-size 500000]
 #include "consensus/node.h"
 #include "consensus/rocksdb_store.h"
 
@@ -51,7 +51,7 @@ struct Settings {
     uint64_t duration_s = 20;
     size_t tx_size = 512;
     std::string dir;
-    uint64_t header_delay_ms = 100;
+    uint64_t header_delay_ms = 50;
     uint64_t batch_delay_ms = 100;
     uint32_t batch_size = 500'000;
     size_t nodes = 4;

@@ -147,11 +147,12 @@ private:
 
     // ---- worker (worker.cpp)
     void seal_batch();
-    void on_batch(AuthorityIndex from, BatchMessage message);
+    void on_batch(AuthorityIndex from, ByteSpan encoding, size_t payload_bytes, size_t transactions);
     void on_batch_ack(AuthorityIndex from, const BatchAck& ack);
     void on_batch_request(AuthorityIndex from, const BatchRequest& request);
     void on_batch_response(AuthorityIndex from, BatchResponse response);
-    bool store_batch(const Digest& digest, const Batch& batch, bool own);
+    bool store_batch(const Digest& digest, ByteSpan encoding, bool own);
+    void remember_batch(const Digest& digest);
     bool has_batch(const PayloadEntry& entry);
     void fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred);
     void worker_tick();
@@ -215,6 +216,9 @@ private:
         uint32_t attempts = 0;
     };
     std::map<Digest, BatchFetch> m_batch_fetches;
+    // Recently stored batch digests, so availability checks rarely reach the store (bounded).
+    std::set<Digest> m_known_batches;
+    std::deque<Digest> m_known_order;
 
     // primary: the DAG above the GC round
     std::vector<CertificatePtr> m_genesis;

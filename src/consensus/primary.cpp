@@ -255,15 +255,15 @@ void Node::on_certificate(AuthorityIndex from, Certificate certificate, bool fro
     if (!round_acceptable(certificate.header.round)) return;
     auto vertex = make_vertex(std::move(certificate));
     if (m_certs.count(vertex->digest) || m_suspended.count(vertex->digest)) return;
-    if (auto existing = certificate_at(vertex->round(), vertex->author()); existing) {
-        // A second certificate for one (author, round) needs f+1 honest double votes.
-        ++m_stats.rejected;
-        FLEEK_LOG_ERROR("consensus", "refused a conflicting certificate for author {} round {}", vertex->author(),
-                        vertex->round());
-        return;
-    }
     if (!verify_certificate(vertex)) {
         ++m_stats.rejected;
+        return;
+    }
+    if (auto existing = certificate_at(vertex->round(), vertex->author()); existing) {
+        // A second valid certificate for one (author, round) needs f+1 honest double votes.
+        ++m_stats.rejected;
+        FLEEK_LOG_ERROR("consensus", "refused a second valid certificate for author {} round {}", vertex->author(),
+                        vertex->round());
         return;
     }
     m_cert_fetches.erase(vertex->digest);

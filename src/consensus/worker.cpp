@@ -14,33 +14,55 @@ Bytes batch_key(WorkerId worker, const Digest& digest) {
 }
 }  // namespace
 
-bool Node::store_batch(const Digest& digest, const Batch& batch, bool own) {
+namespace {
+constexpr size_t known_batches_max = 16384;
+}
+
+void Node::remember_batch(const Digest& digest) {
+    if (!m_known_batches.insert(digest).second) return;
+    m_known_order.push_back(digest);
+    if (m_known_order.size() > known_batches_max) {
+        m_known_batches.erase(m_known_order.front());
+        m_known_order.pop_front();
+    }
+}
+
+bool Node::store_batch(const Digest& digest, ByteSpan encoding, bool own) {
     WriteBatch b;
-    b.put(Table::batches, batch_key(0, digest), codec::encode(batch));
+    b.put(Table::batches, batch_key(0, digest), encoding);
     if (own) b.put(Table::own_batches, digest, key_u64(0));
-    return write(b, false);
+    if (!write(b, false)) return false;
+    remember_batch(digest);
+    return true;
 }
 
 bool Node::has_batch(const PayloadEntry& entry) {
     if (entry.worker >= workers_per_authority) return false;
+    if (m_known_batches.count(entry.batch)) return true;
     auto found = m_store.contains(Table::batches, batch_key(entry.worker, entry.batch));
     if (!found) {
         m_halted = true;
         return false;
     }
+    if (*found) remember_batch(entry.batch);
     return *found;
 }
 
 void Node::seal_batch() {
     if (m_building.transactions.empty()) return;
-    Batch batch = std::exchange(m_building, Batch{});
-    m_building_bytes = 0;
-    const Bytes message = encode_message(BatchMessage{m_committee.epoch(), batch});
-    // The batch encoding is the message after its tag and epoch.
-    const Digest digest = batch_digest_of_encoding(ByteSpan(message).subspan(9));
-    if (!store_batch(digest, batch, true)) return;
+    // The message is the tag, the epoch and the batch encoding; the batch is encoded once.
+    codec::Writer w(m_building_bytes + 4 * m_building.transactions.size() + 16);
+    w.tag(static_cast<uint8_t>(MessageTag::batch));
+    w.u64(m_committee.epoch());
+    m_building.encode(w);
+    const Bytes message = w.take();
+    const ByteSpan encoding = ByteSpan(message).subspan(9);
+    const Digest digest = batch_digest_of_encoding(encoding);
+    if (!store_batch(digest, encoding, true)) return;
     ++m_stats.batches_sealed;
-    if (m_observer) m_observer->on_batch_sealed(digest, batch, m_now);
+    if (m_observer) m_observer->on_batch_sealed(digest, m_building, m_now);
+    m_building = Batch{};
+    m_building_bytes = 0;
     AwaitingAcks awaiting{message, {m_me}, m_now};
     for (size_t i = 0; i < m_committee.size(); ++i) send_bytes(static_cast<AuthorityIndex>(i), Plane::worker, message);
     if (awaiting.acks.size() >= m_committee.quorum()) {
@@ -50,15 +72,14 @@ void Node::seal_batch() {
     }
 }
 
-void Node::on_batch(AuthorityIndex from, BatchMessage message) {
-    if (message.batch.payload_bytes() > 2 * static_cast<size_t>(m_params.batch_size_bytes) ||
-        message.batch.transactions.empty()) {
+void Node::on_batch(AuthorityIndex from, ByteSpan encoding, size_t payload_bytes, size_t transactions) {
+    if (payload_bytes > 2 * static_cast<size_t>(m_params.batch_size_bytes) || transactions == 0) {
         ++m_stats.rejected;
         return;
     }
-    const Digest digest = batch_digest(message.batch);
+    const Digest digest = batch_digest_of_encoding(encoding);
     if (!has_batch(PayloadEntry{digest, 0})) {
-        if (!store_batch(digest, message.batch, false)) return;
+        if (!store_batch(digest, encoding, false)) return;
         m_batch_fetches.erase(digest);
         retry_pending_headers();
     }
@@ -96,7 +117,7 @@ void Node::on_batch_response(AuthorityIndex, BatchResponse response) {
         const Digest digest = batch_digest(batch);
         // Only batches we asked for: a peer cannot fill our disk with unrequested data.
         if (!m_batch_fetches.count(digest)) continue;
-        if (!store_batch(digest, batch, false)) return;
+        if (!store_batch(digest, codec::encode(batch), false)) return;
         m_batch_fetches.erase(digest);
         stored = true;
     }
