@@ -40,7 +40,6 @@ bool Node::validate_header_structure(const Header& h) {
 // ---- headers ----------------------------------------------------------------------------------------
 
 void Node::on_header(AuthorityIndex from, Header header) {
-    if (m_committee.contains(header.author)) m_peer_rounds[from] = std::max(m_peer_rounds[from], header.round);
     if (!validate_header_structure(header)) {
         ++m_stats.rejected;
         return;
@@ -57,6 +56,9 @@ void Node::on_header(AuthorityIndex from, Header header) {
         if (m_verified_headers.size() >= verified_cache_max) m_verified_headers.clear();
         m_verified_headers.insert(digest);
     }
+    // Only authenticated rounds count as evidence that a peer is ahead (junk rounds must not
+    // steer our range requests to the junk's sender).
+    m_peer_rounds[from] = std::max(m_peer_rounds[from], header.round);
     process_header(from, header, digest);
 }
 
@@ -181,7 +183,6 @@ void Node::vote_for(const Header& header, const Digest& digest) {
 // ---- votes and certificates of our own header -------------------------------------------------------
 
 void Node::on_vote(AuthorityIndex from, const Vote& vote) {
-    m_peer_rounds[from] = std::max(m_peer_rounds[from], vote.round);
     if (!m_header || m_header_certified || vote.round != m_round || vote.origin != m_me ||
         vote.header != m_header_digest) {
         return;  // not for our current header (late or stray): dropped
@@ -245,9 +246,6 @@ bool Node::verify_certificate(const CertificatePtr& vertex) {
 
 void Node::on_certificate(AuthorityIndex from, Certificate certificate, bool from_range) {
     (void)from_range;
-    if (m_committee.contains(certificate.header.author)) {
-        m_peer_rounds[from] = std::max(m_peer_rounds[from], certificate.header.round);
-    }
     if (!validate_header_structure(certificate.header)) {
         ++m_stats.rejected;
         return;
@@ -259,6 +257,7 @@ void Node::on_certificate(AuthorityIndex from, Certificate certificate, bool fro
         ++m_stats.rejected;
         return;
     }
+    m_peer_rounds[from] = std::max(m_peer_rounds[from], vertex->round());
     if (auto existing = certificate_at(vertex->round(), vertex->author()); existing) {
         // A second valid certificate for one (author, round) needs f+1 honest double votes.
         ++m_stats.rejected;
@@ -477,7 +476,9 @@ void Node::primary_tick() {
         }
         const bool stalled = m_now >= m_last_progress + m_params.sync_interval_us;
         if (!ahead.empty() || stalled || !m_suspended.empty() || !m_pending_headers.empty()) {
-            const AuthorityIndex target = ahead.empty() ? random_peer() : ahead[m_rng.below(ahead.size())];
+            // Half of the time a random peer, so one peer cannot monopolize our catch-up.
+            const AuthorityIndex target =
+                ahead.empty() || m_rng.chance(1, 2) ? random_peer() : ahead[m_rng.below(ahead.size())];
             m_last_range_request = m_now;
             send_range_request(target);
         }

@@ -4,6 +4,8 @@
 #include "util/encoding.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 #include <fmt/format.h>
 
 namespace fleek::sim {
@@ -298,9 +300,9 @@ void check_exactly_once(const World& world, std::vector<std::string>& violations
                 return;
             }
         }
-        std::set<Bytes> seen;
+        std::unordered_set<std::string_view> seen;
         for (const auto& tx : node.delivered) {
-            if (!seen.insert(tx.bytes).second) {
+            if (!seen.insert(as_string_view(tx.bytes)).second) {
                 violations.push_back(fmt::format("exactly-once: node {} delivered a transaction twice (sequence {})", i,
                                                  tx.sequence));
                 return;
@@ -327,11 +329,11 @@ TimeUs check_liveness(const World& world, const LivenessBounds& bounds, std::vec
                                              worst / 1000, bounds.max_gap_us / 1000));
             return;
         }
-        std::set<Bytes> delivered;
-        for (const auto& tx : node.delivered) delivered.insert(tx.bytes);
+        std::unordered_set<std::string_view> delivered;
+        for (const auto& tx : node.delivered) delivered.insert(as_string_view(tx.bytes));
         for (const auto& [tx, at] : node.submitted_at) {
             if (at + bounds.drain_us > bounds.end_us) continue;
-            if (!delivered.count(tx)) {
+            if (!delivered.count(as_string_view(tx))) {
                 violations.push_back(fmt::format("liveness: node {} never delivered a transaction submitted to it at {} ms", i,
                                                  at / 1000));
                 return;

@@ -52,8 +52,7 @@ struct NodeRecord {
     std::vector<uint64_t> delivered_sub_dags;         // sub-DAG indices the consumer got, in order
     std::map<std::pair<AuthorityIndex, Round>, std::set<Digest>> votes;  // (origin, round) -> headers signed
     std::vector<TimeUs> commit_times;                 // virtual time of each new commit
-    std::set<std::vector<uint8_t>> submitted;         // transactions handed to this node
-    std::map<std::vector<uint8_t>, TimeUs> submitted_at;
+    std::vector<std::pair<Bytes, TimeUs>> submitted_at;  // transactions handed to this node, when
 };
 
 struct World {

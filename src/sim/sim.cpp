@@ -445,12 +445,13 @@ private:
                     n.backlog.push_back(std::move(tx));
                 }
                 while (!n.backlog.empty()) {
-                    Bytes tx = n.backlog.front();
-                    auto submitted = n.node->submit_transaction(tx, local_time(n, m_now));
+                    auto submitted = n.node->submit_transaction(n.backlog.front(), local_time(n, m_now));
                     if (!submitted) break;
-                    n.backlog.pop_front();
                     ++m_report.transactions_submitted;
-                    if (m_world.nodes[e.node].honest) m_world.nodes[e.node].submitted_at.emplace(tx, m_now);
+                    if (m_world.nodes[e.node].honest) {
+                        m_world.nodes[e.node].submitted_at.emplace_back(std::move(n.backlog.front()), m_now);
+                    }
+                    n.backlog.pop_front();
                 }
                 after_call(e.node);
                 break;
@@ -619,11 +620,9 @@ private:
             NodeRecord& record = m_world.nodes[i];
             record.running_at_end = n.running;
             // Only transactions submitted after the node's last crash can be required.
-            for (auto it = record.submitted_at.begin(); it != record.submitted_at.end();) {
-                it = it->second < n.last_crash_us || (n.last_crash_us > 0 && it->second <= n.last_crash_us)
-                         ? record.submitted_at.erase(it)
-                         : std::next(it);
-            }
+            std::erase_if(record.submitted_at, [&](const auto& entry) {
+                return n.last_crash_us > 0 && entry.second <= n.last_crash_us;
+            });
             (void)n.store->scan(Table::batches, {}, {}, [&](ByteSpan key, ByteSpan) {
                 if (key.size() == 36) {
                     Digest d{};
