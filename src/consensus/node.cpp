@@ -350,6 +350,7 @@ TimeUs Node::next_wakeup() const {
     for (const auto& [d, f] : m_cert_fetches) consider(f.last_request + m_params.sync_retry_us);
     if (m_header && !m_header_certified) consider(m_header_sent + m_params.header_resend_us);
     consider(m_last_range_request + m_params.sync_interval_us);
+    if (m_next_resolve < m_bullshark.state().next_index && m_batch_fetches.empty()) consider(m_now + 1);
     // Proposer timers.
     const Round q = quorum_round();
     if (q + 1 > m_round && !m_hooks.never_propose) {
@@ -372,8 +373,39 @@ std::vector<CommittedOutput> Node::take_output() {
 
 // ---- output -----------------------------------------------------------------------------------------
 
+void Node::prefetch_outputs(uint64_t from_index) {
+    constexpr uint64_t lookahead = 16;
+    const uint64_t until = std::min(from_index + lookahead, m_bullshark.state().next_index);
+    for (uint64_t index = from_index; index < until && !m_halted; ++index) {
+        auto raw = read(Table::sub_dags, key_u64(index));
+        if (!raw) return;
+        auto record = codec::decode<SubDagRecord>(*raw);
+        if (!record) return;
+        for (const Digest& d : record->certificates) {
+            CertificatePtr vertex;
+            if (auto it = m_certs.find(d); it != m_certs.end()) {
+                vertex = it->second;
+            } else {
+                auto stored = read(Table::certificates, d);
+                if (!stored) continue;
+                auto c = codec::decode<Certificate>(*stored);
+                if (!c) continue;
+                vertex = make_vertex(std::move(*c));
+            }
+            std::vector<Digest> missing;
+            for (const auto& entry : vertex->certificate.header.payload) {
+                if (!has_batch(entry)) missing.push_back(entry.batch);
+            }
+            if (!missing.empty()) fetch_batches(missing, vertex->author(), true);
+        }
+    }
+    m_prefetched_until = until;
+}
+
 void Node::resolve_outputs() {
-    while (!m_halted && m_next_resolve < m_bullshark.state().next_index) {
+    // One sub-DAG per call: resolving reads and splits every batch, and a big sub-DAG must not
+    // hold up headers and votes; the next call (next_wakeup is then immediate) continues.
+    for (int budget = 1; budget > 0 && !m_halted && m_next_resolve < m_bullshark.state().next_index; --budget) {
         auto raw = read(Table::sub_dags, key_u64(m_next_resolve));
         if (!raw) return;
         auto record = codec::decode<SubDagRecord>(*raw);
@@ -403,15 +435,20 @@ void Node::resolve_outputs() {
             }
             certificates.push_back(std::move(*c));
         }
-        std::map<AuthorityIndex, std::vector<Digest>> missing;
+        // Missing batches of recent certificates are usually still in flight (certificates do not
+        // wait for batches); those of older ones, or when we are catching up, are asked for now.
+        std::map<std::pair<AuthorityIndex, bool>, std::vector<Digest>> missing;
+        const bool catching_up = m_bullshark.state().next_index > m_next_resolve + 2;
         for (const auto& c : certificates) {
+            const bool old = catching_up || c.header.round + 4 < highest_round();
             for (const auto& entry : c.header.payload) {
-                if (!has_batch(entry)) missing[c.header.author].push_back(entry.batch);
+                if (!has_batch(entry)) missing[{c.header.author, old}].push_back(entry.batch);
             }
         }
         if (m_halted) return;
         if (!missing.empty()) {
-            for (const auto& [author, digests] : missing) fetch_batches(digests, author);
+            for (const auto& [who, digests] : missing) fetch_batches(digests, who.first, who.second);
+            if (catching_up && m_prefetched_until <= m_next_resolve) prefetch_outputs(m_next_resolve + 1);
             return;
         }
         CommittedOutput output;

@@ -154,7 +154,12 @@ private:
     bool store_batch(const Digest& digest, ByteSpan encoding, bool own);
     void remember_batch(const Digest& digest);
     bool has_batch(const PayloadEntry& entry);
-    void fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred);
+    // Registers batches to fetch from `preferred`, then from random peers. Without `now` the first
+    // request waits sync_retry: a batch a fresh header names is usually still in flight, and
+    // asking at once would double the bulk traffic under load. Committed batches are asked now.
+    void fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred, bool now = false);
+    // Missing batches of the next few committed sub-DAGs, fetched together (catch-up).
+    void prefetch_outputs(uint64_t from_index);
     void worker_tick();
 
     // ---- primary (primary.cpp)
@@ -265,6 +270,7 @@ private:
     uint64_t m_next_resolve = 0;   // next sub-DAG index to resolve and emit
     uint64_t m_next_sequence = 0;  // sequence of the next emitted transaction
     uint64_t m_suppress_below = 0;  // the consumer already has these indices
+    uint64_t m_prefetched_until = 0;  // sub-DAG indices below this had their batches requested
 };
 
 }  // namespace fleek::consensus

@@ -124,7 +124,7 @@ void Node::on_batch_response(AuthorityIndex, BatchResponse response) {
     if (stored) retry_pending_headers();
 }
 
-void Node::fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred) {
+void Node::fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred, bool now) {
     std::vector<Digest> request;
     for (const Digest& d : digests) {
         if (m_batch_fetches.count(d)) continue;
@@ -132,8 +132,8 @@ void Node::fetch_batches(const std::vector<Digest>& digests, AuthorityIndex pref
             ++m_stats.dropped_pending;
             break;
         }
-        m_batch_fetches.emplace(d, BatchFetch{preferred, m_now, 1});
-        request.push_back(d);
+        m_batch_fetches.emplace(d, BatchFetch{preferred, m_now, now ? 1u : 0u});
+        if (now) request.push_back(d);
     }
     const AuthorityIndex target = preferred == m_me ? random_peer() : preferred;
     for (size_t i = 0; i < request.size(); i += request_digests_max) {
@@ -167,7 +167,9 @@ void Node::worker_tick() {
             continue;
         }
         fetch.last_request = m_now;
-        retries[random_peer()].push_back(it->first);
+        // First ask the author of the header that named the batch, then random peers.
+        const AuthorityIndex target = fetch.attempts == 1 && fetch.preferred != m_me ? fetch.preferred : random_peer();
+        retries[target].push_back(it->first);
         ++it;
     }
     for (auto& [peer, digests] : retries) {
