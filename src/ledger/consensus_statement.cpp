@@ -68,7 +68,7 @@ Result<void, EvidenceError> check_equivocation(const crypto::bls::PublicKey& acc
     if (x.kind != y.kind || x.epoch != y.epoch || x.round != y.round || x.origin != y.origin || x.subject == y.subject) {
         return fail(EvidenceError::not_conflicting);
     }
-    if (x.kind != StatementKind::vote && x.origin != accused.bytes()) return fail(EvidenceError::wrong_signer);
+    if (x.kind == StatementKind::header && x.origin != accused.bytes()) return fail(EvidenceError::wrong_signer);
     for (const SignedStatement* signed_statement : {&a, &b}) {
         auto signature = crypto::bls::Signature::from_bytes(signed_statement->signature);
         if (!signature) return fail(EvidenceError::invalid_signature_encoding);

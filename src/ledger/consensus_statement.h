@@ -9,14 +9,15 @@
 //   kind     signer                 round            origin                 subject
 //   header   the header's author    DAG round        the author             header digest
 //   vote     any committee member   the header's     the header's author    header digest voted for
-//   block    any committee member   block height     the signer             digest of (block digest, state root)
+//   block    any committee member   block height     all zero bytes         digest of (block digest, state root)
 //
-// A vote statement does not name its signer, so all votes for one header sign the same message
-// and 2f+1 of them aggregate into one BLS signature checked by fast_aggregate_verify.
+// Vote and block statements do not name their signer, so every signature over one header (or
+// one block) is over the same message and 2f+1 of them aggregate into one BLS signature checked
+// by fast_aggregate_verify (certificates, block certificates).
 //
 // Equivocation: two statements of the same kind, epoch, round and origin with different
-// subjects, both signed by the same key. For header and block statements that key must be the
-// origin; for votes it is any key that signed both.
+// subjects, both signed by the same key. For header statements that key must be the origin;
+// for votes and blocks it is any key that signed both.
 #pragma once
 
 #include "codec/codec.h"

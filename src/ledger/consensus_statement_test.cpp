@@ -85,5 +85,30 @@ TEST(ConsensusStatement, DetectsDoubleVotes) {
                                                    vote_a.signing_digest(), aggregate));
 }
 
+TEST(ConsensusStatement, BlockStatementsAggregateAndProveDoubleSigning) {
+    ConsensusStatement block;
+    block.kind = StatementKind::block;
+    block.epoch = 2;
+    block.round = 100;  // height
+    block.subject = block_statement_subject(crypto::Hash32{}, crypto::Hash32{});
+    const auto a = key(1);
+    const auto b = key(2);
+    const auto signed_a = sign_statement(block, a);
+    const auto signed_b = sign_statement(block, b);
+    // Same message for every signer: one aggregate signature.
+    const auto aggregate = crypto::bls::aggregate_signatures(std::vector{crypto::bls::Signature::from_bytes(signed_a.signature).value(),
+                                                                         crypto::bls::Signature::from_bytes(signed_b.signature).value()})
+                               .value();
+    EXPECT_TRUE(crypto::bls::fast_aggregate_verify(std::vector{a.public_key(), b.public_key()}, block.signing_digest(), aggregate));
+    // Signing another state at the same height is equivocation by that signer, not by others.
+    ConsensusStatement other = block;
+    crypto::Hash32 root{};
+    root[0] = 1;
+    other.subject = block_statement_subject(crypto::Hash32{}, root);
+    const auto double_signed = sign_statement(other, a);
+    EXPECT_TRUE(check_equivocation(a.public_key(), signed_a, double_signed).has_value());
+    EXPECT_EQ(check_equivocation(b.public_key(), signed_a, double_signed).error(), EvidenceError::bad_signature);
+}
+
 }  // namespace
 }  // namespace fleek::ledger
