@@ -209,7 +209,10 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::restore(const std::filesyst
     return ledger;
 }
 
-Result<BlockResult, BlockError> Ledger::execute(const Block& block) {
+Result<BlockResult, BlockError> Ledger::execute(const Block& block) { return execute(block, {}); }
+
+Result<BlockResult, BlockError> Ledger::execute(const Block& block,
+                                                const std::function<bool(const BlockResult&)>& before_commit) {
     if (block.transactions.size() > block_transactions_max) return fail(BlockError::too_many_transactions);
     size_t total_bytes = 0;
     for (const Bytes& tx : block.transactions) total_bytes += tx.size();
@@ -255,6 +258,7 @@ Result<BlockResult, BlockError> Ledger::execute(const Block& block) {
         result.checkpoint = std::move(*checkpoint);
     }
     if (m_options.before_commit) m_options.before_commit();
+    if (before_commit && !before_commit(result)) return fail(BlockError::storage);
     if (auto done = m_store->commit(view.changes(), writes, meta_entries(block.height, *root)); !done) {
         FLEEK_LOG_ERROR("ledger", "commit of block {} failed: {}", block.height, done.error().message);
         return fail(BlockError::storage);

@@ -94,6 +94,12 @@ public:
 
     // Executes a block. On error nothing changes.
     Result<BlockResult, BlockError> execute(const Block& block);
+    // The same; `before_commit` gets the complete result after every transaction executed and
+    // before the state is committed, so a caller can durably record receipts first: after a crash
+    // either both are there, or the block re-executes and gives the same result again. When it
+    // returns false, the block is not committed (BlockError::storage).
+    Result<BlockResult, BlockError> execute(const Block& block,
+                                            const std::function<bool(const BlockResult&)>& before_commit);
 
     // ---- queries (committed state) ----
     uint64_t height() const { return m_height; }

@@ -261,5 +261,30 @@ TEST(LedgerOpen, DetectsATamperedStateTree) {
     EXPECT_EQ(reopened.error().code, LedgerErrorCode::corrupt);
 }
 
+// The hook a node uses to record receipts durably before the state commits: it sees the whole
+// result, and refusing it leaves the ledger where it was.
+TEST(LedgerRestart, BeforeCommitHookSeesTheResultAndCanRefuse) {
+    testing::ScratchDirectory dir;
+    const Genesis genesis = stream_genesis(stream_seed);
+    const Stream stream = record_stream(stream_seed, 2, 20);
+    auto ledger = open_ledger(dir.path(), genesis);
+    ASSERT_TRUE(ledger);
+    std::optional<BlockResult> seen;
+    auto refused = ledger->execute(stream.blocks[0], [&](const BlockResult& result) {
+        seen = result;
+        return false;
+    });
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error(), BlockError::storage);
+    EXPECT_EQ(ledger->height(), 0u);
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->state_root, stream.roots[0]);
+    EXPECT_EQ(seen->receipts.size(), stream.blocks[0].transactions.size());
+    auto accepted = ledger->execute(stream.blocks[0], [&](const BlockResult& result) { return result.state_root == stream.roots[0]; });
+    ASSERT_TRUE(accepted.has_value());
+    EXPECT_EQ(ledger->height(), 1u);
+    EXPECT_EQ(accepted->receipts, seen->receipts);
+}
+
 }  // namespace
 }  // namespace fleek::ledger
