@@ -78,7 +78,7 @@ Proof ProofWalker::next_proof() {
 // --------------------------------------------------------------------------------- BlockVerifier
 
 BlockVerifier::BlockVerifier(const Hash32& root, uint64_t content_length, uint64_t start_block)
-    : m_root(root), m_content_length(content_length), m_blocks(block_count(content_length)), m_next(start_block) {
+    : m_content_length(content_length), m_blocks(block_count(content_length)), m_next(start_block) {
     m_stack.push_back({0, m_blocks, root});
 }
 

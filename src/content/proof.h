@@ -72,7 +72,6 @@ public:
     const std::vector<Subtree>& verified_prefix() const noexcept { return m_prefix; }
 
 private:
-    Hash32 m_root;
     uint64_t m_content_length;
     uint64_t m_blocks;
     uint64_t m_next;

@@ -264,10 +264,20 @@ TEST(LedgerOpen, DetectsATamperedStateTree) {
 // The hook a node uses to record receipts durably before the state commits: it sees the whole
 // result, and refusing it leaves the ledger where it was.
 TEST(LedgerRestart, BeforeCommitHookSeesTheResultAndCanRefuse) {
-    testing::ScratchDirectory dir;
-    const Genesis genesis = stream_genesis(stream_seed);
-    const Stream stream = record_stream(stream_seed, 2, 20);
-    auto ledger = open_ledger(dir.path(), genesis);
+    testing::ScratchDirectory scratch;
+    testing::TestNetwork net(Workload::shape(stream_seed));
+    Workload::tune(net.genesis);
+    const Genesis genesis = net.genesis;
+    Stream stream;
+    {
+        auto recorder = open_ledger(scratch / "recorder", genesis);
+        ASSERT_TRUE(recorder);
+        Workload workload(net, stream_seed);
+        auto block = workload.next(*recorder, genesis.epoch_start_ms + 1000, 20).first;
+        stream.roots.push_back(recorder->execute(block).value().state_root);
+        stream.blocks.push_back(std::move(block));
+    }
+    auto ledger = open_ledger(scratch / "ledger", genesis);
     ASSERT_TRUE(ledger);
     std::optional<BlockResult> seen;
     auto refused = ledger->execute(stream.blocks[0], [&](const BlockResult& result) {
