@@ -342,23 +342,34 @@ Result<std::vector<Cid>, DagError> block_links(const Cid& cid, ByteSpan block) {
 
 namespace {
 
+using SizedVisitor = std::function<bool(const Cid&, ByteSpan, uint64_t)>;
+
 struct Traversal {
     BlockSource& source;
     const TraversalLimits& limits;
-    const BlockVisitor& visit;
+    const SizedVisitor& visit;
+    const BlockSizer* raw_size = nullptr;  // planning: raw blocks are sized, not read
     std::set<Cid> seen;
     uint64_t blocks = 0;
 
-    // Loads (and reports, once) a block; nullopt when it was already sent.
+    // Loads a block and reports it the first time; identity blocks are never reported.
     Result<Bytes, DagError> fetch(const Cid& cid, bool& first_time) {
         first_time = seen.insert(cid).second;
         if (cid.hash_code() == multicodec::identity) return Bytes(cid.digest().begin(), cid.digest().end());
+        if (raw_size != nullptr && cid.codec() == multicodec::raw) {
+            if (!first_time) return Bytes();
+            const auto size = (*raw_size)(cid);
+            if (!size) return fail(dag_error(DagErrorCode::missing_block, cid.to_string()));
+            if (++blocks > limits.max_blocks) return fail(dag_error(DagErrorCode::too_deep, "too many blocks"));
+            if (!visit(cid, {}, *size)) return fail(dag_error(DagErrorCode::stopped, ""));
+            return Bytes();
+        }
         auto block = source.get(cid);
         if (!block) return fail(dag_error(DagErrorCode::source_error, fmt::format("{}: {}", cid.to_string(), block.error())));
         if (!*block) return fail(dag_error(DagErrorCode::missing_block, cid.to_string()));
         if (first_time) {
             if (++blocks > limits.max_blocks) return fail(dag_error(DagErrorCode::too_deep, "too many blocks"));
-            if (!visit(cid, **block)) return fail(dag_error(DagErrorCode::stopped, ""));
+            if (!visit(cid, **block, (*block)->size())) return fail(dag_error(DagErrorCode::stopped, ""));
         }
         return std::move(**block);
     }
@@ -416,11 +427,33 @@ struct Traversal {
     }
 };
 
+Result<void, DagError> run_traversal(Traversal& traversal, const Cid& root, DagScope scope, const std::optional<EntityBytes>& bytes);
+
 }  // namespace
 
 Result<void, DagError> traverse(BlockSource& source, const Cid& root, DagScope scope, const std::optional<EntityBytes>& bytes,
                                 const TraversalLimits& limits, const BlockVisitor& visit) {
-    Traversal traversal{source, limits, visit, {}, 0};
+    const SizedVisitor sized = [&](const Cid& cid, ByteSpan block, uint64_t) { return visit(cid, block); };
+    Traversal traversal{source, limits, sized, nullptr, {}, 0};
+    return run_traversal(traversal, root, scope, bytes);
+}
+
+Result<std::vector<PlannedBlock>, DagError> plan_traversal(BlockSource& source, const Cid& root, DagScope scope,
+                                                           const std::optional<EntityBytes>& bytes, const TraversalLimits& limits,
+                                                           const BlockSizer& raw_size) {
+    std::vector<PlannedBlock> plan;
+    const SizedVisitor record = [&](const Cid& cid, ByteSpan, uint64_t size) {
+        plan.push_back(PlannedBlock{cid, size});
+        return true;
+    };
+    Traversal traversal{source, limits, record, &raw_size, {}, 0};
+    if (auto done = run_traversal(traversal, root, scope, bytes); !done) return fail(done.error());
+    return plan;
+}
+
+namespace {
+
+Result<void, DagError> run_traversal(Traversal& traversal, const Cid& root, DagScope scope, const std::optional<EntityBytes>& bytes) {
     if (scope == DagScope::all && !bytes) return traversal.all(root, 0);
     bool first = false;
     auto block = traversal.fetch(root, first);
@@ -458,5 +491,7 @@ Result<void, DagError> traverse(BlockSource& source, const Cid& root, DagScope s
         default: return {};
     }
 }
+
+}  // namespace
 
 }  // namespace fleek::ipld

@@ -127,6 +127,18 @@ using BlockVisitor = std::function<bool(const Cid&, ByteSpan block)>;
 Result<void, DagError> traverse(BlockSource& source, const Cid& root, DagScope scope, const std::optional<EntityBytes>& bytes,
                                 const TraversalLimits& limits, const BlockVisitor& visit);
 
+// The same selection, planned before sending: raw blocks (which link to nothing) are not read,
+// `raw_size` gives their size (nullopt: the block is missing). Other blocks are read to follow
+// their links.
+struct PlannedBlock {
+    Cid cid;
+    uint64_t size;
+};
+using BlockSizer = std::function<std::optional<uint64_t>(const Cid&)>;
+Result<std::vector<PlannedBlock>, DagError> plan_traversal(BlockSource& source, const Cid& root, DagScope scope,
+                                                           const std::optional<EntityBytes>& bytes, const TraversalLimits& limits,
+                                                           const BlockSizer& raw_size);
+
 // Every CID a block links to (dag-pb links; none for raw).
 Result<std::vector<Cid>, DagError> block_links(const Cid& cid, ByteSpan block);
 

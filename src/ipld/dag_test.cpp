@@ -175,6 +175,19 @@ TEST(Dag, TraversalScopesAndEntityBytes) {
     // The last 10 bytes: root, last parent, last leaf. "*" reaches the end.
     EXPECT_EQ(collect(DagScope::entity, EntityBytes{-10, std::nullopt}).size(), 3u);
     EXPECT_EQ(collect(DagScope::entity, EntityBytes{0, std::nullopt}).size(), 13u);
+    // Planning gives the same blocks in the same order without reading the raw leaves.
+    size_t sized = 0;
+    const auto plan = plan_traversal(source, root.cid, DagScope::entity, EntityBytes{1500, 2500}, {}, [&](const Cid& cid) {
+                          ++sized;
+                          return std::optional<uint64_t>(store.blocks.at(cid).size());
+                      }).value();
+    ASSERT_EQ(plan.size(), 4u);
+    EXPECT_EQ(sized, 2u);
+    const auto visited = collect(DagScope::entity, EntityBytes{1500, 2500});
+    for (size_t i = 0; i < plan.size(); ++i) {
+        EXPECT_EQ(plan[i].cid, visited[i]);
+        EXPECT_EQ(plan[i].size, store.blocks.at(plan[i].cid).size());
+    }
     // Entirely out of range: the root alone.
     EXPECT_EQ(collect(DagScope::entity, EntityBytes{100000, std::nullopt}).size(), 1u);
     EXPECT_EQ(collect(DagScope::entity, EntityBytes{5, 2}).size(), 1u);

@@ -52,6 +52,11 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
     return bytes;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* cancel = static_cast<const std::atomic<bool>*>(user);
+    return cancel != nullptr && cancel->load() ? 1 : 0;  // non-zero aborts the transfer
+}
+
 }  // namespace
 
 std::string HttpGetResult::describe() const {
@@ -104,6 +109,11 @@ HttpGetResult http_get(const std::string& url, const HttpGetOptions& options, co
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+    if (options.cancel != nullptr) {
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(options.cancel));
+    }
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl decodes; limits count decoded bytes
     const CURLcode code = curl_easy_perform(curl);
     long status = 0;

@@ -4,6 +4,7 @@
 
 #include "util/bytes.h"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -17,6 +18,7 @@ struct HttpGetOptions {
     uint64_t max_body_bytes = UINT64_MAX;
     long max_redirects = 5;
     std::vector<std::string> headers;  // "Name: value"
+    const std::atomic<bool>* cancel = nullptr;  // set: the transfer stops soon after
 };
 
 struct HttpGetResult {

@@ -137,6 +137,7 @@ Result<FetchedHttp, OriginError> HttpOrigin::download(const std::string& pointer
     options.connect_timeout_ms = m_options.connect_timeout_ms;
     options.total_timeout_ms = m_options.request_timeout_ms;
     options.max_body_bytes = m_options.max_bytes;
+    options.cancel = &m_cancelled;
     std::optional<content::BlockstoreError> write_error;
     const HttpGetResult result = http_get(parsed.url, options, [&](ByteSpan bytes) {
         if (hasher) hasher->update(bytes);

@@ -50,6 +50,8 @@ public:
 
     Result<FetchedHttp, OriginError> fetch(std::string_view pointer);
     uint64_t downloads() const { return m_downloads.load(); }
+    // Makes running and later downloads fail soon (node shutdown).
+    void cancel() { m_cancelled = true; }
 
 private:
     Result<FetchedHttp, OriginError> download(const std::string& pointer, const HttpPointer& parsed);
@@ -58,6 +60,7 @@ private:
     content::Blockstore& m_blockstore;
     Resolver& m_resolver;
     SingleFlight<std::string, Result<FetchedHttp, OriginError>> m_flights;
+    std::atomic<bool> m_cancelled{false};
     std::atomic<uint64_t> m_downloads{0};
 };
 

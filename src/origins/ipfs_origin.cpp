@@ -173,6 +173,7 @@ struct IpfsOrigin::Fetch {
         http.total_timeout_ms = options().request_timeout_ms;
         http.max_body_bytes = max_body;
         http.headers = {std::string("Accept: ") + accept};
+        http.cancel = &origin.m_cancelled;
         return http;
     }
 

@@ -55,6 +55,8 @@ public:
     // Blocking: fetches (or finds already cached) the DAG of `cid` and returns what it became.
     Result<FetchedIpfs, OriginError> fetch(const ipld::Cid& cid);
     IpfsOriginStats stats() const;
+    // Makes running and later fetches fail soon (node shutdown).
+    void cancel() { m_cancelled = true; }
     const IpfsOriginOptions& options() const { return m_options; }
 
     struct Fetch;  // one fetch in progress (ipfs_origin.cpp)
@@ -66,6 +68,7 @@ private:
     content::Blockstore& m_blockstore;
     Resolver& m_resolver;
     SingleFlight<Bytes, Result<FetchedIpfs, OriginError>> m_flights;
+    std::atomic<bool> m_cancelled{false};
     std::atomic<uint64_t> m_fetches{0};
     std::atomic<uint64_t> m_car_requests{0};
     std::atomic<uint64_t> m_raw_requests{0};
