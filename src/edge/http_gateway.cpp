@@ -353,11 +353,16 @@ struct HttpGateway::Impl {
 
     // ----------------------------------------------------------------------------- IPFS
 
+    // Runs `work` on the fetch pool: the coroutine hops to a pool thread, runs it there, and hops
+    // back to the connection's strand. (`work` is taken by reference: it lives in the caller's
+    // suspended frame. GCC 12 destroys by-value captures of coroutine lambdas twice.)
     template <class Work>
-    awaitable<std::invoke_result_t<Work>> run_blocking(Work work) {
-        using Value = std::invoke_result_t<Work>;
-        co_return co_await net::co_spawn(
-            fetch_pool, [work = std::move(work)]() mutable -> awaitable<Value> { co_return work(); }, net::use_awaitable);
+    awaitable<std::invoke_result_t<Work&>> run_blocking(Work& work) {
+        const auto home = co_await net::this_coro::executor;
+        co_await net::post(net::bind_executor(fetch_pool.get_executor(), net::use_awaitable));
+        auto result = work();
+        co_await net::post(net::bind_executor(home, net::use_awaitable));
+        co_return result;
     }
 
     awaitable<bool> serve_ipfs(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
@@ -464,8 +469,9 @@ struct HttpGateway::Impl {
                                           fmt::format("`{}` is not a CID: {}", route.cid, ipld::to_string(cid.error())));
         }
         origins::IpfsOrigin* origin = options.ipfs_origin;
-        const ipld::Cid requested = *cid;
-        auto fetched = co_await run_blocking([origin, requested] { return origin->fetch(requested); });
+        const ipld::Cid& requested = *cid;
+        auto work = [origin, &requested] { return origin->fetch(requested); };
+        auto fetched = co_await run_blocking(work);
         if (!fetched) co_return co_await send_error(stream, request, origin_status(fetched.error().code), fetched.error().message);
         nlohmann::json answer{{"cid", route.cid},
                               {"hash", hex_encode(fetched->record.hash)},
@@ -482,8 +488,9 @@ struct HttpGateway::Impl {
             co_return co_await send_error(stream, request, http::status::service_unavailable, "this node has no HTTP origin");
         }
         origins::HttpOrigin* origin = options.http_origin;
-        const std::string url = route.url;
-        auto fetched = co_await run_blocking([origin, url] { return origin->fetch(url); });
+        const std::string& url = route.url;
+        auto work = [origin, &url] { return origin->fetch(url); };
+        auto fetched = co_await run_blocking(work);
         if (!fetched) co_return co_await send_error(stream, request, origin_status(fetched.error().code), fetched.error().message);
         const nlohmann::json answer{{"url", route.url},
                                     {"hash", hex_encode(fetched->record.hash)},
