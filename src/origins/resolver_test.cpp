@@ -1,6 +1,7 @@
 #include "origins/resolver.h"
 
 #include "tests/support/files.h"
+#include "util/encoding.h"
 
 #include <gtest/gtest.h>
 
@@ -70,6 +71,14 @@ TEST(Resolver, RecordEncodingsAreCanonical) {
     const HttpRecord http{filled(9), 42};
     EXPECT_EQ(decode_http_record(encode_http_record(http)).value(), http);
     EXPECT_FALSE(decode_http_record(Bytes{1, 2, 3}).has_value());
+}
+
+TEST(Resolver, GoldenEncodings) {
+    // docs/formats/ipfs-resolver.md
+    EXPECT_EQ(hex_encode(encode_ipfs_record({ResolvedKind::directory, filled(0xaa), 3, filled(0xbb)})),
+              "0101" + std::string(64, 'a') + "0300000000000000" + std::string(64, 'b'));
+    EXPECT_EQ(hex_encode(encode_block_location({filled(0xbb), 59, 12})), "01" + std::string(64, 'b') + "3b000000000000000c000000");
+    EXPECT_EQ(hex_encode(encode_http_record({filled(0xcc), 12})), "01" + std::string(64, 'c') + "0c00000000000000");
 }
 
 TEST(Resolver, OpenFailsWithAClearMessage) {
