@@ -11,6 +11,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstring>
+
 #include <random>
 
 namespace {

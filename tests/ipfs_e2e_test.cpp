@@ -7,6 +7,8 @@
 // The npm tools are installed by tests/ipfs/install-tools (once, cached outside the repository).
 #include "crypto/hash.h"
 #include "ipld/car.h"
+#include "ipld/dag_pb.h"
+#include "ipld/unixfs.h"
 #include "node/config.h"
 #include "tests/support/files.h"
 #include "tests/support/http.h"
@@ -254,8 +256,12 @@ TEST(IpfsGateway, IngestsFromHeliaAndServesRealClients) {
     write_bytes(dir / "big.bin", random_bytes(3'000'000, 3));
     write_bytes(dir / "deep.bin", random_bytes(200'000, 4));
     make_tree(dir / "site", false);
+    // Long names: 1000 links of about 268 bytes (name and CID) pass kubo's 256 KiB estimate, so
+    // the js importer (and kubo) shard this directory with the default threshold.
     fs::create_directories(dir / "hamt");
-    for (int i = 0; i < 1200; ++i) write_text(dir / "hamt" / ("file-" + std::to_string(i) + ".txt"), "content " + std::to_string(i));
+    const std::string padding(220, 'x');
+    const auto hamt_name = [&](int i) { return "file-" + padding + "-" + std::to_string(i) + ".txt"; };
+    for (int i = 0; i < 1000; ++i) write_text(dir / "hamt" / hamt_name(i), "content " + std::to_string(i));
     write_text(dir / "concurrent.txt", "asked for eight times at once\n");
     nlohmann::json spec;
     spec["entries"] = nlohmann::json::array({
@@ -264,11 +270,18 @@ TEST(IpfsGateway, IngestsFromHeliaAndServesRealClients) {
         // Tiny chunks and 4 links per node: a file DAG five levels deep.
         {{"name", "deep"}, {"path", (dir / "deep.bin").string()}, {"profile", "v1"}, {"chunkSize", 1024}, {"maxChildren", 4}},
         {{"name", "site"}, {"path", (dir / "site").string()}, {"profile", "v1"}},
-        {{"name", "hamt"}, {"path", (dir / "hamt").string()}, {"profile", "kubo"}, {"shardSplitThresholdBytes", 1000}},
+        {{"name", "hamt"}, {"path", (dir / "hamt").string()}, {"profile", "kubo"}},
         {{"name", "concurrent"}, {"path", (dir / "concurrent.txt").string()}, {"profile", "v1"}},
     });
     HeliaGateway helia(dir.path(), spec);
     ASSERT_FALSE(helia.url().empty());
+    // The js importer Helia uses (kubo's defaults, or CIDv1 with raw leaves) and flk agree on
+    // directories too, the HAMT included.
+    EXPECT_EQ(first_line(flk({"cid", (dir / "hamt").string()}).out), helia.root("hamt"));
+    EXPECT_EQ(first_line(flk({"cid", "--cid-version", "1", (dir / "site").string()}).out), helia.root("site"));
+    EXPECT_EQ(first_line(flk({"cid", "--cid-version", "1", "--chunk-size", "1024", "--max-links", "4", (dir / "deep.bin").string()}).out),
+              helia.root("deep"));
+
     RunningNode node(dir / "home", {helia.url()});
     ASSERT_NE(node.port(), 0);
 
@@ -291,7 +304,14 @@ TEST(IpfsGateway, IngestsFromHeliaAndServesRealClients) {
     EXPECT_EQ(site["kind"], "directory");
     const nlohmann::json hamt = put(helia.root("hamt"));
     EXPECT_EQ(hamt["kind"], "directory");
-    EXPECT_EQ(hamt["size"], 1200);
+    EXPECT_EQ(hamt["size"], 1000);
+    {
+        // It is a HAMT: the root block, fetched raw, is a HAMTShard node.
+        const RawResponse raw = http_request(node.port(), "GET", "/ipfs/" + helia.root("hamt") + "?format=raw");
+        const auto pb = ipld::decode_dag_pb(as_bytes(raw.body));
+        ASSERT_TRUE(pb.has_value() && pb->data.has_value());
+        EXPECT_EQ(ipld::decode_unixfs(*pb->data).value().type, ipld::UnixfsType::hamt_shard);
+    }
     // Asking again: already held, nothing fetched.
     const RawResponse again = http_request(node.port(), "PUT", "/ipfs/" + helia.root("big"));
     EXPECT_EQ(again.status, 200);
@@ -304,10 +324,10 @@ TEST(IpfsGateway, IngestsFromHeliaAndServesRealClients) {
     EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + helia.root("site") + "/docs/%C3%A9t%C3%A9.md").body, "unicode");
     EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + helia.root("site") + "/media/video.bin").body,
               read_text(dir / "site/media/video.bin"));
-    RawResponse in_hamt = http_request(node.port(), "GET", "/ipfs/" + helia.root("hamt") + "/file-777.txt");
+    RawResponse in_hamt = http_request(node.port(), "GET", "/ipfs/" + helia.root("hamt") + "/" + hamt_name(777));
     EXPECT_EQ(in_hamt.status, 200);
     EXPECT_EQ(in_hamt.body, "content 777");
-    EXPECT_EQ(in_hamt.headers["x-ipfs-path"], "/ipfs/" + helia.root("hamt") + "/file-777.txt");
+    EXPECT_EQ(in_hamt.headers["x-ipfs-path"], "/ipfs/" + helia.root("hamt") + "/" + hamt_name(777));
     EXPECT_NE(in_hamt.headers["x-ipfs-roots"].find(helia.root("hamt") + ","), std::string::npos);
     EXPECT_EQ(in_hamt.headers["cache-control"], "public, max-age=29030400, immutable");
     // The same bytes under their BLAKE3 hash.
@@ -383,7 +403,7 @@ TEST(IpfsGateway, IngestsFromHeliaAndServesRealClients) {
         {{"cid", helia.root("big")}, {"file", (dir / "big.bin").string()}},
         {{"cid", helia.root("deep")}, {"file", (dir / "deep.bin").string()}},
         {{"cid", helia.root("site")}, {"path", "/docs/a b.txt"}, {"file", (dir / "site/docs/a b.txt").string()}},
-        {{"cid", helia.root("hamt")}, {"path", "/file-42.txt"}, {"file", (dir / "hamt/file-42.txt").string()}},
+        {{"cid", helia.root("hamt")}, {"path", "/" + hamt_name(42)}, {"file", (dir / "hamt" / hamt_name(42)).string()}},
     });
     write_text(dir / "jobs.json", jobs.dump());
     const auto client = node_program({tools() + "/verified-fetch-client.mjs", node.url(), (dir / "jobs.json").string()});

@@ -371,7 +371,19 @@ struct HttpGateway::Impl {
             co_return co_await send_error(stream, request, http::status::not_found, "IPFS content is not served by this node");
         }
         const IpfsRequestHeaders request_headers{header[http::field::accept], header[http::field::if_none_match]};
-        IpfsPlan plan = plan_ipfs_response(*options.ipfs_store, route, request_headers);
+        // Planning a CAR walks the DAG and reads blocks: that runs on the fetch pool. Files, raw
+        // blocks and listings are planned here, as /blake3 requests are served.
+        const bool car = route.query.find("format=car") != std::string::npos ||
+                         request_headers.accept.find("application/vnd.ipld.car") != std::string_view::npos;
+        origins::IpfsStore* ipfs_store = options.ipfs_store;
+        auto work = [ipfs_store, &route, &request_headers] { return plan_ipfs_response(*ipfs_store, route, request_headers); };
+        // (Not `car ? co_await ... : work()`: GCC 12 frees that temporary too early.)
+        IpfsPlan plan;
+        if (car) {
+            plan = co_await run_blocking(work);
+        } else {
+            plan = work();
+        }
         switch (plan.kind) {
             case IpfsPlan::Kind::text:
                 co_return co_await send_text(stream, request, static_cast<http::status>(plan.status), std::move(plan.body),

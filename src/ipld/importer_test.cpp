@@ -155,8 +155,11 @@ TEST(Importer, DirectoriesSortLinksAndShardPastTheThreshold) {
     options.sharding = ImportOptions::Sharding::entry_count;
     options.shard_threshold = 2;
     const ImportedNode sharded = import_directory(entries, options, collected.sink()).value();
-    const PbNode shard = decode_dag_pb(collected.blocks.at(sharded.cid)).value();
-    const UnixfsData data = decode_unixfs(*shard.data).value();
+    const auto decoded_shard = decode_dag_pb(collected.blocks.at(sharded.cid));
+    ASSERT_TRUE(decoded_shard.has_value());
+    const PbNode& shard = *decoded_shard;
+    ASSERT_TRUE(shard.data.has_value());
+    const UnixfsData data = decode_unixfs(shard.data.value()).value();
     EXPECT_EQ(data.type, UnixfsType::hamt_shard);
     EXPECT_EQ(data.fanout, 256u);
     EXPECT_EQ(data.hash_type, 0x22u);
