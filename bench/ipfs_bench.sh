@@ -39,10 +39,11 @@ mibs() { awk -v s="$1" -v m="$2" 'BEGIN{printf "%.0f", m/s}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", b/a}'; }
 
 # --- 1. CAR packing
-flk_pack=$(best_of_3 "$bin/flk" car pack "$work/big.bin" -o "$work/ours.car")
-car_pack=$(best_of_3 node "$tools/node_modules/ipfs-car/bin.js" pack "$work/big.bin" --output "$work/theirs.car")
-root=$("$bin/flk" car pack "$work/big.bin" -o "$work/ours.car" 2>/dev/null)
-theirs=$(node "$tools/node_modules/ipfs-car/bin.js" pack "$work/big.bin" --output "$work/theirs.car")
+# --no-wrap: the root is the file itself, so Helia (which imports the file) holds the same DAG.
+flk_pack=$(best_of_3 "$bin/flk" car pack --no-wrap "$work/big.bin" -o "$work/ours.car")
+car_pack=$(best_of_3 node "$tools/node_modules/ipfs-car/bin.js" pack "$work/big.bin" --no-wrap --output "$work/theirs.car")
+root=$("$bin/flk" car pack --no-wrap "$work/big.bin" -o "$work/ours.car" 2>/dev/null)
+theirs=$(node "$tools/node_modules/ipfs-car/bin.js" pack "$work/big.bin" --no-wrap --output "$work/theirs.car")
 [ "$root" = "$theirs" ] || { echo "different roots: $root vs $theirs" >&2; exit 1; }
 printf "\n== Packing %d MiB into a CAR (ipfs-car defaults, root %s) ==\n" "$size_mib" "$root"
 printf "%-28s %10s\n" "tool" "MiB/s"
@@ -99,6 +100,7 @@ done
 download=$(best_of_3 curl -s -o "$work/download.car" "http://127.0.0.1:$nginx_port/ipfs/$root")
 rm -rf "$work/unpacked"
 unpack=$(best_of_3 sh -c "rm -rf '$work/unpacked' && node '$tools/node_modules/ipfs-car/bin.js' unpack '$work/ours.car' --output '$work/unpacked'")
+cmp -s "$work/unpacked" "$work/big.bin" || { echo "ipfs-car unpack gave other bytes" >&2; exit 1; }
 printf "\n== CAR import: PUT /ipfs/<cid> of %d MiB from a trustless gateway (nginx on loopback) ==\n" "$size_mib"
 printf "%-44s %10s\n" "what" "MiB/s"
 printf "%-44s %10s\n" "node import (verify, keep CAR, store file)" "$(mibs "$import_best" "$size_mib")"
@@ -110,7 +112,7 @@ printf "node / ipfs-car unpack: %s\n" "$(ratio "$import_best" "$unpack")"
 start_node
 curl -sf -X PUT "http://127.0.0.1:$node_port/ipfs/$root" > /dev/null
 small=$("$bin/flk" cid --preset ipfs-car --no-wrap "$work/obj256k.bin")
-"$bin/flk" car pack --no-wrap "$work/obj256k.bin" -o "$work/www/ipfs/$small" > /dev/null
+"$bin/flk" car pack --no-wrap "$work/obj256k.bin" -o "$work/www/ipfs/$small" > /dev/null 2>&1
 curl -sf -X PUT "http://127.0.0.1:$node_port/ipfs/$small" > /dev/null
 small_hash=$(b3sum --no-names "$work/obj256k.bin")
 

@@ -227,13 +227,14 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
     bool has_path = false;
     for (const char c : route.path) has_path = has_path || c != '/';
     if (has_path) {
-        auto resolved = ipld::resolve_path(store, root, route.path);
+        // The target's own block is read later, only when needed (a stored file is served from
+        // its record without it).
+        auto resolved = ipld::resolve_path(store, root, route.path, 1024, false);
         if (!resolved) return error_plan(status_for(resolved.error()), dag_message(resolved.error()));
         roots = resolved->segments;
         proof = resolved->proof;
         proof.pop_back();  // the target itself comes with its entity
         target = roots.back();
-        target_node = std::move(resolved->target);
     } else if (!store.has(root)) {
         return error_plan(404, fmt::format("{} is not held by this node (PUT /ipfs/{} asks it to fetch from its IPFS origin)",
                                            root.to_string(), route.cid));
@@ -313,14 +314,28 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
     }
 
     // Deserialized: the file, a directory's index.html, or its listing.
+    const std::string etag = "\"" + target.to_string() + "\"";
+    if (etag_matches(headers.if_none_match, etag)) return not_modified(etag);
+    const std::string name = route.path.substr(route.path.rfind('/') + 1);
+    if (!target_node && target.hash_code() != ipld::multicodec::identity) {
+        // A file the origin stored: its record is enough, no need to read (and hash) its root block.
+        auto record = store.resolver().ipfs(target);
+        if (!record) return error_plan(500, record.error());
+        if (*record && (*record)->kind == origins::ResolvedKind::file && store.blockstore().info((*record)->hash)) {
+            IpfsPlan plan;
+            plan.kind = IpfsPlan::Kind::file;
+            plan.file_hash = (*record)->hash;
+            plan.content_type = std::string(content_type_for(name));
+            plan.headers = common;
+            plan.headers.emplace_back("ETag", etag);
+            return plan;
+        }
+    }
     if (!target_node) {
         auto loaded = ipld::load_node(store, target);
         if (!loaded) return error_plan(status_for(loaded.error()), dag_message(loaded.error()));
         target_node = std::move(*loaded);
     }
-    const std::string etag = "\"" + target.to_string() + "\"";
-    if (etag_matches(headers.if_none_match, etag)) return not_modified(etag);
-    const std::string name = route.path.substr(route.path.rfind('/') + 1);
     const auto file_plan = [&](const Cid& file, std::string_view content_type) -> IpfsPlan {
         auto record = store.resolver().ipfs(file);
         if (!record) return error_plan(500, record.error());

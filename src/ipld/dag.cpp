@@ -245,32 +245,47 @@ Result<std::optional<DirectoryLink>, DagError> find_entry(BlockSource& source, c
     return fail(dag_error(DagErrorCode::too_deep, directory.cid.to_string()));
 }
 
-Result<ResolvedPath, DagError> resolve_path(BlockSource& source, const Cid& root, std::string_view path, size_t max_depth) {
-    ResolvedPath out;
-    auto node = load_node(source, root);
-    if (!node) return fail(node.error());
-    out.segments.push_back(root);
-    out.proof.push_back(root);
-    size_t depth = 0;
+Result<ResolvedPath, DagError> resolve_path(BlockSource& source, const Cid& root, std::string_view path, size_t max_depth,
+                                            bool load_target) {
+    std::vector<std::string_view> segments;
     while (!path.empty()) {
         const size_t slash = path.find('/');
         const std::string_view segment = path.substr(0, slash);
         path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-        if (segment.empty()) continue;
-        if (++depth > max_depth) return fail(dag_error(DagErrorCode::too_deep, "path"));
-        if (node->kind != NodeKind::directory && node->kind != NodeKind::hamt_shard) {
-            return fail(dag_error(DagErrorCode::not_a_directory, fmt::format("`{}` is inside a {}", segment, to_string(node->kind))));
+        if (!segment.empty()) segments.push_back(segment);
+    }
+    if (segments.size() > max_depth) return fail(dag_error(DagErrorCode::too_deep, "path"));
+    ResolvedPath out;
+    out.segments.push_back(root);
+    out.proof.push_back(root);
+    DagNode node;
+    node.cid = root;
+    if (load_target || !segments.empty()) {
+        auto loaded = load_node(source, root);
+        if (!loaded) return fail(loaded.error());
+        node = std::move(*loaded);
+    }
+    for (size_t i = 0; i < segments.size(); ++i) {
+        const std::string_view segment = segments[i];
+        if (node.kind != NodeKind::directory && node.kind != NodeKind::hamt_shard) {
+            return fail(dag_error(DagErrorCode::not_a_directory, fmt::format("`{}` is inside a {}", segment, to_string(node.kind))));
         }
-        auto entry = find_entry(source, *node, segment, &out.proof);
+        auto entry = find_entry(source, node, segment, &out.proof);
         if (!entry) return fail(entry.error());
         if (!*entry) return fail(dag_error(DagErrorCode::not_found, std::string(segment)));
-        auto child = load_node(source, (*entry)->cid);
-        if (!child) return fail(child.error());
         out.segments.push_back((*entry)->cid);
         out.proof.push_back((*entry)->cid);
-        node = std::move(child);
+        const bool last = i + 1 == segments.size();
+        if (last && !load_target) {
+            node = DagNode();
+            node.cid = (*entry)->cid;
+            break;
+        }
+        auto child = load_node(source, (*entry)->cid);
+        if (!child) return fail(child.error());
+        node = std::move(*child);
     }
-    out.target = std::move(*node);
+    out.target = std::move(node);
     return out;
 }
 

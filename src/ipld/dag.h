@@ -96,8 +96,10 @@ struct ResolvedPath {
     std::vector<Cid> proof;     // every block read to resolve the path, in order (root first)
     DagNode target;
 };
-// Follows "a/b/c" (empty segments ignored) from a root.
-Result<ResolvedPath, DagError> resolve_path(BlockSource& source, const Cid& root, std::string_view path, size_t max_depth = 1024);
+// Follows "a/b/c" (empty segments ignored) from a root. Without `load_target`, the last segment's
+// block is not read: `target` then holds only its CID (callers that know what it is save a read).
+Result<ResolvedPath, DagError> resolve_path(BlockSource& source, const Cid& root, std::string_view path, size_t max_depth = 1024,
+                                            bool load_target = true);
 
 // Streams bytes [offset, offset + length) of a file (raw or UnixFS file) to `sink`. The leaves are
 // checked against the parent's blocksizes.
