@@ -129,6 +129,13 @@ uint32_t read_le32(const uint8_t* p) {
 
 Bytes encode_car_header(const CarHeader& header) {
     Bytes out;
+    if (header.version == 2) {
+        // The CARv2 pragma: {"version": 2}, no roots.
+        append_cbor_head(out, 5, 1);
+        append_cbor_text(out, "version");
+        append_cbor_head(out, 0, 2);
+        return out;
+    }
     append_cbor_head(out, 5, 2);
     append_cbor_text(out, "roots");
     append_cbor_head(out, 4, header.roots.size());

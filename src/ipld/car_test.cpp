@@ -177,6 +177,10 @@ TEST(Car, WriterOutputReadsBack) {
     EXPECT_EQ(hex_encode(Bytes(header.begin(), header.begin() + 14)), "a265726f6f747381d82a58230012");
     EXPECT_EQ(hex_encode(Bytes(header.end() - 9, header.end())), "6776657273696f6e01");
     EXPECT_EQ(decode_car_header(header).value(), (CarHeader{1, {b}}));
+    // Version 2 is the pragma: no roots (found by the fuzz target).
+    const Bytes pragma = encode_car_header(CarHeader{2, {}});
+    EXPECT_TRUE(std::equal(pragma.begin(), pragma.end(), car_v2_pragma + 1, car_v2_pragma + car_v2_pragma_size));
+    EXPECT_EQ(decode_car_header(pragma).value().version, 2u);
 }
 
 TEST(Car, LimitsAndCallbacksStopReading) {
