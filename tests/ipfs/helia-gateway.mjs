@@ -145,3 +145,6 @@ server.listen(spec.port ?? 0, '127.0.0.1', () => {
   console.log(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}`, roots }))
 })
 process.on('SIGTERM', () => { server.close(); process.exit(0) })
+// A test that dies without stopping us (a crash, a kill) must not leave us running.
+const parent = process.ppid
+setInterval(() => { if (process.ppid !== parent) process.exit(0) }, 1000).unref()
