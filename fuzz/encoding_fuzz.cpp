@@ -18,6 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (auto decoded = base58_decode(text)) FLEEK_ASSERT(base58_encode(*decoded) == text);
     if (auto decoded = base32_decode(text)) FLEEK_ASSERT(base32_encode(*decoded) == text);
+    if (auto decoded = base36_decode(text)) FLEEK_ASSERT(base36_encode(*decoded) == text);
     if (auto decoded = varint_decode(bytes)) {
         Bytes again;
         varint_append(again, decoded->value);
@@ -27,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Encoders accept anything.
     FLEEK_ASSERT(hex_decode(hex_encode(bytes)).value() == Bytes(bytes.begin(), bytes.end()));
     FLEEK_ASSERT(base32_decode(base32_encode(bytes)).value() == Bytes(bytes.begin(), bytes.end()));
+    if (size <= 256) FLEEK_ASSERT(base36_decode(base36_encode(bytes)).value() == Bytes(bytes.begin(), bytes.end()));
     if (size <= 256) FLEEK_ASSERT(base58_decode(base58_encode(bytes)).value() == Bytes(bytes.begin(), bytes.end()));
     return 0;
 }

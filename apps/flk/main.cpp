@@ -3,12 +3,15 @@
 //   put PATH                  store a file or directory in a node (--node URL)
 //   get HASH [-o OUT]         download and verify every block before writing it; resumes
 //   ls HASH                   list a directory
+//   cid PATH                  the IPFS CID of a file or directory (kubo's defaults, or ipfs-car's)
+//   car pack PATH -o FILE.car | car unpack FILE.car [-o OUT] | car ls FILE.car
 //   keys generate --account|--client [--out FILE] [--force]
 //   keys import --account|--client [--from FILE] [--out FILE] [--force]   (hex secret, stdin)
 //   keys show [FILE]
 //   keys inspect KEY          what a base58 public key or 0x address is, and whether it is valid
 #include "apps/common/cli.h"
 #include "apps/flk/content_commands.h"
+#include "apps/flk/ipfs_commands.h"
 #include "crypto/key_file.h"
 #include "util/encoding.h"
 #include "util/file.h"
@@ -195,6 +198,55 @@ int main(int argc, char** argv) {
     CLI::App* ls = app.add_subcommand("ls", "List a directory stored in the node");
     ls->add_option("hash", ls_hash, "BLAKE3 hash of a directory")->required();
 
+    flk::CidOptions cid_options;
+    struct ImportFlags {
+        bool raw_leaves = false;
+        bool no_raw_leaves = false;
+        bool wrap = false;
+        bool no_wrap = false;
+    } import_flags;
+    const auto add_import_options = [&cid_options, &import_flags](CLI::App* command, const char* default_preset) {
+        cid_options.preset = default_preset;
+        command->add_option("--preset", cid_options.preset, "kubo (ipfs add defaults) or ipfs-car (ipfs-car pack defaults)")
+            ->check(CLI::IsMember({"kubo", "ipfs-car"}))
+            ->default_str(default_preset);
+        command->add_option("--cid-version", cid_options.cid_version, "CID version of the result (kubo: 1 implies --raw-leaves)")
+            ->check(CLI::Range(0, 1));
+        command->add_flag("--raw-leaves", import_flags.raw_leaves, "File chunks as raw blocks (the default with CIDv1)");
+        command->add_flag("--no-raw-leaves", import_flags.no_raw_leaves, "File chunks as dag-pb nodes (the default with CIDv0)");
+        command->add_flag("--wrap", import_flags.wrap, "Put a file in a directory (ipfs-car's default)");
+        command->add_flag("--no-wrap", import_flags.no_wrap, "Do not wrap a file in a directory");
+        command->add_option("--chunk-size", cid_options.chunk_size, "Bytes per chunk (kubo 262144, ipfs-car 1048576)");
+        command->add_option("--max-links", cid_options.max_links, "Links per file node (kubo 174, ipfs-car 1024)");
+        command->add_flag("--hidden", cid_options.hidden, "Include files and directories whose names start with '.'");
+    };
+
+    std::string cid_path;
+    CLI::App* cid = app.add_subcommand("cid", "Print the IPFS CID of a file or directory (offline; kubo's defaults)");
+    cid->add_option("path", cid_path, "File or directory")->required();
+
+    CLI::App* car = app.add_subcommand("car", "IPFS content-addressed archives (CAR)");
+    car->require_subcommand(1);
+    std::string pack_path;
+    std::string pack_output;
+    CLI::App* car_pack = car->add_subcommand("pack", "Pack a file or directory into a CARv1; prints the root CID");
+    car_pack->add_option("path", pack_path, "File or directory")->required();
+    car_pack->add_option("-o,--output", pack_output, "CAR file to write")->required();
+    std::string unpack_car;
+    std::optional<std::string> unpack_output;
+    CLI::App* car_unpack = car->add_subcommand("unpack", "Write the content of a CAR (every block verified) to disk");
+    car_unpack->add_option("car", unpack_car, "CAR file (v1 or v2)")->required();
+    car_unpack->add_option("-o,--output", unpack_output, "Output file or directory (default: the root CID)");
+    std::string ls_car;
+    bool ls_verbose = false;
+    CLI::App* car_ls = car->add_subcommand("ls", "List the paths in a CAR (every block verified)");
+    car_ls->add_option("car", ls_car, "CAR file (v1 or v2)")->required();
+    car_ls->add_flag("-v,--verbose", ls_verbose, "Also print each CID, kind and size");
+    // The options are declared on both commands; each parse sets the defaults of its own.
+    add_import_options(car_pack, "ipfs-car");
+    const std::string car_default = cid_options.preset;
+    add_import_options(cid, "kubo");
+
     CLI::App* keys = app.add_subcommand("keys", "Create and inspect account and client keys");
     keys->require_subcommand(1);
 
@@ -222,10 +274,21 @@ int main(int argc, char** argv) {
     keys_show->add_option("file", show_path, "Key file (default: account.pem)");
 
     return cli::run(app, argc, argv, [&]() -> int {
+        if (import_flags.raw_leaves && import_flags.no_raw_leaves) return cli::report_error("--raw-leaves and --no-raw-leaves exclude each other");
+        if (import_flags.wrap && import_flags.no_wrap) return cli::report_error("--wrap and --no-wrap exclude each other");
+        if (import_flags.raw_leaves || import_flags.no_raw_leaves) cid_options.raw_leaves = import_flags.raw_leaves;
+        if (import_flags.wrap || import_flags.no_wrap) cid_options.wrap = import_flags.wrap;
         if (*hash) return flk::command_hash(hash_paths, content_options);
         if (*put) return flk::command_put(put_path, content_options);
         if (*get) return flk::command_get(get_hash, get_output, content_options);
         if (*ls) return flk::command_ls(ls_hash, content_options);
+        if (*cid) return flk::command_cid(cid_path, cid_options);
+        if (*car_pack) {
+            if (car_pack->count("--preset") == 0) cid_options.preset = car_default;
+            return flk::command_car_pack(pack_path, pack_output, cid_options);
+        }
+        if (*car_unpack) return flk::command_car_unpack(unpack_car, unpack_output);
+        if (*car_ls) return flk::command_car_ls(ls_car, ls_verbose);
         if (*keys_generate) return command_keys_generate(generate);
         if (*keys_show) return command_keys_show(show_path);
         if (*keys_import) return command_keys_import(import);

@@ -39,8 +39,35 @@ private:
     blake3_hasher m_state;
 };
 
-// ---- SHA-256 and Keccak-256 --------------------------------------------------------------------
+// ---- SHA-2, BLAKE2b and Keccak-256 -------------------------------------------------------------
 Hash32 sha256(ByteSpan input);
+ByteArray<48> sha384(ByteSpan input);
+ByteArray<64> sha512(ByteSpan input);
+
+// Incremental SHA-256, SHA-384 or SHA-512 (OpenSSL), for content too large to hold at once
+// (Subresource Integrity of HTTP origin downloads).
+enum class Sha2Variant : uint8_t { sha256, sha384, sha512 };
+class Sha2Hasher {
+public:
+    explicit Sha2Hasher(Sha2Variant variant);
+    ~Sha2Hasher();
+    Sha2Hasher(Sha2Hasher&& other) noexcept;
+    Sha2Hasher& operator=(Sha2Hasher&& other) noexcept;
+    Sha2Hasher(const Sha2Hasher&) = delete;
+    Sha2Hasher& operator=(const Sha2Hasher&) = delete;
+
+    Sha2Hasher& update(ByteSpan input);
+    // 32, 48 or 64 bytes; the hasher is spent afterwards.
+    Bytes finalize();
+    static size_t digest_size(Sha2Variant variant) noexcept;
+
+private:
+    void* m_context;  // EVP_MD_CTX
+};
+
+// BLAKE2b with a 32-byte output (libsodium): the multihash blake2b-256 (0xb220) that go-car's
+// test CARs use.
+Hash32 blake2b_256(ByteSpan input);
 // Ethereum's Keccak-256 (original Keccak padding, not FIPS 202 SHA3-256).
 Hash32 keccak256(ByteSpan input);
 

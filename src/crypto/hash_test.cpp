@@ -132,6 +132,34 @@ TEST(Sha256, NistVectors) {
               "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
+TEST(Sha2, Sha384AndSha512NistVectors) {
+    EXPECT_EQ(hex_encode(sha384(as_bytes("abc"))),
+              "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+    EXPECT_EQ(hex_encode(sha512(as_bytes("abc"))),
+              "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+              "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+}
+
+TEST(Sha2, IncrementalEqualsOneShot) {
+    const std::string text = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    for (const auto variant : {Sha2Variant::sha256, Sha2Variant::sha384, Sha2Variant::sha512}) {
+        Sha2Hasher hasher(variant);
+        for (size_t i = 0; i < text.size(); i += 7) hasher.update(as_bytes(std::string_view(text).substr(i, 7)));
+        const Bytes digest = hasher.finalize();
+        ASSERT_EQ(digest.size(), Sha2Hasher::digest_size(variant));
+        switch (variant) {
+            case Sha2Variant::sha256: EXPECT_EQ(hex_encode(digest), hex_encode(sha256(as_bytes(text)))); break;
+            case Sha2Variant::sha384: EXPECT_EQ(hex_encode(digest), hex_encode(sha384(as_bytes(text)))); break;
+            case Sha2Variant::sha512: EXPECT_EQ(hex_encode(digest), hex_encode(sha512(as_bytes(text)))); break;
+        }
+    }
+}
+
+TEST(Blake2b256, Rfc7693Vectors) {
+    EXPECT_EQ(hex_encode(blake2b_256(as_bytes(""))), "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+    EXPECT_EQ(hex_encode(blake2b_256(as_bytes("abc"))), "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+}
+
 TEST(Keccak256, EthereumVectors) {
     EXPECT_EQ(hex_encode(keccak256(as_bytes(""))), "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
     EXPECT_EQ(hex_encode(keccak256(as_bytes("abc"))), "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");

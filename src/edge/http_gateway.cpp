@@ -4,6 +4,10 @@
 
 #include "content/stream.h"
 #include "edge/http_routes.h"
+#include "edge/ipfs_routes.h"
+#include "ipld/car.h"
+#include "origins/http_origin.h"
+#include "origins/ipfs_origin.h"
 #include "util/encoding.h"
 #include "util/log.h"
 
@@ -110,7 +114,7 @@ struct RequestInfo {
 
 struct HttpGateway::Impl {
     Impl(const GatewayOptions& gateway_options, content::Blockstore& blockstore)
-        : options(gateway_options), store(blockstore), acceptor(ioc) {}
+        : options(gateway_options), store(blockstore), acceptor(ioc), fetch_pool(std::max(1u, gateway_options.fetch_threads)) {}
 
     GatewayOptions options;
     content::Blockstore& store;
@@ -119,6 +123,9 @@ struct HttpGateway::Impl {
     std::vector<std::thread> threads;
     std::atomic<size_t> connections{0};
     std::atomic<bool> stopped{false};
+    // Origin fetches block for seconds (network, hashing, disk): they run here, never on the
+    // I/O threads, and the connection's coroutine waits for them without holding a thread.
+    net::thread_pool fetch_pool;
 
     // ----------------------------------------------------------------------------- plumbing
 
@@ -188,14 +195,28 @@ struct HttpGateway::Impl {
         if (route.format == ContentFormat::directory) {
             co_return co_await send_error(stream, request, http::status::bad_request, "not a directory");
         }
-        auto tree = store.tree(target.hash);
-        if (!tree) co_return co_await send_error(stream, request, status_for(tree.error()), to_string(tree.error()));
-        if (route.format == ContentFormat::verified) co_return co_await serve_verified(stream, request, route, target.hash, **tree);
+        if (route.format == ContentFormat::verified) {
+            auto tree = store.tree(target.hash);
+            if (!tree) co_return co_await send_error(stream, request, status_for(tree.error()), to_string(tree.error()));
+            co_return co_await serve_verified(stream, request, route, target.hash, **tree);
+        }
+        Headers extra;
+        extra.emplace_back(std::string(kind_header), "file");
+        co_return co_await serve_file(stream, request, header, target.hash,
+                                      route.path.empty() ? "application/octet-stream" : content_type_for(route.path.substr(route.path.rfind('/') + 1)),
+                                      entity_tag(target.hash), std::string(immutable), std::move(extra));
+    }
 
+    // The bytes of a stored file, with Range, each block verified before it is sent.
+    awaitable<bool> serve_file(beast::tcp_stream& stream, const RequestInfo& request, const http::request<http::empty_body>& header,
+                               const content::Hash32& hash, std::string_view content_type, std::string etag,
+                               std::string cache_control, Headers extra) {
+        auto tree = store.tree(hash);
+        if (!tree) co_return co_await send_error(stream, request, status_for(tree.error()), to_string(tree.error()));
         const uint64_t length = (*tree)->content_length();
         std::string_view if_range = header[http::field::if_range];
         RangeResult range = parse_range(header[http::field::range], length);
-        if (!if_range.empty() && if_range != entity_tag(target.hash)) range = RangeResult{};
+        if (!if_range.empty() && if_range != etag) range = RangeResult{};
         if (range.kind == RangeKind::unsatisfiable) {
             co_return co_await send_text(stream, request, http::status::range_not_satisfiable,
                                          json_error("range not satisfiable"), "application/json",
@@ -210,7 +231,7 @@ struct HttpGateway::Impl {
         const uint64_t first_block = first / content::block_size;
         content::BlockBuffer block;
         if (end > first) {
-            auto read = store.read_block(target.hash, first_block);
+            auto read = store.read_block(hash, first_block);
             if (!read) {
                 co_return co_await send_error(stream, request, status_for(read.error()),
                                               read.error() == BlockstoreError::corrupt
@@ -221,12 +242,11 @@ struct HttpGateway::Impl {
         }
         http::response<http::empty_body> response{partial ? http::status::partial_content : http::status::ok, request.version};
         response.content_length(end - first);
-        response.set(http::field::etag, entity_tag(target.hash));
-        response.set(http::field::cache_control, immutable);
+        response.set(http::field::etag, etag);
+        response.set(http::field::cache_control, cache_control);
         response.set(http::field::accept_ranges, "bytes");
-        response.set(kind_header, "file");
-        response.set(http::field::content_type,
-                     route.path.empty() ? "application/octet-stream" : content_type_for(route.path.substr(route.path.rfind('/') + 1)));
+        for (const auto& [field, value] : extra) response.set(field, value);
+        response.set(http::field::content_type, content_type);
         if (partial) response.set(http::field::content_range, fmt::format("bytes {}-{}/{}", first, end - 1, length));
         response.keep_alive(request.keep_alive);
         if (!co_await send_header(stream, response)) co_return false;
@@ -235,11 +255,11 @@ struct HttpGateway::Impl {
         uint64_t position = first;
         for (uint64_t k = first_block; position < end; ++k) {
             if (!block) {
-                auto read = store.read_block(target.hash, k);
+                auto read = store.read_block(hash, k);
                 if (!read) {
                     // The header is out: the only honest signal left is to cut the connection,
                     // so the client sees fewer bytes than Content-Length.
-                    FLEEK_LOG_ERROR("gateway", "aborting response for {}: block {}: {}", hex_encode(target.hash), k,
+                    FLEEK_LOG_ERROR("gateway", "aborting response for {}: block {}: {}", hex_encode(hash), k,
                                     to_string(read.error()));
                     co_return false;
                 }
@@ -329,6 +349,167 @@ struct HttpGateway::Impl {
             block.reset();
         }
         co_return request.keep_alive;
+    }
+
+    // ----------------------------------------------------------------------------- IPFS
+
+    // Runs `work` on the fetch pool: the coroutine hops to a pool thread, runs it there, and hops
+    // back to the connection's strand. (`work` is taken by reference: it lives in the caller's
+    // suspended frame. GCC 12 destroys by-value captures of coroutine lambdas twice.)
+    template <class Work>
+    awaitable<std::invoke_result_t<Work&>> run_blocking(Work& work) {
+        const auto home = co_await net::this_coro::executor;
+        co_await net::post(net::bind_executor(fetch_pool.get_executor(), net::use_awaitable));
+        auto result = work();
+        co_await net::post(net::bind_executor(home, net::use_awaitable));
+        co_return result;
+    }
+
+    awaitable<bool> serve_ipfs(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
+                               const http::request<http::empty_body>& header) {
+        if (options.ipfs_store == nullptr) {
+            co_return co_await send_error(stream, request, http::status::not_found, "IPFS content is not served by this node");
+        }
+        const IpfsRequestHeaders request_headers{header[http::field::accept], header[http::field::if_none_match]};
+        // Planning a CAR walks the DAG and reads blocks: that runs on the fetch pool. Files, raw
+        // blocks and listings are planned here, as /blake3 requests are served.
+        const bool car = route.query.find("format=car") != std::string::npos ||
+                         request_headers.accept.find("application/vnd.ipld.car") != std::string_view::npos;
+        origins::IpfsStore* ipfs_store = options.ipfs_store;
+        auto work = [ipfs_store, &route, &request_headers] { return plan_ipfs_response(*ipfs_store, route, request_headers); };
+        // (Not `car ? co_await ... : work()`: GCC 12 frees that temporary too early.)
+        IpfsPlan plan;
+        if (car) {
+            plan = co_await run_blocking(work);
+        } else {
+            plan = work();
+        }
+        switch (plan.kind) {
+            case IpfsPlan::Kind::text:
+                co_return co_await send_text(stream, request, static_cast<http::status>(plan.status), std::move(plan.body),
+                                             plan.content_type, std::move(plan.headers));
+            case IpfsPlan::Kind::not_modified:
+                co_return co_await send_text(stream, request, http::status::not_modified, "", "application/octet-stream",
+                                             std::move(plan.headers));
+            case IpfsPlan::Kind::file: {
+                std::string etag;
+                Headers extra;
+                for (auto& [name, value] : plan.headers) {
+                    if (name == "ETag") {
+                        etag = value;
+                    } else if (name != "Cache-Control") {
+                        extra.emplace_back(name, value);
+                    }
+                }
+                co_return co_await serve_file(stream, request, header, plan.file_hash, plan.content_type, etag,
+                                              std::string(ipfs_cache_control), std::move(extra));
+            }
+            case IpfsPlan::Kind::car: co_return co_await serve_car(stream, request, plan);
+        }
+        co_return false;
+    }
+
+    // A CAR whose blocks were planned (and sized) beforehand: exact Content-Length, every block
+    // read back and checked against its CID just before it is sent.
+    awaitable<bool> serve_car(beast::tcp_stream& stream, const RequestInfo& request, const IpfsPlan& plan) {
+        std::optional<Bytes> first;
+        if (!plan.blocks.empty()) {
+            auto block = options.ipfs_store->get(plan.blocks[0].cid);
+            if (!block || !*block) {
+                co_return co_await send_error(stream, request, http::status::not_found,
+                                              fmt::format("block {} is not held by this node", plan.blocks[0].cid.to_string()));
+            }
+            first = std::move(**block);
+        }
+        http::response<http::empty_body> response{http::status::ok, request.version};
+        response.content_length(plan.content_length);
+        for (const auto& [name, value] : plan.headers) response.set(name, value);
+        response.set(http::field::content_type, plan.content_type);
+        response.keep_alive(request.keep_alive);
+        if (!co_await send_header(stream, response)) co_return false;
+        if (request.head) co_return request.keep_alive;
+        if (!co_await send_bytes(stream, buffers_of(net::buffer(plan.car_header)))) co_return false;
+        for (size_t i = 0; i < plan.blocks.size(); ++i) {
+            const auto& planned = plan.blocks[i];
+            std::optional<Bytes> bytes;
+            if (i == 0) {
+                bytes = std::move(first);
+            } else {
+                auto block = options.ipfs_store->get(planned.cid);
+                if (block && *block) bytes = std::move(**block);
+            }
+            if (!bytes || bytes->size() != planned.size) {
+                FLEEK_LOG_ERROR("gateway", "aborting CAR response: block {} is no longer available", planned.cid.to_string());
+                co_return false;
+            }
+            const Bytes prefix = ipld::car_section_prefix(planned.cid, bytes->size());
+            if (!co_await send_bytes(stream, buffers_of(net::buffer(prefix), net::buffer(*bytes)))) co_return false;
+        }
+        co_return request.keep_alive;
+    }
+
+    static http::status origin_status(origins::OriginErrorCode code) {
+        switch (code) {
+            case origins::OriginErrorCode::invalid_request: return http::status::bad_request;
+            case origins::OriginErrorCode::disabled: return http::status::service_unavailable;
+            case origins::OriginErrorCode::not_found: return http::status::not_found;
+            case origins::OriginErrorCode::unavailable:
+            case origins::OriginErrorCode::verification_failed: return http::status::bad_gateway;
+            case origins::OriginErrorCode::too_large: return http::status::payload_too_large;
+            case origins::OriginErrorCode::unsupported: return http::status::unprocessable_entity;
+            case origins::OriginErrorCode::store_failed: return http::status::internal_server_error;
+        }
+        return http::status::internal_server_error;
+    }
+
+    static std::string_view kind_name(origins::ResolvedKind kind) {
+        switch (kind) {
+            case origins::ResolvedKind::file: return "file";
+            case origins::ResolvedKind::directory: return "directory";
+            case origins::ResolvedKind::symlink: return "symlink";
+        }
+        return "file";
+    }
+
+    awaitable<bool> fetch_ipfs(beast::tcp_stream& stream, const RequestInfo& request, const Route& route) {
+        if (options.ipfs_origin == nullptr) {
+            co_return co_await send_error(stream, request, http::status::service_unavailable, "this node has no IPFS origin");
+        }
+        auto cid = ipld::Cid::parse(route.cid);
+        if (!cid) {
+            co_return co_await send_error(stream, request, http::status::bad_request,
+                                          fmt::format("`{}` is not a CID: {}", route.cid, ipld::to_string(cid.error())));
+        }
+        origins::IpfsOrigin* origin = options.ipfs_origin;
+        const ipld::Cid& requested = *cid;
+        auto work = [origin, &requested] { return origin->fetch(requested); };
+        auto fetched = co_await run_blocking(work);
+        if (!fetched) co_return co_await send_error(stream, request, origin_status(fetched.error().code), fetched.error().message);
+        nlohmann::json answer{{"cid", route.cid},
+                              {"hash", hex_encode(fetched->record.hash)},
+                              {"size", fetched->record.size},
+                              {"kind", kind_name(fetched->record.kind)},
+                              {"cached", fetched->cached}};
+        if (!fetched->cached) answer["blocks"] = fetched->blocks;
+        co_return co_await send_text(stream, request, fetched->cached ? http::status::ok : http::status::created, answer.dump(),
+                                     "application/json");
+    }
+
+    awaitable<bool> fetch_http(beast::tcp_stream& stream, const RequestInfo& request, const Route& route) {
+        if (options.http_origin == nullptr) {
+            co_return co_await send_error(stream, request, http::status::service_unavailable, "this node has no HTTP origin");
+        }
+        origins::HttpOrigin* origin = options.http_origin;
+        const std::string& url = route.url;
+        auto work = [origin, &url] { return origin->fetch(url); };
+        auto fetched = co_await run_blocking(work);
+        if (!fetched) co_return co_await send_error(stream, request, origin_status(fetched.error().code), fetched.error().message);
+        const nlohmann::json answer{{"url", route.url},
+                                    {"hash", hex_encode(fetched->record.hash)},
+                                    {"size", fetched->record.size},
+                                    {"cached", fetched->cached}};
+        co_return co_await send_text(stream, request, fetched->cached ? http::status::ok : http::status::created, answer.dump(),
+                                     "application/json");
     }
 
     // ----------------------------------------------------------------------------- PUT
@@ -461,6 +642,18 @@ struct HttpGateway::Impl {
                 case RouteKind::upload_directory:
                     keep_going = co_await upload(stream, buffer, parser, request, route);
                     break;
+                case RouteKind::ipfs:
+                    if (has_body) request.keep_alive = false;
+                    keep_going = co_await serve_ipfs(stream, request, route, header);
+                    break;
+                case RouteKind::ipfs_fetch:
+                    if (has_body) request.keep_alive = false;  // a body is not read
+                    keep_going = co_await fetch_ipfs(stream, request, route);
+                    break;
+                case RouteKind::http_fetch:
+                    if (has_body) request.keep_alive = false;
+                    keep_going = co_await fetch_http(stream, request, route);
+                    break;
                 case RouteKind::not_found:
                     if (has_body) request.keep_alive = false;
                     keep_going = co_await send_error(stream, request, http::status::not_found, "no such route");
@@ -542,6 +735,9 @@ void HttpGateway::stop() {
     m_impl->ioc.stop();
     for (auto& thread : m_impl->threads) thread.join();
     m_impl->threads.clear();
+    // Running fetches end by themselves (their origin was cancelled first by the node, or their
+    // timeouts expire); their answers go nowhere since the I/O threads are gone.
+    m_impl->fetch_pool.join();
 }
 
 }  // namespace fleek::edge

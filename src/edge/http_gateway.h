@@ -8,6 +8,12 @@
 #include "content/blockstore.h"
 #include "util/result.h"
 
+namespace fleek::origins {
+class IpfsOrigin;
+class HttpOrigin;
+class IpfsStore;
+}  // namespace fleek::origins
+
 #include <memory>
 #include <string>
 
@@ -22,6 +28,11 @@ struct GatewayOptions {
     uint64_t max_upload_bytes = uint64_t{16} << 30;
     uint64_t max_directory_bytes = uint64_t{16} << 20;
     uint64_t idle_timeout_ms = 30'000;
+    // IPFS and HTTP origins (docs/gateway.md); null: those routes answer 404 or 503.
+    origins::IpfsStore* ipfs_store = nullptr;
+    origins::IpfsOrigin* ipfs_origin = nullptr;
+    origins::HttpOrigin* http_origin = nullptr;
+    unsigned fetch_threads = 4;  // origin fetches run on these, off the I/O threads
 };
 
 class HttpGateway {

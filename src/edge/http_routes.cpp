@@ -38,6 +38,9 @@ int hex_digit(char c) {
     return -1;
 }
 
+Route route_ipfs(Method method, std::string_view path, std::string_view query);
+Route route_http(Method method, std::string_view query);
+
 }  // namespace
 
 std::string percent_decode(std::string_view text, bool& ok) {
@@ -75,6 +78,8 @@ Route route_request(Method method, std::string_view target) {
         if (method != Method::get && method != Method::head) return simple(RouteKind::method_not_allowed, "GET, HEAD");
         return simple(RouteKind::health);
     }
+    if (path == "/ipfs" || path.starts_with("/ipfs/")) return route_ipfs(method, path, query);
+    if (path == "/http") return route_http(method, query);
     if (path != "/blake3" && !path.starts_with("/blake3/")) return simple(RouteKind::not_found);
     std::string_view rest = path.substr(std::string_view("/blake3").size());
     if (!rest.empty()) rest.remove_prefix(1);  // the '/'
@@ -138,6 +143,57 @@ Route route_request(Method method, std::string_view target) {
     }
     return simple(RouteKind::method_not_allowed, route.has_hash ? "GET, HEAD" : "PUT");
 }
+
+namespace {
+
+Route route_ipfs(Method method, std::string_view path, std::string_view query) {
+    std::string_view rest = path.substr(std::string_view("/ipfs").size());
+    if (!rest.empty()) rest.remove_prefix(1);
+    const size_t slash = rest.find('/');
+    Route route;
+    route.cid = std::string(rest.substr(0, slash));
+    route.query = std::string(query);
+    if (route.cid.empty()) {
+        return method == Method::get || method == Method::head || method == Method::put
+                   ? bad("a CID is required: /ipfs/<cid>[/path]")
+                   : simple(RouteKind::method_not_allowed, "GET, HEAD, PUT");
+    }
+    if (slash != std::string_view::npos) {
+        bool ok = true;
+        route.path = percent_decode(rest.substr(slash + 1), ok);
+        if (!ok) return bad("invalid percent-encoding in the path");
+    }
+    switch (method) {
+        case Method::get:
+        case Method::head: route.kind = RouteKind::ipfs; return route;
+        case Method::put:
+            if (!route.path.empty()) return bad("PUT /ipfs/<cid> takes no path: the whole DAG is fetched");
+            route.kind = RouteKind::ipfs_fetch;
+            return route;
+        case Method::other: break;
+    }
+    return simple(RouteKind::method_not_allowed, "GET, HEAD, PUT");
+}
+
+Route route_http(Method method, std::string_view query) {
+    if (method != Method::put) return simple(RouteKind::method_not_allowed, "PUT");
+    std::string_view remaining = query;
+    while (!remaining.empty()) {
+        const size_t amp = remaining.find('&');
+        const std::string_view pair = remaining.substr(0, amp);
+        remaining = amp == std::string_view::npos ? std::string_view() : remaining.substr(amp + 1);
+        if (!pair.starts_with("url=")) continue;
+        bool ok = true;
+        Route route;
+        route.url = percent_decode(pair.substr(4), ok);
+        if (!ok || route.url.empty()) return bad("`url` must be a percent-encoded URL");
+        route.kind = RouteKind::http_fetch;
+        return route;
+    }
+    return bad("PUT /http needs ?url=<percent-encoded URL>");
+}
+
+}  // namespace
 
 RangeResult parse_range(std::string_view header, uint64_t content_length) {
     constexpr std::string_view prefix = "bytes=";

@@ -20,6 +20,9 @@ enum class RouteKind : uint8_t {
     content,           // GET|HEAD /blake3/<hash>[/<path>]
     upload,            // PUT /blake3[/<hash>]
     upload_directory,  // PUT /blake3?format=dir
+    ipfs,              // GET|HEAD /ipfs/<cid>[/<path>] (path and trustless gateway, docs/gateway.md)
+    ipfs_fetch,        // PUT /ipfs/<cid>: fetch from the IPFS origin
+    http_fetch,        // PUT /http?url=<percent-encoded URL>: fetch from the HTTP origin
     not_found,
     bad_request,
     method_not_allowed,
@@ -39,12 +42,16 @@ struct Route {
     ContentFormat format = ContentFormat::raw;
     std::optional<uint64_t> start_block;
     std::optional<uint64_t> end_block;
+    std::string cid;    // ipfs, ipfs_fetch: the CID as written (parsed by the IPFS handler)
+    std::string query;  // ipfs: the raw query string (format, dag-scope, entity-bytes, ...)
+    std::string url;    // http_fetch: the decoded origin URL, fragment (integrity) included
     std::string error;  // why, for bad_request
     const char* allow = nullptr;  // for method_not_allowed
 };
 
 // `target` is the request target ("/blake3/ab..?format=verified"). /services/0/ prefixes the
-// same routes (the built-in CDN service).
+// same routes (the built-in CDN service). Query parameters that matter to the IPFS routes are
+// left for the IPFS handler (ipfs_routes.h).
 Route route_request(Method method, std::string_view target);
 
 // --- Range (RFC 9110 §14): one range of bytes ------------------------------------------------

@@ -37,9 +37,29 @@ TEST(Routes, BadRequests) {
     EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "?start=5&end=4").kind, RouteKind::bad_request);
     EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "/a%2").kind, RouteKind::bad_request);
     EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "/a%00b").kind, RouteKind::bad_request);
-    EXPECT_EQ(route_request(Method::get, "/ipfs/x").kind, RouteKind::not_found);
+    EXPECT_EQ(route_request(Method::get, "/ipfsx").kind, RouteKind::not_found);
     EXPECT_EQ(route_request(Method::get, "/").kind, RouteKind::not_found);
     EXPECT_EQ(route_request(Method::get, "/blake3x").kind, RouteKind::not_found);
+}
+
+TEST(Routes, IpfsAndHttpOriginRoutes) {
+    Route route = route_request(Method::get, "/ipfs/bafkqaaa/docs/a%20b.txt?format=car&dag-scope=entity");
+    EXPECT_EQ(route.kind, RouteKind::ipfs);
+    EXPECT_EQ(route.cid, "bafkqaaa");
+    EXPECT_EQ(route.path, "docs/a b.txt");
+    EXPECT_EQ(route.query, "format=car&dag-scope=entity");
+    EXPECT_EQ(route_request(Method::head, "/services/0/ipfs/Qm123").kind, RouteKind::ipfs);
+    route = route_request(Method::put, "/ipfs/bafkqaaa");
+    EXPECT_EQ(route.kind, RouteKind::ipfs_fetch);
+    EXPECT_EQ(route_request(Method::put, "/ipfs/bafkqaaa/x").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/ipfs/").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::other, "/ipfs/bafkqaaa").kind, RouteKind::method_not_allowed);
+    route = route_request(Method::put, "/http?x=1&url=https%3A%2F%2Fexample.com%2Fa.js%23integrity%3Dsha256-abc");
+    EXPECT_EQ(route.kind, RouteKind::http_fetch);
+    EXPECT_EQ(route.url, "https://example.com/a.js#integrity=sha256-abc");
+    EXPECT_EQ(route_request(Method::put, "/http").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::put, "/http?url=%zz").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::get, "/http?url=x").kind, RouteKind::method_not_allowed);
 }
 
 TEST(Routes, UploadsAndMethods) {

@@ -82,6 +82,7 @@ Result<void, std::string> Config::validate() const {
         {"ledger.db_path", &ledger.db_path},
         {"consensus.store_path", &consensus.store_path},
         {"blockstore.root", &blockstore.root},
+        {"origins.resolver_path", &origins.resolver_path},
     };
     for (const auto& [name, path] : paths) {
         if (path->empty()) return fail(fmt::format("{} must not be empty", name));
@@ -89,6 +90,16 @@ Result<void, std::string> Config::validate() const {
     if (gateway.threads < 1 || gateway.threads > 64) return fail(std::string("gateway.threads must be between 1 and 64"));
     if (gateway.max_connections < 1) return fail(std::string("gateway.max_connections must be at least 1"));
     if (gateway.idle_timeout_ms < 100) return fail(std::string("gateway.idle_timeout_ms must be at least 100"));
+    if (origins.fetch_threads < 1 || origins.fetch_threads > 256) return fail(std::string("origins.fetch_threads must be between 1 and 256"));
+    if (origins.connect_timeout_ms < 1 || origins.request_timeout_ms < 1) {
+        return fail(std::string("origins.connect_timeout_ms and origins.request_timeout_ms must be positive"));
+    }
+    if (origins.max_block_bytes < 1024) return fail(std::string("origins.max_block_bytes must be at least 1024"));
+    for (const auto& gateway_url : origins.ipfs_gateways) {
+        if (!gateway_url.starts_with("http://") && !gateway_url.starts_with("https://")) {
+            return fail(fmt::format("origins.ipfs_gateways: `{}` is not an http:// or https:// URL", gateway_url));
+        }
+    }
     if (keystore.node_key_path == keystore.consensus_key_path) {
         return fail("keystore.node_key_path and keystore.consensus_key_path must be different files");
     }

@@ -100,6 +100,36 @@ struct GatewayConfig {
     friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
 };
 
+struct OriginsConfig {
+    std::vector<std::string> ipfs_gateways = {"https://trustless-gateway.link", "https://ipfs.io"};
+    uint64_t connect_timeout_ms = 5'000;
+    uint64_t request_timeout_ms = 120'000;
+    uint64_t max_content_bytes = uint64_t{4} << 30;
+    uint64_t max_blocks = 1'000'000;
+    uint64_t max_block_bytes = uint64_t{4} << 20;
+    uint64_t max_depth = 256;
+    bool http_enabled = true;
+    uint64_t http_max_bytes = uint64_t{4} << 30;
+    uint32_t fetch_threads = 4;
+    std::string resolver_path = "data/resolver";
+
+    template <class V>
+    void visit(V& v) {
+        v.field("ipfs_gateways", ipfs_gateways, "IPFS trustless gateways (base URLs) asked in order by PUT /ipfs/<cid>; empty: no IPFS origin");
+        v.field("connect_timeout_ms", connect_timeout_ms, "Give up connecting to an origin after this long");
+        v.field("request_timeout_ms", request_timeout_ms, "Give up one origin request (a whole CAR, a block, an HTTP download) after this long");
+        v.field("max_content_bytes", max_content_bytes, "Largest IPFS DAG fetched (all its blocks)");
+        v.field("max_blocks", max_blocks, "Most blocks in one IPFS DAG");
+        v.field("max_block_bytes", max_block_bytes, "Largest single IPFS block");
+        v.field("max_depth", max_depth, "Deepest IPFS DAG (levels of links)");
+        v.field("http_enabled", http_enabled, "Fetch plain URLs for PUT /http?url=...");
+        v.field("http_max_bytes", http_max_bytes, "Largest HTTP origin download");
+        v.field("fetch_threads", fetch_threads, "Origin fetches running at once (1 to 256), off the gateway's I/O threads");
+        v.field("resolver_path", resolver_path, "RocksDB directory mapping CIDs and URLs to BLAKE3 hashes, and IPFS blocks to stored CARs");
+    }
+    friend bool operator==(const OriginsConfig&, const OriginsConfig&) = default;
+};
+
 struct RpcConfig {
     ListenAddress address{"0.0.0.0", 4230};
 
@@ -146,6 +176,7 @@ struct Config {
     ConsensusConfig consensus;
     BlockstoreConfig blockstore;
     GatewayConfig gateway;
+    OriginsConfig origins;
     RpcConfig rpc;
     PoolConfig pool;
     PingerConfig pinger;
@@ -158,6 +189,7 @@ struct Config {
         v.table("consensus", consensus, "Narwhal mempool and Bullshark ordering");
         v.table("blockstore", blockstore, "Content store");
         v.table("gateway", gateway, "Client-facing handshake listeners");
+        v.table("origins", origins, "Where content comes from: IPFS trustless gateways and plain HTTP");
         v.table("rpc", rpc, "JSON-RPC server");
         v.table("pool", pool, "Node-to-node transport");
         v.table("pinger", pinger, "Latency measurements");

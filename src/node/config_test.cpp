@@ -39,6 +39,7 @@ TEST(Config, RenderedConfigLoadsBackEqual) {
     odd.ledger.genesis_path = "/path with \"quotes\"\\ and\ttab/genesis.toml";
     odd.rpc.address = ListenAddress{"::1", 9000};
     odd.blockstore.capacity_bytes = 0;
+    odd.origins.ipfs_gateways = {"http://127.0.0.1:8080", "https://example.com/gw"};
     auto loaded = parse(render_config(odd));
     ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
     EXPECT_EQ(*loaded, odd);
@@ -99,6 +100,17 @@ TEST(Config, BadValuesAreRejected) {
     EXPECT_NE(error_of("[ledger]\ndb_path = \"\"\n").find("ledger.db_path must not be empty"), std::string::npos);
     const std::string clash = error_of("[rpc]\naddress = \"127.0.0.1:4220\"\n");
     EXPECT_NE(clash.find("gateway.http_address and rpc.address both listen"), std::string::npos) << clash;
+}
+
+TEST(Config, OriginsTable) {
+    const Config config = parse("[origins]\nipfs_gateways = [\"http://127.0.0.1:1\"]\nfetch_threads = 2\n").value();
+    EXPECT_EQ(config.origins.ipfs_gateways, (std::vector<std::string>{"http://127.0.0.1:1"}));
+    EXPECT_EQ(config.origins.fetch_threads, 2u);
+    EXPECT_EQ(config.origins.resolver_path, "data/resolver");
+    EXPECT_NE(error_of("[origins]\nipfs_gateways = [\"ftp://x\"]\n").find("origins.ipfs_gateways"), std::string::npos);
+    EXPECT_NE(error_of("[origins]\nipfs_gateways = [1]\n").find("a string"), std::string::npos);
+    EXPECT_NE(error_of("[origins]\nfetch_threads = 0\n").find("origins.fetch_threads"), std::string::npos);
+    EXPECT_NE(error_of("[origins]\nresolver_path = \"\"\n").find("origins.resolver_path must not be empty"), std::string::npos);
 }
 
 TEST(Config, MalformedTomlReportsWhere) {

@@ -7,12 +7,12 @@
 
 namespace fleek::node {
 
-Node::Node(NodeKeys keys, std::unique_ptr<content::Blockstore> blockstore, std::unique_ptr<edge::HttpGateway> gateway)
-    : m_keys(std::move(keys)), m_blockstore(std::move(blockstore)), m_gateway(std::move(gateway)) {}
-
 Node::~Node() { stop(); }
 
 void Node::stop() {
+    // Running origin fetches end first, so the gateway's fetch threads can be joined at once.
+    if (m_ipfs_origin) m_ipfs_origin->cancel();
+    if (m_http_origin) m_http_origin->cancel();
     if (m_gateway) m_gateway->stop();
 }
 
@@ -29,6 +29,28 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
     };
     auto store = content::Blockstore::open(resolve_in_home(home, config.blockstore.root), store_options);
     if (!store) return fail(fmt::format("blockstore: {}", store.error()));
+    auto resolver = origins::Resolver::open(resolve_in_home(home, config.origins.resolver_path));
+    if (!resolver) return fail(resolver.error());
+
+    std::unique_ptr<Node> node(new Node(std::move(*keys)));
+    node->m_blockstore = std::move(*store);
+    node->m_resolver = std::move(*resolver);
+    node->m_ipfs_store = std::make_unique<origins::IpfsStore>(*node->m_blockstore, *node->m_resolver);
+    origins::IpfsOriginOptions ipfs_options;
+    ipfs_options.gateways = config.origins.ipfs_gateways;
+    ipfs_options.connect_timeout_ms = config.origins.connect_timeout_ms;
+    ipfs_options.request_timeout_ms = config.origins.request_timeout_ms;
+    ipfs_options.max_content_bytes = config.origins.max_content_bytes;
+    ipfs_options.max_blocks = config.origins.max_blocks;
+    ipfs_options.max_block_bytes = config.origins.max_block_bytes;
+    ipfs_options.max_depth = config.origins.max_depth;
+    node->m_ipfs_origin = std::make_unique<origins::IpfsOrigin>(ipfs_options, *node->m_blockstore, *node->m_resolver);
+    origins::HttpOriginOptions http_options;
+    http_options.enabled = config.origins.http_enabled;
+    http_options.connect_timeout_ms = config.origins.connect_timeout_ms;
+    http_options.request_timeout_ms = config.origins.request_timeout_ms;
+    http_options.max_bytes = config.origins.http_max_bytes;
+    node->m_http_origin = std::make_unique<origins::HttpOrigin>(http_options, *node->m_blockstore, *node->m_resolver);
 
     const edge::GatewayOptions gateway_options{
         .host = config.gateway.http_address.host,
@@ -39,12 +61,18 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         .max_upload_bytes = config.gateway.max_upload_bytes,
         .max_directory_bytes = uint64_t{16} << 20,
         .idle_timeout_ms = config.gateway.idle_timeout_ms,
+        .ipfs_store = node->m_ipfs_store.get(),
+        .ipfs_origin = node->m_ipfs_origin.get(),
+        .http_origin = node->m_http_origin.get(),
+        .fetch_threads = config.origins.fetch_threads,
     };
-    auto gateway = edge::HttpGateway::start(gateway_options, **store);
+    auto gateway = edge::HttpGateway::start(gateway_options, *node->m_blockstore);
     if (!gateway) return fail(gateway.error());
-    FLEEK_LOG_INFO("node", "node key {}", keys->node.public_key().to_string());
-    FLEEK_LOG_INFO("node", "gateway listening on {}:{}", gateway_options.host, (*gateway)->port());
-    return std::unique_ptr<Node>(new Node(std::move(*keys), std::move(*store), std::move(*gateway)));
+    node->m_gateway = std::move(*gateway);
+    FLEEK_LOG_INFO("node", "node key {}", node->m_keys.node.public_key().to_string());
+    FLEEK_LOG_INFO("node", "gateway listening on {}:{}", gateway_options.host, node->m_gateway->port());
+    FLEEK_LOG_INFO("node", "IPFS origin: {} gateway(s)", config.origins.ipfs_gateways.size());
+    return node;
 }
 
 }  // namespace fleek::node

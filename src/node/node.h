@@ -1,11 +1,16 @@
 // A running node: the components a config describes, started in order and stopped in reverse.
-// So far: keys, blockstore and the handshake HTTP gateway (docs/organization.md).
+// So far: keys, blockstore, the origins (IPFS, HTTP) with their resolver store, and the handshake
+// HTTP gateway (docs/organization.md).
 #pragma once
 
 #include "content/blockstore.h"
 #include "edge/http_gateway.h"
 #include "node/config.h"
 #include "node/keystore.h"
+#include "origins/http_origin.h"
+#include "origins/ipfs_origin.h"
+#include "origins/ipfs_store.h"
+#include "origins/resolver.h"
 
 #include <filesystem>
 #include <memory>
@@ -26,9 +31,14 @@ public:
     content::Blockstore& blockstore() { return *m_blockstore; }
 
 private:
-    Node(NodeKeys keys, std::unique_ptr<content::Blockstore> blockstore, std::unique_ptr<edge::HttpGateway> gateway);
+    explicit Node(NodeKeys keys) : m_keys(std::move(keys)) {}
+    // Declaration order is construction order; destruction runs backwards (gateway first).
     NodeKeys m_keys;
     std::unique_ptr<content::Blockstore> m_blockstore;
+    std::unique_ptr<origins::Resolver> m_resolver;
+    std::unique_ptr<origins::IpfsStore> m_ipfs_store;
+    std::unique_ptr<origins::IpfsOrigin> m_ipfs_origin;
+    std::unique_ptr<origins::HttpOrigin> m_http_origin;
     std::unique_ptr<edge::HttpGateway> m_gateway;
 };
 

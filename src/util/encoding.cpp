@@ -182,6 +182,66 @@ Result<Bytes, EncodingError> base32_decode(std::string_view text) {
     return out;
 }
 
+// ------------------------------------------------------------------------------------- base36
+
+namespace {
+constexpr char base36_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+int base36_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+    return -1;
+}
+}  // namespace
+
+std::string base36_encode(ByteSpan bytes) {
+    size_t leading_zeros = 0;
+    while (leading_zeros < bytes.size() && bytes[leading_zeros] == 0) ++leading_zeros;
+    // log(256)/log(36) < 1.548
+    std::vector<uint8_t> digits((bytes.size() - leading_zeros) * 155 / 100 + 1, 0);
+    size_t used = 0;
+    for (size_t i = leading_zeros; i < bytes.size(); ++i) {
+        uint32_t carry = bytes[i];
+        size_t j = 0;
+        for (auto it = digits.rbegin(); (carry != 0 || j < used) && it != digits.rend(); ++it, ++j) {
+            carry += 256u * *it;
+            *it = static_cast<uint8_t>(carry % 36);
+            carry /= 36;
+        }
+        FLEEK_ASSERT(carry == 0);
+        used = j;
+    }
+    std::string out(leading_zeros, '0');
+    out.reserve(leading_zeros + used);
+    for (auto it = digits.end() - static_cast<std::ptrdiff_t>(used); it != digits.end(); ++it) out.push_back(base36_alphabet[*it]);
+    return out;
+}
+
+Result<Bytes, EncodingError> base36_decode(std::string_view text) {
+    if (text.size() > base36_max_text_size) return fail(EncodingError::too_long);
+    size_t leading_zeros = 0;
+    while (leading_zeros < text.size() && text[leading_zeros] == '0') ++leading_zeros;
+    // log(36)/log(256) < 0.647
+    std::vector<uint8_t> bytes((text.size() - leading_zeros) * 647 / 1000 + 1, 0);
+    size_t used = 0;
+    for (size_t i = leading_zeros; i < text.size(); ++i) {
+        const int value = base36_value(text[i]);
+        if (value < 0) return fail(EncodingError::invalid_character);
+        uint32_t carry = static_cast<uint32_t>(value);
+        size_t j = 0;
+        for (auto it = bytes.rbegin(); (carry != 0 || j < used) && it != bytes.rend(); ++it, ++j) {
+            carry += 36u * *it;
+            *it = static_cast<uint8_t>(carry & 0xff);
+            carry >>= 8;
+        }
+        FLEEK_ASSERT(carry == 0);
+        used = j;
+    }
+    Bytes out(leading_zeros, 0);
+    out.insert(out.end(), bytes.end() - static_cast<std::ptrdiff_t>(used), bytes.end());
+    return out;
+}
+
 // ------------------------------------------------------------------------------------- varint
 
 size_t varint_size(uint64_t value) noexcept {

@@ -1,5 +1,5 @@
 // Text and integer encodings: hex, base58 (Bitcoin alphabet), base32 (RFC 4648, lowercase, no
-// padding) and the unsigned varint of multiformats. Every decoder is strict: it accepts exactly
+// padding), base36 (lowercase) and the unsigned varint of multiformats. Every decoder is strict: it accepts exactly
 // one spelling of each value (canonical) and reports what was wrong otherwise.
 #pragma once
 
@@ -43,6 +43,13 @@ Result<Bytes, EncodingError> base58_decode(std::string_view text);
 // --- base32 (RFC 4648 alphabet, lowercase, no padding) ---------------------------------------
 std::string base32_encode(ByteSpan bytes);
 Result<Bytes, EncodingError> base32_decode(std::string_view text);
+
+// --- base36 (lowercase 0-9a-z; multibase `k`, used for IPNS names in DNS labels) ----------
+// Like base58: a big number in base 36, each leading zero byte written as one '0'.
+inline constexpr size_t base36_max_text_size = 512;
+std::string base36_encode(ByteSpan bytes);
+// Accepts lowercase only (multibase `K` is the uppercase alphabet: lowercase it first).
+Result<Bytes, EncodingError> base36_decode(std::string_view text);
 
 // --- unsigned varint (multiformats: LEB128, at most 9 bytes, minimal) ------------------------
 inline constexpr size_t varint_max_size = 9;

@@ -102,6 +102,31 @@ TEST(Base32, RoundTripsRandomBytes) {
 }
 
 // Examples of the multiformats unsigned-varint specification.
+TEST(Base36, MultibaseVectors) {
+    // "yes mani !" is the multiformats/multibase base36 vector (`k2lcpzo5yikidynfl`); the other was
+    // computed independently with Python's big integers.
+    EXPECT_EQ(base36_encode(as_bytes("Decentralize everything!!")), "343ixo7d49hqj1ium15pgy1wzww5fxrid21td7l");
+    EXPECT_EQ(base36_encode(as_bytes("yes mani !")), "2lcpzo5yikidynfl");
+    EXPECT_EQ(base36_encode(Bytes{0x00, 0x79, 0x65, 0x73, 0x20, 0x6d, 0x61, 0x6e, 0x69, 0x20, 0x21}), "02lcpzo5yikidynfl");
+    EXPECT_EQ(base36_decode("2lcpzo5yikidynfl").value(), to_bytes("yes mani !"));
+    EXPECT_EQ(base36_decode("").value(), Bytes{});
+}
+
+TEST(Base36, RejectsUppercaseAndOtherCharacters) {
+    EXPECT_EQ(base36_decode("2LCPZO").error(), EncodingError::invalid_character);
+    EXPECT_EQ(base36_decode("2lc-pz").error(), EncodingError::invalid_character);
+    EXPECT_EQ(base36_decode(std::string(600, '1')).error(), EncodingError::too_long);
+}
+
+TEST(Base36, RoundTripsRandomBytes) {
+    std::mt19937 rng(36);
+    for (size_t size = 0; size < 80; ++size) {
+        Bytes bytes(size);
+        for (auto& b : bytes) b = static_cast<uint8_t>(rng() % (size % 3 == 0 ? 2 : 256));
+        EXPECT_EQ(base36_decode(base36_encode(bytes)).value(), bytes) << size;
+    }
+}
+
 TEST(Varint, SpecificationExamples) {
     const std::pair<uint64_t, std::string_view> vectors[] = {
         {1, "01"}, {127, "7f"}, {128, "8001"}, {255, "ff01"}, {300, "ac02"}, {16384, "808001"},

@@ -1,0 +1,228 @@
+#include "origins/resolver.h"
+
+#include "codec/codec.h"
+#include "util/file.h"
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+namespace fleek::origins {
+
+namespace {
+
+constexpr uint8_t record_version = 1;
+
+rocksdb::Slice slice(ByteSpan bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
+rocksdb::Slice slice(std::string_view text) { return {text.data(), text.size()}; }
+
+template <class T, class Read>
+Result<T, std::string> decode_value(ByteSpan bytes, std::string_view what, Read&& read) {
+    codec::Reader reader(bytes);
+    auto version = reader.u8();
+    if (!version || *version != record_version) return fail(fmt::format("{}: unknown record version", what));
+    T value{};
+    if (auto ok = read(reader, value); !ok) return fail(fmt::format("{}: {}", what, codec::to_string(ok.error())));
+    if (auto done = reader.finish(); !done) return fail(fmt::format("{}: {}", what, codec::to_string(done.error())));
+    return value;
+}
+
+}  // namespace
+
+Bytes encode_ipfs_record(const IpfsRecord& record) {
+    codec::Writer writer;
+    writer.u8(record_version);
+    writer.tag(static_cast<uint8_t>(record.kind));
+    writer.fixed(record.hash);
+    writer.u64(record.size);
+    writer.fixed(record.car);
+    return writer.take();
+}
+
+Result<IpfsRecord, std::string> decode_ipfs_record(ByteSpan bytes) {
+    return decode_value<IpfsRecord>(bytes, "IPFS record", [](codec::Reader& reader, IpfsRecord& out) -> Result<void, codec::DecodeError> {
+        auto kind = reader.tag(3);
+        if (!kind) return fail(kind.error());
+        out.kind = static_cast<ResolvedKind>(*kind);
+        auto hash = reader.array<32>();
+        if (!hash) return fail(hash.error());
+        out.hash = *hash;
+        auto size = reader.u64();
+        if (!size) return fail(size.error());
+        out.size = *size;
+        auto car = reader.array<32>();
+        if (!car) return fail(car.error());
+        out.car = *car;
+        return {};
+    });
+}
+
+Bytes encode_block_location(const BlockLocation& location) {
+    codec::Writer writer;
+    writer.u8(record_version);
+    writer.fixed(location.car);
+    writer.u64(location.offset);
+    writer.u32(location.size);
+    return writer.take();
+}
+
+Result<BlockLocation, std::string> decode_block_location(ByteSpan bytes) {
+    return decode_value<BlockLocation>(bytes, "block location", [](codec::Reader& reader, BlockLocation& out) -> Result<void, codec::DecodeError> {
+        auto car = reader.array<32>();
+        if (!car) return fail(car.error());
+        out.car = *car;
+        auto offset = reader.u64();
+        if (!offset) return fail(offset.error());
+        out.offset = *offset;
+        auto size = reader.u32();
+        if (!size) return fail(size.error());
+        out.size = *size;
+        return {};
+    });
+}
+
+Bytes encode_http_record(const HttpRecord& record) {
+    codec::Writer writer;
+    writer.u8(record_version);
+    writer.fixed(record.hash);
+    writer.u64(record.size);
+    return writer.take();
+}
+
+Result<HttpRecord, std::string> decode_http_record(ByteSpan bytes) {
+    return decode_value<HttpRecord>(bytes, "HTTP record", [](codec::Reader& reader, HttpRecord& out) -> Result<void, codec::DecodeError> {
+        auto hash = reader.array<32>();
+        if (!hash) return fail(hash.error());
+        out.hash = *hash;
+        auto size = reader.u64();
+        if (!size) return fail(size.error());
+        out.size = *size;
+        return {};
+    });
+}
+
+Result<std::unique_ptr<Resolver>, std::string> Resolver::open(const std::filesystem::path& path) {
+    std::error_code error;
+    std::filesystem::create_directories(path, error);
+    if (error) return fail(fmt::format("resolver: cannot create {}: {}", path.string(), error.message()));
+    rocksdb::DBOptions options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    options.keep_log_file_num = 4;
+    options.max_open_files = 256;
+    rocksdb::ColumnFamilyOptions family_options;
+    family_options.compression = rocksdb::kNoCompression;  // keys and values are hashes
+    const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, family_options},
+        {"ipfs", family_options},
+        {"blocks", family_options},
+        {"http", family_options},
+    };
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    const rocksdb::Status status = rocksdb::DB::Open(options, path.string(), families, &handles, &db);
+    if (!status.ok()) return fail(fmt::format("resolver: cannot open {}: {}", path.string(), status.ToString()));
+    std::unique_ptr<Resolver> resolver(new Resolver());
+    resolver->m_db.reset(db);
+    resolver->m_default = handles[0];
+    resolver->m_ipfs = handles[1];
+    resolver->m_blocks = handles[2];
+    resolver->m_http = handles[3];
+    return resolver;
+}
+
+Resolver::~Resolver() {
+    if (!m_db) return;
+    // Debian's RocksDB asserts that every handle is released before the database closes.
+    for (auto* handle : {m_ipfs, m_blocks, m_http, m_default}) {
+        if (handle != nullptr) m_db->DestroyColumnFamilyHandle(handle);
+    }
+    m_db->Close();
+    m_db.reset();
+}
+
+Result<std::optional<std::string>, std::string> Resolver::get(rocksdb::ColumnFamilyHandle* family, std::string_view key) {
+    std::string value;
+    const rocksdb::Status status = m_db->Get(rocksdb::ReadOptions(), family, slice(key), &value);
+    if (status.IsNotFound()) return std::optional<std::string>();
+    if (!status.ok()) return fail(fmt::format("resolver: {}", status.ToString()));
+    return std::optional<std::string>(std::move(value));
+}
+
+Result<void, std::string> Resolver::put_ipfs(const IpfsBatch& batch) {
+    rocksdb::WriteBatch write;
+    for (const auto& [cid, record] : batch.records) {
+        const Bytes value = encode_ipfs_record(record);
+        write.Put(m_ipfs, slice(cid.to_v1().bytes()), slice(value));
+    }
+    for (const auto& [multihash, location] : batch.blocks) {
+        const Bytes value = encode_block_location(location);
+        write.Put(m_blocks, slice(multihash), slice(value));
+    }
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    const rocksdb::Status status = m_db->Write(options, &write);
+    if (!status.ok()) return fail(fmt::format("resolver: {}", status.ToString()));
+    return {};
+}
+
+Result<std::optional<IpfsRecord>, std::string> Resolver::ipfs(const ipld::Cid& cid) {
+    auto value = get(m_ipfs, as_string_view(cid.to_v1().bytes()));
+    if (!value) return fail(value.error());
+    if (!*value) return std::optional<IpfsRecord>();
+    auto record = decode_ipfs_record(as_bytes(**value));
+    if (!record) return fail(record.error());
+    return std::optional<IpfsRecord>(*record);
+}
+
+Result<std::optional<BlockLocation>, std::string> Resolver::block(ByteSpan multihash) {
+    auto value = get(m_blocks, as_string_view(multihash));
+    if (!value) return fail(value.error());
+    if (!*value) return std::optional<BlockLocation>();
+    auto location = decode_block_location(as_bytes(**value));
+    if (!location) return fail(location.error());
+    return std::optional<BlockLocation>(*location);
+}
+
+Result<void, std::string> Resolver::remove_blocks(const std::vector<Bytes>& multihashes) {
+    rocksdb::WriteBatch write;
+    for (const auto& multihash : multihashes) write.Delete(m_blocks, slice(multihash));
+    const rocksdb::Status status = m_db->Write(rocksdb::WriteOptions(), &write);
+    if (!status.ok()) return fail(fmt::format("resolver: {}", status.ToString()));
+    return {};
+}
+
+Result<void, std::string> Resolver::put_http(std::string_view pointer, const HttpRecord& record) {
+    const Bytes value = encode_http_record(record);
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    const rocksdb::Status status = m_db->Put(options, m_http, slice(pointer), slice(value));
+    if (!status.ok()) return fail(fmt::format("resolver: {}", status.ToString()));
+    return {};
+}
+
+Result<std::optional<HttpRecord>, std::string> Resolver::http(std::string_view pointer) {
+    auto value = get(m_http, pointer);
+    if (!value) return fail(value.error());
+    if (!*value) return std::optional<HttpRecord>();
+    auto record = decode_http_record(as_bytes(**value));
+    if (!record) return fail(record.error());
+    return std::optional<HttpRecord>(*record);
+}
+
+Resolver::Counts Resolver::count() {
+    Counts counts;
+    const auto count_family = [&](rocksdb::ColumnFamilyHandle* family) {
+        uint64_t n = 0;
+        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), family));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+        return n;  // the iterator is released here, before anyone can close the database
+    };
+    counts.ipfs = count_family(m_ipfs);
+    counts.blocks = count_family(m_blocks);
+    counts.http = count_family(m_http);
+    return counts;
+}
+
+}  // namespace fleek::origins

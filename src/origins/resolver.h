@@ -1,0 +1,107 @@
+// The resolver store: what origin pointers resolved to (docs/formats/ipfs-resolver.md).
+//
+// A RocksDB database with three column families:
+//   ipfs    key: CIDv1 bytes (a CIDv0 is stored as its v1 form)  value: IpfsRecord
+//   blocks  key: multihash bytes                                  value: BlockLocation
+//   http    key: the pointer text "url[#integrity=...]"           value: HttpRecord
+// Values are canonical encodings (docs/formats/canonical-encoding.md). One fetch writes all its
+// records and block locations in one atomic batch, so a crash leaves all of them or none.
+//
+// The blocks of an IPFS DAG are kept, as they came from the origin and after checking each one
+// against its CID, in a CARv1 stored in the blockstore like any other content (verified by BLAKE3
+// on every read); `blocks` says where each block's bytes are inside which CAR.
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include "crypto/hash.h"
+#include "ipld/cid.h"
+#include "util/result.h"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace fleek::origins {
+
+using crypto::Hash32;
+
+enum class ResolvedKind : uint8_t { file = 0, directory = 1, symlink = 2 };
+
+// What one CID of a UnixFS DAG became in the blockstore.
+struct IpfsRecord {
+    ResolvedKind kind = ResolvedKind::file;
+    Hash32 hash{};      // BLAKE3 of the file, or the Fleek directory hash; zero for symlinks
+    uint64_t size = 0;  // file bytes; directory entries
+    Hash32 car{};       // the CAR holding the DAG's blocks
+    friend bool operator==(const IpfsRecord&, const IpfsRecord&) = default;
+};
+
+struct BlockLocation {
+    Hash32 car{};
+    uint64_t offset = 0;  // of the block's first byte in the CAR
+    uint32_t size = 0;
+    friend bool operator==(const BlockLocation&, const BlockLocation&) = default;
+};
+
+struct HttpRecord {
+    Hash32 hash{};
+    uint64_t size = 0;
+    friend bool operator==(const HttpRecord&, const HttpRecord&) = default;
+};
+
+class Resolver {
+public:
+    static Result<std::unique_ptr<Resolver>, std::string> open(const std::filesystem::path& path);
+    ~Resolver();
+    Resolver(const Resolver&) = delete;
+    Resolver& operator=(const Resolver&) = delete;
+
+    struct IpfsBatch {
+        std::vector<std::pair<ipld::Cid, IpfsRecord>> records;
+        std::vector<std::pair<Bytes, BlockLocation>> blocks;  // multihash -> location
+    };
+    Result<void, std::string> put_ipfs(const IpfsBatch& batch);
+    Result<std::optional<IpfsRecord>, std::string> ipfs(const ipld::Cid& cid);
+    Result<std::optional<BlockLocation>, std::string> block(ByteSpan multihash);
+    // Forgets block locations (a CAR that left the blockstore).
+    Result<void, std::string> remove_blocks(const std::vector<Bytes>& multihashes);
+
+    Result<void, std::string> put_http(std::string_view pointer, const HttpRecord& record);
+    Result<std::optional<HttpRecord>, std::string> http(std::string_view pointer);
+
+    struct Counts {
+        uint64_t ipfs = 0;
+        uint64_t blocks = 0;
+        uint64_t http = 0;
+    };
+    // Walks the column families (tests and diagnostics).
+    Counts count();
+
+private:
+    Resolver() = default;
+    Result<std::optional<std::string>, std::string> get(rocksdb::ColumnFamilyHandle* family, std::string_view key);
+
+    std::unique_ptr<rocksdb::DB> m_db;
+    rocksdb::ColumnFamilyHandle* m_default = nullptr;
+    rocksdb::ColumnFamilyHandle* m_ipfs = nullptr;
+    rocksdb::ColumnFamilyHandle* m_blocks = nullptr;
+    rocksdb::ColumnFamilyHandle* m_http = nullptr;
+};
+
+// Canonical encodings of the values (exposed for the fuzz target and the format document).
+Bytes encode_ipfs_record(const IpfsRecord& record);
+Result<IpfsRecord, std::string> decode_ipfs_record(ByteSpan bytes);
+Bytes encode_block_location(const BlockLocation& location);
+Result<BlockLocation, std::string> decode_block_location(ByteSpan bytes);
+Bytes encode_http_record(const HttpRecord& record);
+Result<HttpRecord, std::string> decode_http_record(ByteSpan bytes);
+
+}  // namespace fleek::origins
