@@ -3,9 +3,12 @@
 //   init [--dev] [--genesis FILE] [--force]   write config.toml and generate missing keys
 //   keys generate [--force] | keys show       manage the node and consensus keys
 //   print-config [--default]                  print the effective configuration
+//   devnet --nodes N --dir D [--committee C] [--base-port P] [--epoch-ms T] [--spare S] [--force]
+//                                             write a local network: N node homes and one genesis
 // Global: --home DIR (else $FLEEK_HOME, else ~/.fleek), --config FILE.
 #include "apps/common/cli.h"
 #include "node/config.h"
+#include "node/devnet.h"
 #include "node/home.h"
 #include "node/keystore.h"
 #include "node/node.h"
@@ -14,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -151,17 +155,57 @@ int command_run(const GlobalOptions& global) {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    auto node = node::Node::start(paths->home, *config);
+    auto node = node::Node::start(paths->home, *config, std::string("fleek-node ") + FLEEK_VERSION);
     if (!node) return cli::report_error(node.error());
     std::printf("fleek-node running, node key %s\ngateway: http://%s:%u\n",
                 (*node)->keys().node.public_key().to_string().c_str(), config->gateway.http_address.host.c_str(),
                 static_cast<unsigned>((*node)->gateway_port()));
+    if ((*node)->runtime() != nullptr) {
+        std::printf("rpc: http://%s:%u\npool: %s:%u\n", config->rpc.address.host.c_str(), static_cast<unsigned>((*node)->rpc_port()),
+                    config->pool.address.host.c_str(), static_cast<unsigned>((*node)->runtime()->pool_port()));
+    }
     std::fflush(stdout);
 
     int received = 0;
     sigwait(&signals, &received);
     FLEEK_LOG_INFO("node", "received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
     (*node)->stop();
+    return cli::exit_ok;
+}
+
+struct DevnetCommand {
+    size_t nodes = 4;
+    size_t committee = 0;
+    std::string dir;
+    uint16_t base_port = 14000;
+    uint64_t epoch_ms = 600'000;
+    size_t spare = 0;
+    bool force = false;
+};
+
+int command_devnet(const DevnetCommand& command) {
+    node::DevnetOptions options;
+    options.nodes = command.nodes;
+    options.committee = command.committee;
+    options.dir = command.dir;
+    options.base_port = command.base_port;
+    options.epoch_time_ms = command.epoch_ms;
+    options.spare_nodes = command.spare;
+    options.force = command.force;
+    options.epoch_start_ms = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    auto devnet = node::write_devnet(options);
+    if (!devnet) return cli::report_error(devnet.error());
+    std::printf("devnet of %zu node(s) in %s\ngenesis:     %s\naccount key: %s (funded, for flk --key)\n", command.nodes,
+                std::filesystem::absolute(command.dir).string().c_str(), devnet->genesis_path.string().c_str(),
+                devnet->account_key_path.string().c_str());
+    for (size_t i = 0; i < devnet->nodes.size(); ++i) {
+        const auto& n = devnet->nodes[i];
+        std::printf("node-%zu%s: home %s  pool 127.0.0.1:%u  gateway http://127.0.0.1:%u  rpc http://127.0.0.1:%u\n", i,
+                    n.in_genesis ? "" : " (spare, not in genesis)", n.home.string().c_str(), static_cast<unsigned>(n.pool_port),
+                    static_cast<unsigned>(n.gateway_port), static_cast<unsigned>(n.rpc_port));
+    }
+    std::printf("start each with: fleek-node run --home <home>\n");
     return cli::exit_ok;
 }
 
@@ -213,7 +257,18 @@ int main(int argc, char** argv) {
     CLI::App* print_config = app.add_subcommand("print-config", "Print the effective configuration as TOML");
     print_config->add_flag("--default", print_defaults, "Print the built-in defaults instead");
 
+    DevnetCommand devnet_command;
+    CLI::App* devnet = app.add_subcommand("devnet", "Write a local network: N node homes on 127.0.0.1 and one genesis");
+    devnet->add_option("--nodes", devnet_command.nodes, "Nodes in the genesis, all staked")->check(CLI::Range(1, 100));
+    devnet->add_option("--dir", devnet_command.dir, "Directory to write the devnet to")->required();
+    devnet->add_option("--committee", devnet_command.committee, "Committee size (default: every node)");
+    devnet->add_option("--base-port", devnet_command.base_port, "Ports of node i: base + 100*i + {0 pool, 20 gateway, 30 rpc}");
+    devnet->add_option("--epoch-ms", devnet_command.epoch_ms, "Epoch length in milliseconds");
+    devnet->add_option("--spare", devnet_command.spare, "Extra node homes outside the genesis (to join by staking)");
+    devnet->add_flag("--force", devnet_command.force, "Replace an existing devnet in --dir");
+
     return cli::run(app, argc, argv, [&]() -> int {
+        if (*devnet) return command_devnet(devnet_command);
         if (*run) return command_run(global);
         if (*init) return command_init(global, init_options);
         if (*keys_generate) return command_keys_generate(global, keys_force);

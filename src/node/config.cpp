@@ -80,6 +80,7 @@ Result<void, std::string> Config::validate() const {
         {"keystore.node_key_path", &keystore.node_key_path},
         {"keystore.consensus_key_path", &keystore.consensus_key_path},
         {"ledger.db_path", &ledger.db_path},
+        {"ledger.chain_path", &ledger.chain_path},
         {"consensus.store_path", &consensus.store_path},
         {"blockstore.root", &blockstore.root},
         {"origins.resolver_path", &origins.resolver_path},

@@ -44,11 +44,13 @@ struct KeystoreConfig {
 
 struct LedgerConfig {
     std::string db_path = "data/ledger";
+    std::string chain_path = "data/chain";
     std::string genesis_path;
 
     template <class V>
     void visit(V& v) {
         v.field("db_path", db_path, "RocksDB directory of the replicated ledger state");
+        v.field("chain_path", chain_path, "RocksDB directory of the executed blocks, their receipts and certificates");
         v.field("genesis_path", genesis_path, "Genesis file of the network (empty: none configured yet)");
     }
     friend bool operator==(const LedgerConfig&, const LedgerConfig&) = default;

@@ -14,9 +14,12 @@ void Node::stop() {
     if (m_ipfs_origin) m_ipfs_origin->cancel();
     if (m_http_origin) m_http_origin->cancel();
     if (m_gateway) m_gateway->stop();
+    if (m_rpc_server) m_rpc_server->stop();
+    if (m_runtime) m_runtime->stop();
 }
 
-Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::path& home, const Config& config) {
+Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::path& home, const Config& config,
+                                                      const std::string& version) {
     if (auto valid = config.validate(); !valid) return fail(valid.error());
     auto keys = load_node_keys({resolve_in_home(home, config.keystore.node_key_path),
                                 resolve_in_home(home, config.keystore.consensus_key_path)});
@@ -72,6 +75,35 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
     FLEEK_LOG_INFO("node", "node key {}", node->m_keys.node.public_key().to_string());
     FLEEK_LOG_INFO("node", "gateway listening on {}:{}", gateway_options.host, node->m_gateway->port());
     FLEEK_LOG_INFO("node", "IPFS origin: {} gateway(s)", config.origins.ipfs_gateways.size());
+
+    // The replicated part, once the node knows its network.
+    if (!config.ledger.genesis_path.empty()) {
+        auto genesis = ledger::load_genesis(resolve_in_home(home, config.ledger.genesis_path));
+        if (!genesis) return fail(fmt::format("genesis: {}", genesis.error().message));
+        RuntimeOptions runtime_options;
+        runtime_options.ledger_dir = resolve_in_home(home, config.ledger.db_path);
+        runtime_options.chain_dir = resolve_in_home(home, config.ledger.chain_path);
+        runtime_options.consensus_dir = resolve_in_home(home, config.consensus.store_path);
+        runtime_options.genesis = std::move(*genesis);
+        runtime_options.transport.listen_host = config.pool.address.host;
+        runtime_options.transport.listen_port = config.pool.address.port;
+        auto runtime = Runtime::start(std::move(runtime_options), node->m_keys.node, node->m_keys.consensus);
+        if (!runtime) return fail(runtime.error());
+        node->m_runtime = std::move(*runtime);
+        FLEEK_LOG_INFO("node", "pool listening on {}:{}", config.pool.address.host, node->m_runtime->pool_port());
+
+        node->m_rpc_registry = std::make_unique<rpc::Registry>(rpc::standard_registry());
+        node->m_rpc_backend = std::make_unique<RuntimeBackend>(*node->m_runtime, node->m_keys.node.public_key(),
+                                                               node->m_keys.consensus.public_key());
+        rpc::RpcServerOptions rpc_options;
+        rpc_options.host = config.rpc.address.host;
+        rpc_options.port = config.rpc.address.port;
+        rpc_options.version = version;
+        auto rpc_server = rpc::RpcServer::start(rpc_options, *node->m_rpc_backend, *node->m_rpc_registry);
+        if (!rpc_server) return fail(rpc_server.error());
+        node->m_rpc_server = std::move(*rpc_server);
+        FLEEK_LOG_INFO("node", "JSON-RPC listening on {}:{}", rpc_options.host, node->m_rpc_server->port());
+    }
     return node;
 }
 

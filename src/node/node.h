@@ -1,12 +1,17 @@
 // A running node: the components a config describes, started in order and stopped in reverse.
-// So far: keys, blockstore, the origins (IPFS, HTTP) with their resolver store, and the handshake
-// HTTP gateway (docs/organization.md).
+// Keys, blockstore, the origins (IPFS, HTTP) with their resolver store, the handshake HTTP
+// gateway and, when a genesis is configured, the runtime (transport, gossip, consensus, chain)
+// with the JSON-RPC server (docs/organization.md).
 #pragma once
 
 #include "content/blockstore.h"
 #include "edge/http_gateway.h"
 #include "node/config.h"
 #include "node/keystore.h"
+#include "node/rpc_backend.h"
+#include "node/runtime.h"
+#include "rpc/registry.h"
+#include "rpc/rpc_server.h"
 #include "origins/http_origin.h"
 #include "origins/ipfs_origin.h"
 #include "origins/ipfs_store.h"
@@ -20,7 +25,9 @@ namespace fleek::node {
 class Node {
 public:
     // Loads the keys, opens the stores and starts listening. The error says what failed.
-    static Result<std::unique_ptr<Node>, std::string> start(const std::filesystem::path& home, const Config& config);
+    // `version` is what GET /version answers.
+    static Result<std::unique_ptr<Node>, std::string> start(const std::filesystem::path& home, const Config& config,
+                                                            const std::string& version = "fleek-node");
     ~Node();
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -29,6 +36,9 @@ public:
     uint16_t gateway_port() const { return m_gateway->port(); }
     const NodeKeys& keys() const { return m_keys; }
     content::Blockstore& blockstore() { return *m_blockstore; }
+    // The ledger, consensus and chain; null when no genesis is configured.
+    Runtime* runtime() { return m_runtime.get(); }
+    uint16_t rpc_port() const { return m_rpc_server ? m_rpc_server->port() : 0; }
 
 private:
     explicit Node(NodeKeys keys) : m_keys(std::move(keys)) {}
@@ -40,6 +50,10 @@ private:
     std::unique_ptr<origins::IpfsOrigin> m_ipfs_origin;
     std::unique_ptr<origins::HttpOrigin> m_http_origin;
     std::unique_ptr<edge::HttpGateway> m_gateway;
+    std::unique_ptr<Runtime> m_runtime;
+    std::unique_ptr<rpc::Registry> m_rpc_registry;
+    std::unique_ptr<RuntimeBackend> m_rpc_backend;
+    std::unique_ptr<rpc::RpcServer> m_rpc_server;
 };
 
 }  // namespace fleek::node

@@ -1,0 +1,39 @@
+#include "node/rpc_backend.h"
+
+namespace fleek::node {
+
+void RuntimeBackend::read_ledger(const std::function<void(const ledger::Ledger&)>& read) {
+    m_runtime.read([&](const Chain& chain) { read(chain.ledger()); });
+}
+
+Result<crypto::Hash32, rpc::SubmitError> RuntimeBackend::submit_transaction(Bytes signed_transaction) {
+    Result<crypto::Hash32, rpc::SubmitError> checked = fail(rpc::SubmitError::unavailable);
+    m_runtime.read([&](const Chain& chain) { checked = rpc::check_transaction(chain.ledger(), signed_transaction); });
+    if (!checked) return checked;
+    if (!m_runtime.submit(std::move(signed_transaction))) return fail(rpc::SubmitError::unavailable);
+    return checked;
+}
+
+std::optional<ledger::Block> RuntimeBackend::block(uint64_t height) {
+    std::optional<ledger::Block> out;
+    m_runtime.read([&](const Chain& chain) {
+        if (auto block = chain.block(height)) out = std::move(block->block);
+    });
+    return out;
+}
+
+std::optional<ledger::BlockCertificate> RuntimeBackend::block_certificate(uint64_t height) {
+    std::optional<ledger::BlockCertificate> out;
+    m_runtime.read([&](const Chain& chain) { out = chain.certificate(height); });
+    return out;
+}
+
+std::optional<rpc::TransactionLocation> RuntimeBackend::transaction(const crypto::Hash32& digest) {
+    std::optional<rpc::TransactionLocation> out;
+    m_runtime.read([&](const Chain& chain) {
+        if (auto location = chain.transaction(digest)) out = rpc::TransactionLocation{location->height, location->index, location->receipt};
+    });
+    return out;
+}
+
+}  // namespace fleek::node

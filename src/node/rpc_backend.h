@@ -1,0 +1,29 @@
+// The JSON-RPC server's view of a running node (rpc::Backend over the Runtime).
+#pragma once
+
+#include "node/runtime.h"
+#include "rpc/backend.h"
+
+namespace fleek::node {
+
+class RuntimeBackend final : public rpc::Backend {
+public:
+    RuntimeBackend(Runtime& runtime, crypto::NodePublicKey node_key, crypto::ConsensusPublicKey consensus_key)
+        : m_runtime(runtime), m_node_key(node_key), m_consensus_key(consensus_key) {}
+
+    void read_ledger(const std::function<void(const ledger::Ledger&)>& read) override;
+    Result<crypto::Hash32, rpc::SubmitError> submit_transaction(Bytes signed_transaction) override;
+    std::optional<ledger::Block> block(uint64_t height) override;
+    std::optional<ledger::BlockCertificate> block_certificate(uint64_t height) override;
+    std::optional<rpc::TransactionLocation> transaction(const crypto::Hash32& digest) override;
+    crypto::NodePublicKey node_key() override { return m_node_key; }
+    crypto::ConsensusPublicKey consensus_key() override { return m_consensus_key; }
+    std::string metrics_text() override { return m_runtime.metrics_text(); }
+
+private:
+    Runtime& m_runtime;
+    crypto::NodePublicKey m_node_key;
+    crypto::ConsensusPublicKey m_consensus_key;
+};
+
+}  // namespace fleek::node

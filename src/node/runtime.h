@@ -1,0 +1,76 @@
+// The replicated part of a node: transport, gossip, the consensus instance of the current epoch
+// when this node is in its committee, and the chain (ledger + block store + certificates).
+// src/node/README.md §Runtime describes the threads and the message flow.
+//
+// Threads: the transport's I/O threads only queue frames; one core thread owns consensus,
+// gossip and the chain and does all the work; callers (the RPC server) read the chain under a
+// mutex that the core thread holds while it executes blocks.
+#pragma once
+
+#include "consensus/parameters.h"
+#include "ledger/genesis.h"
+#include "net/transport.h"
+#include "node/chain.h"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace fleek::node {
+
+struct RuntimeOptions {
+    std::filesystem::path ledger_dir;
+    std::filesystem::path chain_dir;
+    std::filesystem::path consensus_dir;  // one store per epoch: <consensus_dir>/epoch-<n>
+    ledger::Genesis genesis;
+    net::TransportOptions transport;
+    consensus::Parameters consensus;
+    bool sync_writes = true;
+    uint64_t sync_interval_ms = 500;     // ask a peer for missing blocks this often while behind
+    uint64_t peers_refresh_ms = 2'000;   // re-read the node registry for transport peers
+    size_t inbox_max = 100'000;          // frames and transactions waiting for the core thread
+};
+
+struct RuntimeStatus {
+    uint64_t height = 0;
+    uint64_t certified_height = 0;
+    uint64_t known_height = 0;  // the highest height a peer has told us about
+    ledger::Epoch epoch = 0;
+    Hash32 state_root{};
+    bool committee_member = false;
+    size_t peers = 0;
+    size_t peers_connected = 0;
+    uint64_t transactions_submitted = 0;
+    uint64_t transactions_forwarded = 0;
+    uint64_t frames_refused = 0;  // frames that did not decode or came from a non-member
+};
+
+class Runtime {
+public:
+    static Result<std::unique_ptr<Runtime>, std::string> start(RuntimeOptions options, const crypto::NodeSecretKey& node_key,
+                                                               const crypto::ConsensusSecretKey& consensus_key);
+    ~Runtime();
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    // Stops the core thread and the transport; the chain is closed cleanly. Idempotent.
+    void stop();
+
+    // Runs `read` with the chain while no block executes. Thread-safe.
+    void read(const std::function<void(const Chain&)>& read);
+    // Queues a signed transaction for the committee: this node's worker when it is a member,
+    // else forwarded to a member. False when the inbox is full or the runtime stopped. Thread-safe.
+    bool submit(Bytes transaction);
+    RuntimeStatus status();
+    uint16_t pool_port() const;
+    std::string metrics_text();
+
+    struct Impl;
+
+private:
+    explicit Runtime(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace fleek::node
