@@ -443,6 +443,21 @@ TEST(TransportTest, RemovingAPeerClosesItsConnection) {
     EXPECT_FALSE(a.connected_to(b));  // redials are refused
 }
 
+TEST(TransportTest, ConnectionLimitRefusesConnectionsOverIt) {
+    auto keys = sorted_keys(3);
+    auto limited = test_options();
+    limited.connections_max = 1;
+    // a and b dial c (the largest key), which takes one connection only.
+    Node a(std::move(keys[0])), b(std::move(keys[1])), c(std::move(keys[2]), limited);
+    a.transport->set_peers({c.address()});
+    b.transport->set_peers({c.address()});
+    c.transport->set_peers({a.address(), b.address()});
+    ASSERT_TRUE(eventually([&] { return c.connected_to(a) || c.connected_to(b); }));
+    std::this_thread::sleep_for(500ms);  // the other keeps redialing and is refused
+    EXPECT_NE(c.connected_to(a), c.connected_to(b));
+    EXPECT_NE(a.connected_to(c), b.connected_to(c));
+}
+
 TEST(TransportTest, StartFailsOnABusyPort) {
     auto keys = sorted_keys(2);
     Node a(std::move(keys[0]));
