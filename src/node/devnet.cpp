@@ -80,7 +80,7 @@ Result<Devnet, std::string> write_devnet(const DevnetOptions& options) {
         config.pinger.address.port = port_of(options, i, 50);
         std::filesystem::create_directories(node.home / "keystore", error);
         if (error) return fail(fmt::format("cannot create {}: {}", node.home.string(), error.message()));
-        if (auto written = write_file_atomic(node.home / "config.toml", as_bytes(std::string_view(render_config(config)))); !written) {
+        if (auto written = write_file_atomic(node.home / "config.toml", as_bytes(std::string_view(render_config(config))), FileWriteOptions{}); !written) {
             return fail(fmt::format("cannot write {}", (node.home / "config.toml").string()));
         }
         auto keys = generate_node_keys({node.home / config.keystore.node_key_path, node.home / config.keystore.consensus_key_path}, false);
@@ -116,7 +116,7 @@ Result<Devnet, std::string> write_devnet(const DevnetOptions& options) {
     }
     genesis.services.push_back(ledger::GenesisService{0, genesis.governance, ledger::CommodityType::bandwidth, 100});
     if (auto valid = ledger::validate_genesis(genesis); !valid) return fail(fmt::format("devnet genesis: {}", valid.error().message));
-    if (auto written = write_file_atomic(devnet.genesis_path, as_bytes(std::string_view(ledger::render_genesis(genesis)))); !written) {
+    if (auto written = write_file_atomic(devnet.genesis_path, as_bytes(std::string_view(ledger::render_genesis(genesis))), FileWriteOptions{}); !written) {
         return fail(fmt::format("cannot write {}", devnet.genesis_path.string()));
     }
     return devnet;

@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <variant>
 
@@ -86,6 +87,7 @@ struct Runtime::Impl {
     uint64_t last_peers_ms = 0;
     uint64_t last_height = 0;
     std::vector<crypto::NodePublicKey> peer_keys;
+    std::set<crypto::NodePublicKey> connected_peers;  // refreshed every tick
     std::vector<Bytes> to_publish_blocks;  // certified blocks to gossip once a handler returns
     // The epoch protocol transaction in flight (its nonce), so one is not sent twice.
     uint64_t driver_nonce = 0;
@@ -384,13 +386,55 @@ struct Runtime::Impl {
         return true;
     }
 
+    // A sender's transactions must reach consensus in nonce order (the ledger takes nonce n + 1
+    // only), so all of one sender's transactions go through one worker: the committee member the
+    // sender picks (BLAKE3 of its encoded sender field), or the next reachable one.
+    size_t route_of(ByteSpan transaction) const {
+        Hash32 key;
+        if (auto decoded = codec::decode<ledger::SignedTransaction>(transaction)) {
+            codec::Writer w;
+            std::visit(
+                [&](const auto& sender) {
+                    using T = std::decay_t<decltype(sender)>;
+                    if constexpr (std::is_same_v<T, ledger::AccountSender>) {
+                        w.u8(2), w.fixed(sender.address);
+                    } else if constexpr (std::is_same_v<T, ledger::NodeSender>) {
+                        w.u8(0), w.fixed(sender.key);
+                    } else {
+                        w.u8(1), w.fixed(sender.key);
+                    }
+                },
+                decoded->transaction.sender);
+            key = crypto::blake3(w.view());
+        } else {
+            key = crypto::blake3(transaction);
+        }
+        uint64_t pick = 0;
+        for (size_t i = 0; i < 8; ++i) pick = (pick << 8) | key[i];
+        return static_cast<size_t>(pick % std::max<size_t>(1, committee_keys.size()));
+    }
+
     void on_transaction(Bytes transaction) {
         ++submitted;
-        if (consensus) {
-            submit_local(std::move(transaction));
-            return;
+        if (committee_keys.empty()) return;
+        const size_t first = route_of(transaction);
+        const Bytes frame = tagged(static_cast<uint8_t>(RequestKind::transaction), transaction);
+        for (size_t k = 0; k < committee_keys.size(); ++k) {
+            const auto& to = committee_keys[(first + k) % committee_keys.size()];
+            if (to == node_key.public_key()) {
+                if (consensus) {
+                    submit_local(std::move(transaction));
+                    return;
+                }
+                continue;
+            }
+            if (!connected_peers.count(to)) continue;
+            if (transport->send(to, net::Channel::request, frame) == net::SendResult::queued) {
+                ++forwarded;
+                return;
+            }
         }
-        forward(transaction);
+        FLEEK_LOG_WARN("runtime", "no committee member reachable; a transaction was dropped");
     }
 
     void submit_local(Bytes transaction) {
@@ -402,24 +446,6 @@ struct Runtime::Impl {
             return;
         }
         flush_consensus();
-    }
-
-    // To the committee member the transaction's digest picks, or the next one reachable.
-    void forward(const Bytes& transaction) {
-        if (committee_keys.empty()) return;
-        const Hash32 digest = crypto::blake3(transaction);
-        uint64_t pick = 0;
-        for (size_t i = 0; i < 8; ++i) pick = (pick << 8) | digest[i];
-        const Bytes frame = tagged(static_cast<uint8_t>(RequestKind::transaction), transaction);
-        for (size_t k = 0; k < committee_keys.size(); ++k) {
-            const auto& to = committee_keys[(pick + k) % committee_keys.size()];
-            if (to == node_key.public_key()) continue;
-            if (transport->send(to, net::Channel::request, frame) == net::SendResult::queued) {
-                ++forwarded;
-                return;
-            }
-        }
-        FLEEK_LOG_WARN("runtime", "no committee member reachable; a transaction was dropped");
     }
 
     // ---- epoch protocol (docs/formats/ledger-transactions.md, ChangeEpoch and the beacon) -------
@@ -500,6 +526,10 @@ struct Runtime::Impl {
     void tick() {
         const uint64_t now = now_us();
         const uint64_t now_ms = now / 1000;
+        connected_peers.clear();
+        for (const auto& peer : transport->peer_status()) {
+            if (peer.connected) connected_peers.insert(peer.key);
+        }
         if (consensus) {
             while (!waiting_transactions.empty()) {
                 auto result = consensus->submit_transaction(waiting_transactions.front(), now);
