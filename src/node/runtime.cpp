@@ -73,6 +73,15 @@ struct Runtime::Impl {
     std::map<crypto::NodePublicKey, consensus::AuthorityIndex> authority_by_key;
     std::vector<crypto::NodePublicKey> committee_keys;  // of the chain's current epoch
     std::deque<Bytes> waiting_transactions;             // refused by a busy worker; retried
+    // Per-sender nonce order for this worker: a transaction whose nonce is ahead of the next one
+    // waits (bounded) until the gap fills, since the ledger takes nonce n + 1 only.
+    struct SenderQueue {
+        uint64_t next_nonce = 0;
+        uint64_t touched_ms = 0;
+        std::map<uint64_t, std::pair<Bytes, uint64_t>> held;  // nonce -> (transaction, received ms)
+    };
+    std::map<Bytes, SenderQueue> senders;
+    size_t held_transactions = 0;
 
     std::mutex inbox_mutex;
     std::condition_variable inbox_ready;
@@ -322,7 +331,7 @@ struct Runtime::Impl {
             }
             case static_cast<uint8_t>(RequestKind::transaction):
                 // Only committee members take forwarded transactions into their worker.
-                if (consensus) submit_local(Bytes(body.begin(), body.end()));
+                if (consensus) submit_in_order(Bytes(body.begin(), body.end()), now_us() / 1000);
                 return;
             default: ++refused; return;
         }
@@ -386,29 +395,111 @@ struct Runtime::Impl {
         return true;
     }
 
+    static Bytes sender_key(const ledger::Sender& sender) {
+        codec::Writer w;
+        std::visit(
+            [&](const auto& typed) {
+                using T = std::decay_t<decltype(typed)>;
+                if constexpr (std::is_same_v<T, ledger::AccountSender>) {
+                    w.u8(2), w.fixed(typed.address);
+                } else if constexpr (std::is_same_v<T, ledger::NodeSender>) {
+                    w.u8(0), w.fixed(typed.key);
+                } else {
+                    w.u8(1), w.fixed(typed.key);
+                }
+            },
+            sender);
+        return w.take();
+    }
+
+    // The sender's last used nonce in the committed state (0 for a new sender).
+    uint64_t stored_nonce(const ledger::Sender& sender) {
+        std::lock_guard lock(chain_mutex);
+        const ledger::Ledger& ledger = chain->ledger();
+        return std::visit(
+            [&](const auto& typed) -> uint64_t {
+                using T = std::decay_t<decltype(typed)>;
+                std::optional<ledger::NodeIndex> index;
+                if constexpr (std::is_same_v<T, ledger::AccountSender>) {
+                    auto account = ledger.account(crypto::AccountAddress::from_bytes(typed.address));
+                    return account ? account->nonce : 0;
+                } else if constexpr (std::is_same_v<T, ledger::NodeSender>) {
+                    if (auto key = crypto::NodePublicKey::from_bytes(typed.key)) index = ledger.node_index(*key);
+                } else {
+                    if (auto key = crypto::ConsensusPublicKey::from_bytes(typed.key)) index = ledger.node_index(*key);
+                }
+                if (!index) return 0;
+                auto node = ledger.node(*index);
+                return node ? node->nonce : 0;
+            },
+            sender);
+    }
+
+    // Hands a transaction to our worker in its sender's nonce order.
+    void submit_in_order(Bytes transaction, uint64_t now_ms) {
+        auto decoded = codec::decode<ledger::SignedTransaction>(transaction);
+        if (!decoded) {
+            submit_local(std::move(transaction));  // the ledger gives it a `malformed` receipt
+            return;
+        }
+        const uint64_t nonce = decoded->transaction.nonce;
+        SenderQueue& queue = senders[sender_key(decoded->transaction.sender)];
+        const uint64_t stored = stored_nonce(decoded->transaction.sender);
+        // Forget what we sent long ago without effect (dropped at an epoch change, say).
+        if (queue.touched_ms + 30'000 < now_ms) queue.next_nonce = 0;
+        queue.next_nonce = std::max(queue.next_nonce, stored + 1);
+        queue.touched_ms = now_ms;
+        if (nonce != queue.next_nonce) {
+            if (nonce > queue.next_nonce && nonce - queue.next_nonce <= 64 && held_transactions < options.inbox_max &&
+                queue.held.size() < 64) {
+                held_transactions += queue.held.emplace(nonce, std::make_pair(std::move(transaction), now_ms)).second ? 1 : 0;
+                return;
+            }
+            submit_local(std::move(transaction));  // a replay or far ahead: the ledger says why
+            return;
+        }
+        submit_local(std::move(transaction));
+        ++queue.next_nonce;
+        release_held(queue);
+    }
+
+    void release_held(SenderQueue& queue) {
+        while (!queue.held.empty() && queue.held.begin()->first <= queue.next_nonce) {
+            auto node = queue.held.extract(queue.held.begin());
+            --held_transactions;
+            if (node.key() == queue.next_nonce) {
+                submit_local(std::move(node.mapped().first));
+                ++queue.next_nonce;
+            }
+        }
+    }
+
+    // Held transactions whose gap did not fill within 30 s go to the worker anyway (the ledger
+    // rejects them with bad_nonce, and the client learns it from the receipt).
+    void expire_held(uint64_t now_ms) {
+        for (auto it = senders.begin(); it != senders.end();) {
+            SenderQueue& queue = it->second;
+            while (!queue.held.empty() && queue.held.begin()->second.second + 30'000 < now_ms) {
+                auto node = queue.held.extract(queue.held.begin());
+                --held_transactions;
+                submit_local(std::move(node.mapped().first));
+                queue.next_nonce = std::max(queue.next_nonce, node.key() + 1);
+                release_held(queue);
+            }
+            if (queue.held.empty() && queue.touched_ms + 60'000 < now_ms) {
+                it = senders.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
     // A sender's transactions must reach consensus in nonce order (the ledger takes nonce n + 1
     // only), so all of one sender's transactions go through one worker: the committee member the
     // sender picks (BLAKE3 of its encoded sender field), or the next reachable one.
     size_t route_of(ByteSpan transaction) const {
-        Hash32 key;
-        if (auto decoded = codec::decode<ledger::SignedTransaction>(transaction)) {
-            codec::Writer w;
-            std::visit(
-                [&](const auto& sender) {
-                    using T = std::decay_t<decltype(sender)>;
-                    if constexpr (std::is_same_v<T, ledger::AccountSender>) {
-                        w.u8(2), w.fixed(sender.address);
-                    } else if constexpr (std::is_same_v<T, ledger::NodeSender>) {
-                        w.u8(0), w.fixed(sender.key);
-                    } else {
-                        w.u8(1), w.fixed(sender.key);
-                    }
-                },
-                decoded->transaction.sender);
-            key = crypto::blake3(w.view());
-        } else {
-            key = crypto::blake3(transaction);
-        }
+        auto decoded = codec::decode<ledger::SignedTransaction>(transaction);
+        const Hash32 key = decoded ? crypto::blake3(sender_key(decoded->transaction.sender)) : crypto::blake3(transaction);
         uint64_t pick = 0;
         for (size_t i = 0; i < 8; ++i) pick = (pick << 8) | key[i];
         return static_cast<size_t>(pick % std::max<size_t>(1, committee_keys.size()));
@@ -423,7 +514,7 @@ struct Runtime::Impl {
             const auto& to = committee_keys[(first + k) % committee_keys.size()];
             if (to == node_key.public_key()) {
                 if (consensus) {
-                    submit_local(std::move(transaction));
+                    submit_in_order(std::move(transaction), now_us() / 1000);
                     return;
                 }
                 continue;
@@ -539,6 +630,7 @@ struct Runtime::Impl {
             if (now >= consensus->next_wakeup()) consensus->on_tick(now);
             flush_consensus();
         }
+        if (consensus) expire_held(now_ms);
         gossip->tick(now_ms);
         publish_pending_blocks();
         if (consensus && now_ms >= last_driver_ms + 500) {
