@@ -108,6 +108,11 @@ public:
         m_blocks[height] = std::move(block);
         return std::move(*result);
     }
+    // Forgets the submitted transactions without executing them.
+    void drop_pending() {
+        std::lock_guard lock(m_mutex);
+        m_pending.clear();
+    }
     // The timestamp of the last block (genesis epoch start before the first).
     uint64_t timestamp_ms() {
         std::lock_guard lock(m_mutex);
