@@ -181,4 +181,20 @@ HttpResponse HttpClient::put_bytes(const std::string& url, ByteSpan body) {
     return response;
 }
 
+HttpResponse HttpClient::post_json(const std::string& url, const std::string& body, long timeout_ms) {
+    CURL* curl = static_cast<CURL*>(m_curl);
+    HttpResponse response;
+    Transfer transfer(&response, curl);
+    struct curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    perform(curl, url, transfer);
+    curl_slist_free_all(headers);
+    return response;
+}
+
 }  // namespace fleek::flk

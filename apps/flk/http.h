@@ -37,6 +37,8 @@ public:
     HttpResponse get_stream(const std::string& url, const std::function<bool(ByteSpan)>& on_data);
     HttpResponse put_file(const std::string& url, const std::filesystem::path& path, const ProgressFunction& progress);
     HttpResponse put_bytes(const std::string& url, ByteSpan body);
+    // POST with Content-Type: application/json (JSON-RPC), with a total timeout.
+    HttpResponse post_json(const std::string& url, const std::string& body, long timeout_ms = 30'000);
 
 private:
     void* m_curl;

@@ -12,6 +12,7 @@
 #include "apps/common/cli.h"
 #include "apps/flk/content_commands.h"
 #include "apps/flk/ipfs_commands.h"
+#include "apps/flk/ledger_commands.h"
 #include "crypto/key_file.h"
 #include "util/encoding.h"
 #include "util/file.h"
@@ -273,6 +274,8 @@ int main(int argc, char** argv) {
     CLI::App* keys_show = keys->add_subcommand("show", "Print the public side of a key file");
     keys_show->add_option("file", show_path, "Key file (default: account.pem)");
 
+    const auto ledger_commands = flk::add_ledger_commands(app);
+
     return cli::run(app, argc, argv, [&]() -> int {
         if (import_flags.raw_leaves && import_flags.no_raw_leaves) return cli::report_error("--raw-leaves and --no-raw-leaves exclude each other");
         if (import_flags.wrap && import_flags.no_wrap) return cli::report_error("--wrap and --no-wrap exclude each other");
@@ -293,6 +296,7 @@ int main(int argc, char** argv) {
         if (*keys_show) return command_keys_show(show_path);
         if (*keys_import) return command_keys_import(import);
         if (*keys_inspect) return command_keys_inspect(inspect_text);
+        if (auto code = flk::run_ledger_command(*ledger_commands)) return *code;
         return cli::report_error("no command given (see --help)");
     });
 }

@@ -380,6 +380,17 @@ std::string schema_summary(const Json& schema) {
     return "value";
 }
 
+// Text for a markdown table cell: a `|` would end the cell.
+std::string table_cell(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '|') out += '\\';
+        if (c != '\n') out += c;
+        else out += ' ';
+    }
+    return out;
+}
+
 std::string param_signature(const MethodSpec& method) {
     std::string text;
     for (const auto& spec : method.params) {
@@ -449,7 +460,7 @@ std::string Registry::markdown() const {
     out += "| method | params | result | summary |\n|---|---|---|---|\n";
     for (const auto& method : m_methods) {
         out += fmt::format("| [`{}`](#{}) | {} | {} | {} |\n", method.name, method.name == "rpc.discover" ? "rpcdiscover" : method.name,
-                           param_signature(method), schema_summary(method.result.schema), method.summary);
+                           param_signature(method), table_cell(schema_summary(method.result.schema)), table_cell(method.summary));
     }
     for (const auto& method : m_methods) {
         out += fmt::format("\n### {}\n\n{}.", method.name, method.summary);
@@ -465,7 +476,8 @@ std::string Registry::markdown() const {
                     type = "one of";
                     for (const auto& allowed : spec.allowed) type += " `" + allowed + "`";
                 }
-                out += fmt::format("| `{}` | {} | {} | {} |\n", spec.name, type, spec.required ? "yes" : "no", spec.description);
+                out += fmt::format("| `{}` | {} | {} | {} |\n", spec.name, table_cell(type), spec.required ? "yes" : "no",
+                                   table_cell(spec.description));
             }
             out += "\n";
         }

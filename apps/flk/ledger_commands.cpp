@@ -1,0 +1,417 @@
+#include "apps/flk/ledger_commands.h"
+
+#include "apps/common/cli.h"
+#include "apps/flk/http.h"
+#include "crypto/key_file.h"
+#include "ledger/transaction.h"
+#include "rpc/registry.h"
+#include "util/encoding.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace fleek::flk {
+
+using Json = nlohmann::json;
+
+struct LedgerCommands {
+    rpc::Registry registry = rpc::standard_registry();
+    std::string rpc_url = "http://127.0.0.1:4230";
+    std::string key_file;
+    std::string address;
+    std::string to;
+    std::string amount;
+    std::string token = "flk";
+    bool base_units = false;
+    std::string node;
+    uint64_t epochs = 0;
+    std::string recipient;
+    std::string client_key;
+    std::string digest;
+    bool json_output = false;
+
+    CLI::App* balance = nullptr;
+    CLI::App* account = nullptr;
+    CLI::App* transfer = nullptr;
+    CLI::App* stake = nullptr;
+    CLI::App* stake_lock = nullptr;
+    CLI::App* unstake = nullptr;
+    CLI::App* withdraw_unstaked = nullptr;
+    CLI::App* approve_client_key = nullptr;
+    CLI::App* tx = nullptr;
+};
+
+namespace {
+
+// ---- JSON-RPC client -------------------------------------------------------------------------
+
+class RpcClient {
+public:
+    explicit RpcClient(std::string url) : m_url(std::move(url)) {}
+
+    // The result of a call, or a message for people naming the method and the node's error.
+    Result<Json, std::string> call(std::string_view method, Json params) {
+        const Json request{{"jsonrpc", "2.0"}, {"id", ++m_id}, {"method", method}, {"params", std::move(params)}};
+        const HttpResponse response = m_http.post_json(m_url, request.dump());
+        if (!response.transport_error.empty()) {
+            return fail(fmt::format("cannot reach the node's JSON-RPC at {}: {}", m_url, response.transport_error));
+        }
+        const Json body = Json::parse(response.body, nullptr, false);
+        if (!body.is_object()) return fail(fmt::format("{}: {} (not a JSON-RPC answer)", m_url, response.describe()));
+        if (const auto error = body.find("error"); error != body.end() && error->is_object()) {
+            std::string message = fmt::format("{}: {} (code {})", method, error->value("message", std::string("error")),
+                                              error->value("code", 0));
+            if (const auto data = error->find("data"); data != error->end() && data->is_object() && data->contains("reason")) {
+                message += fmt::format(", reason {}", (*data)["reason"].dump());
+            }
+            return fail(std::move(message));
+        }
+        if (!body.contains("result")) return fail(fmt::format("{}: the answer has no result", method));
+        return body["result"];
+    }
+
+private:
+    std::string m_url;
+    HttpClient m_http;
+    uint64_t m_id = 0;
+};
+
+// ---- input -----------------------------------------------------------------------------------
+
+Result<ledger::Token, std::string> parse_token(std::string_view name) {
+    if (name == "flk") return ledger::Token::flk;
+    if (name == "stables") return ledger::Token::stables;
+    if (name == "bandwidth") return ledger::Token::bandwidth;
+    return fail(fmt::format("unknown token `{}` (flk, stables or bandwidth)", name));
+}
+
+unsigned decimals_of(ledger::Token token) {
+    switch (token) {
+        case ledger::Token::flk: return 18;
+        case ledger::Token::stables: return 6;
+        case ledger::Token::bandwidth: return 0;
+    }
+    return 0;
+}
+
+// "1.5" FLK -> 1500000000000000000 base units; with base_units the text is taken as it is.
+Result<U256, std::string> parse_amount(std::string_view text, unsigned decimals, bool base_units) {
+    std::string digits(text);
+    if (!base_units) {
+        const size_t dot = text.find('.');
+        std::string whole(text.substr(0, dot));
+        std::string fraction = dot == std::string_view::npos ? std::string() : std::string(text.substr(dot + 1));
+        if (whole.empty() && dot != std::string_view::npos) whole = "0";
+        if (fraction.size() > decimals) {
+            return fail(fmt::format("`{}` has more than {} decimals (the token's smallest unit)", text, decimals));
+        }
+        fraction.append(decimals - fraction.size(), '0');
+        digits = whole + fraction;
+        const size_t first = digits.find_first_not_of('0');
+        digits = first == std::string::npos ? "0" : digits.substr(first);
+    }
+    auto amount = u256_parse_decimal(digits);
+    if (!amount) return fail(fmt::format("`{}` is not an amount (a decimal number of tokens, e.g. 12.5)", text));
+    if (*amount == U256(0)) return fail(std::string("the amount is zero"));
+    return *amount;
+}
+
+Result<crypto::AccountSecretKey, std::string> load_key(const LedgerCommands& commands) {
+    if (commands.key_file.empty()) return fail(std::string("--key FILE is required: the account key that signs (flk keys generate --account)"));
+    auto key = crypto::load_account_key(commands.key_file);
+    if (!key) return fail(key.error().message);
+    return std::move(*key);
+}
+
+// The address to read: the argument, else the --key file's.
+Result<std::string, std::string> target_address(const LedgerCommands& commands) {
+    if (!commands.address.empty()) {
+        auto address = crypto::AccountAddress::parse(commands.address);
+        if (!address) return fail(fmt::format("`{}` is not an account address (0x and 40 hex digits, EIP-55)", commands.address));
+        return address->to_string();
+    }
+    if (commands.key_file.empty()) return fail(std::string("give an ADDRESS or --key FILE"));
+    auto key = load_key(commands);
+    if (!key) return fail(key.error());
+    return key->address().to_string();
+}
+
+Result<crypto::NodePublicKey, std::string> parse_node(std::string_view text) {
+    auto key = crypto::NodePublicKey::from_base58(text);
+    if (!key) return fail(fmt::format("`{}` is not a node public key (base58 Ed25519)", text));
+    return *key;
+}
+
+// The node's index in the registry (the ledger methods on a stake name the node by index).
+Result<ledger::NodeIndex, std::string> node_index(RpcClient& client, const crypto::NodePublicKey& key) {
+    auto info = client.call("flk_get_node_info", Json::array({key.to_string()}));
+    if (!info) return fail(info.error());
+    if (info->is_null()) return fail(fmt::format("no registered node has the key {}", key.to_string()));
+    return info->at("index").get<ledger::NodeIndex>();
+}
+
+// Signs `method` with the key's next nonce and the node's chain id; sends it; prints the digest.
+int sign_and_send(LedgerCommands& commands, RpcClient& client, const crypto::AccountSecretKey& key, ledger::Method method) {
+    auto chain = client.call("flk_get_chain_info", nullptr);
+    if (!chain) return cli::report_error(chain.error());
+    auto account = client.call("flk_get_account_info", Json::array({key.address().to_string()}));
+    if (!account) return cli::report_error(account.error());
+    const uint64_t nonce = account->is_null() ? 0 : account->at("nonce").get<uint64_t>();
+    const std::string method_name(ledger::method_name(method));
+    const ledger::SignedTransaction signed_transaction =
+        ledger::sign_transaction(ledger::Transaction{{}, nonce + 1, chain->at("chain_id").get<uint64_t>(), std::move(method)}, key);
+    auto digest = client.call("flk_send_txn", Json::array({hex_encode(signed_transaction.to_bytes())}));
+    if (!digest) return cli::report_error(digest.error());
+    if (commands.json_output) {
+        std::printf("%s\n", Json{{"digest", *digest}, {"nonce", nonce + 1}, {"method", method_name}}.dump().c_str());
+    } else {
+        std::printf("sent %s (nonce %llu)\ndigest: %s\nreceipt: flk tx %s\n", method_name.c_str(),
+                    static_cast<unsigned long long>(nonce + 1), digest->get<std::string>().c_str(),
+                    digest->get<std::string>().c_str());
+    }
+    return cli::exit_ok;
+}
+
+// ---- commands --------------------------------------------------------------------------------
+
+int run_balance(LedgerCommands& commands) {
+    auto address = target_address(commands);
+    if (!address) return cli::report_error(address.error());
+    RpcClient client(commands.rpc_url);
+    auto account = client.call("flk_get_account_info", Json::array({*address}));
+    if (!account) return cli::report_error(account.error());
+    const Json zero = "0";
+    const Json flk = account->is_null() ? zero : account->at("flk");
+    const Json stables = account->is_null() ? zero : account->at("stables");
+    const Json bandwidth = account->is_null() ? zero : account->at("bandwidth");
+    if (commands.json_output) {
+        std::printf("%s\n", Json{{"address", *address}, {"flk", flk}, {"stables", stables}, {"bandwidth", bandwidth}}.dump().c_str());
+        return cli::exit_ok;
+    }
+    // Base units as decimals of the token.
+    const auto as_tokens = [](const std::string& units, unsigned decimals) {
+        if (decimals == 0) return units;
+        std::string padded = units.size() <= decimals ? std::string(decimals + 1 - units.size(), '0') + units : units;
+        std::string whole = padded.substr(0, padded.size() - decimals);
+        std::string fraction = padded.substr(padded.size() - decimals);
+        while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+        return fraction.empty() ? whole : whole + "." + fraction;
+    };
+    std::printf("address: %s\nFLK: %s\nstables: %s\nbandwidth: %s\n", address->c_str(),
+                as_tokens(flk.get<std::string>(), 18).c_str(), as_tokens(stables.get<std::string>(), 6).c_str(),
+                bandwidth.get<std::string>().c_str());
+    return cli::exit_ok;
+}
+
+int run_account(LedgerCommands& commands) {
+    auto address = target_address(commands);
+    if (!address) return cli::report_error(address.error());
+    RpcClient client(commands.rpc_url);
+    auto account = client.call("flk_get_account_info", Json::array({*address}));
+    if (!account) return cli::report_error(account.error());
+    if (account->is_null()) {
+        std::printf("%s\n", commands.json_output ? "null" : fmt::format("{}: no such account (it holds nothing)", *address).c_str());
+        return cli::exit_ok;
+    }
+    std::printf("%s\n", account->dump(commands.json_output ? -1 : 2).c_str());
+    return cli::exit_ok;
+}
+
+int run_transfer(LedgerCommands& commands) {
+    auto key = load_key(commands);
+    if (!key) return cli::report_error(key.error());
+    auto token = parse_token(commands.token);
+    if (!token) return cli::report_error(token.error());
+    auto to = crypto::AccountAddress::parse(commands.to);
+    if (!to) return cli::report_error(fmt::format("--to `{}` is not an account address (0x and 40 hex digits, EIP-55)", commands.to));
+    auto amount = parse_amount(commands.amount, decimals_of(*token), commands.base_units);
+    if (!amount) return cli::report_error(amount.error());
+    RpcClient client(commands.rpc_url);
+    return sign_and_send(commands, client, *key, ledger::Transfer{*token, to->bytes(), *amount});
+}
+
+int run_stake(LedgerCommands& commands) {
+    auto key = load_key(commands);
+    if (!key) return cli::report_error(key.error());
+    auto node = parse_node(commands.node);
+    if (!node) return cli::report_error(node.error());
+    auto amount = parse_amount(commands.amount, 18, commands.base_units);
+    if (!amount) return cli::report_error(amount.error());
+    RpcClient client(commands.rpc_url);
+    // Only a registered node: registering a new one needs its node and consensus keys to sign
+    // (fleek-node does that).
+    auto index = node_index(client, *node);
+    if (!index) return cli::report_error(index.error() + " (a new node registers with its own keys through fleek-node)");
+    return sign_and_send(commands, client, *key, ledger::Stake{*amount, node->bytes(), std::nullopt});
+}
+
+int run_stake_lock(LedgerCommands& commands) {
+    auto key = load_key(commands);
+    if (!key) return cli::report_error(key.error());
+    auto node = parse_node(commands.node);
+    if (!node) return cli::report_error(node.error());
+    RpcClient client(commands.rpc_url);
+    auto index = node_index(client, *node);
+    if (!index) return cli::report_error(index.error());
+    return sign_and_send(commands, client, *key, ledger::StakeLock{*index, commands.epochs});
+}
+
+int run_unstake(LedgerCommands& commands) {
+    auto key = load_key(commands);
+    if (!key) return cli::report_error(key.error());
+    auto node = parse_node(commands.node);
+    if (!node) return cli::report_error(node.error());
+    auto amount = parse_amount(commands.amount, 18, commands.base_units);
+    if (!amount) return cli::report_error(amount.error());
+    RpcClient client(commands.rpc_url);
+    auto index = node_index(client, *node);
+    if (!index) return cli::report_error(index.error());
+    return sign_and_send(commands, client, *key, ledger::Unstake{*index, *amount});
+}
+
+int run_withdraw_unstaked(LedgerCommands& commands) {
+    auto key = load_key(commands);
+    if (!key) return cli::report_error(key.error());
+    auto node = parse_node(commands.node);
+    if (!node) return cli::report_error(node.error());
+    std::optional<ledger::AddressBytes> recipient;
+    if (!commands.recipient.empty()) {
+        auto address = crypto::AccountAddress::parse(commands.recipient);
+        if (!address) return cli::report_error(fmt::format("--recipient `{}` is not an account address", commands.recipient));
+        recipient = address->bytes();
+    }
+    RpcClient client(commands.rpc_url);
+    auto index = node_index(client, *node);
+    if (!index) return cli::report_error(index.error());
+    return sign_and_send(commands, client, *key, ledger::WithdrawUnstaked{*index, recipient});
+}
+
+int run_approve_client_key(LedgerCommands& commands) {
+    auto key = load_key(commands);
+    if (!key) return cli::report_error(key.error());
+    auto client_key = crypto::ClientPublicKey::from_base58(commands.client_key);
+    if (!client_key) return cli::report_error(fmt::format("`{}` is not a client public key (base58 Ed25519)", commands.client_key));
+    RpcClient client(commands.rpc_url);
+    return sign_and_send(commands, client, *key, ledger::ApproveClientKey{client_key->bytes()});
+}
+
+int run_tx(LedgerCommands& commands) {
+    const rpc::MethodSpec* method = commands.registry.find("flk_get_transaction_receipt");
+    if (auto checked = rpc::parse_param(method->params.front(), Json(commands.digest)); !checked) {
+        return cli::report_error(fmt::format("`{}` {}", commands.digest, checked.error()));
+    }
+    RpcClient client(commands.rpc_url);
+    auto receipt = client.call("flk_get_transaction_receipt", Json::array({commands.digest}));
+    if (!receipt) return cli::report_error(receipt.error());
+    if (receipt->is_null()) {
+        if (commands.json_output) std::printf("null\n");
+        std::fprintf(stderr, "transaction %s has not executed (yet), or this node does not know it\n", commands.digest.c_str());
+        return cli::exit_failure;
+    }
+    if (commands.json_output) {
+        std::printf("%s\n", receipt->dump().c_str());
+    } else {
+        std::printf("status: %s\n", receipt->at("status").get<std::string>().c_str());
+        if (!receipt->at("error").is_null()) std::printf("error: %s\n", receipt->at("error").get<std::string>().c_str());
+        std::printf("block: %llu (transaction %llu)\noutput: %s\n",
+                    static_cast<unsigned long long>(receipt->at("height").get<uint64_t>()),
+                    static_cast<unsigned long long>(receipt->at("index").get<uint64_t>()), receipt->at("output").dump().c_str());
+    }
+    return receipt->at("status") == "success" ? cli::exit_ok : cli::exit_failure;
+}
+
+}  // namespace
+
+std::shared_ptr<LedgerCommands> add_ledger_commands(CLI::App& app) {
+    auto commands = std::make_shared<LedgerCommands>();
+    LedgerCommands& c = *commands;
+    const rpc::Registry& registry = c.registry;
+    const auto command = [&](const char* name, const char* summary, std::vector<std::string_view> methods) {
+        CLI::App* sub = app.add_subcommand(name, summary);
+        sub->footer("\n" + registry.help_text(methods));
+        sub->add_option("--rpc", c.rpc_url, "The node's JSON-RPC URL")->default_str(c.rpc_url)->envname("FLK_RPC");
+        sub->add_flag("--json", c.json_output, "Print JSON");
+        return sub;
+    };
+    const auto key_option = [&](CLI::App* sub, bool required) {
+        auto* option = sub->add_option("--key", c.key_file, "Account key file (secp256k1 PEM, flk keys generate --account)")
+                           ->envname("FLK_KEY");
+        if (required) option->required();
+    };
+    const auto amount_option = [&](CLI::App* sub, const char* what) {
+        sub->add_option("--amount", c.amount, what)->required();
+        sub->add_flag("--base-units", c.base_units, "--amount is in base units (10^-18 FLK, 10^-6 stables)");
+    };
+    const auto node_option = [&](CLI::App* sub) {
+        sub->add_option("--node-key", c.node, registry.param_description("flk_get_node_info", "public_key"))->required();
+    };
+    const std::vector<std::string_view> send = {"flk_get_chain_info", "flk_get_account_info", "flk_send_txn"};
+    const auto plus = [&](std::vector<std::string_view> methods) {
+        methods.insert(methods.begin(), "flk_get_node_info");
+        methods.insert(methods.end(), send.begin(), send.end());
+        return methods;
+    };
+
+    c.balance = command("balance", "FLK, stables and bandwidth balances of an account", {"flk_get_account_info"});
+    c.balance->add_option("address", c.address, registry.param_description("flk_get_account_info", "address") + " (default: --key's)");
+    key_option(c.balance, false);
+
+    c.account = command("account", "An account's balances, nonce and approved client keys", {"flk_get_account_info"});
+    c.account->add_option("address", c.address, registry.param_description("flk_get_account_info", "address") + " (default: --key's)");
+    key_option(c.account, false);
+
+    c.transfer = command("transfer", "Send tokens to another account", send);
+    key_option(c.transfer, true);
+    c.transfer->add_option("--to", c.to, "Receiving account address")->required();
+    amount_option(c.transfer, "Amount in tokens, e.g. 12.5 (FLK has 18 decimals, stables 6, bandwidth 0)");
+    c.transfer->add_option("--token", c.token, "flk, stables or bandwidth")->default_str("flk")->check(
+        CLI::IsMember({"flk", "stables", "bandwidth"}));
+
+    c.stake = command("stake", "Add FLK to a registered node's stake", plus({}));
+    key_option(c.stake, true);
+    node_option(c.stake);
+    amount_option(c.stake, "FLK to stake, e.g. 1000");
+
+    c.stake_lock = command("stake-lock", "Lock a node's stake for more epochs (reward boost)", plus({}));
+    key_option(c.stake_lock, true);
+    node_option(c.stake_lock);
+    c.stake_lock->add_option("--epochs", c.epochs, "Epochs to lock the stake for")->required()->check(CLI::PositiveNumber);
+
+    c.unstake = command("unstake", "Move FLK from a node's stake to its locked amount", plus({}));
+    key_option(c.unstake, true);
+    node_option(c.unstake);
+    amount_option(c.unstake, "FLK to unstake");
+
+    c.withdraw_unstaked = command("withdraw-unstaked", "Withdraw a node's unlocked FLK to an account", plus({}));
+    key_option(c.withdraw_unstaked, true);
+    node_option(c.withdraw_unstaked);
+    c.withdraw_unstaked->add_option("--recipient", c.recipient, "Receiving account (default: the node's owner)");
+
+    c.approve_client_key = command("approve-client-key", "Let a client key spend this account's bandwidth", send);
+    key_option(c.approve_client_key, true);
+    c.approve_client_key->add_option("client_key", c.client_key, "Client public key (base58 Ed25519)")->required();
+
+    c.tx = command("tx", "The receipt of a transaction (exit 1 until it executed, or when it reverted)",
+                   {"flk_get_transaction_receipt"});
+    c.tx->add_option("digest", c.digest, registry.param_description("flk_get_transaction_receipt", "digest"))->required();
+    return commands;
+}
+
+std::optional<int> run_ledger_command(LedgerCommands& c) {
+    if (*c.balance) return run_balance(c);
+    if (*c.account) return run_account(c);
+    if (*c.transfer) return run_transfer(c);
+    if (*c.stake) return run_stake(c);
+    if (*c.stake_lock) return run_stake_lock(c);
+    if (*c.unstake) return run_unstake(c);
+    if (*c.withdraw_unstaked) return run_withdraw_unstaked(c);
+    if (*c.approve_client_key) return run_approve_client_key(c);
+    if (*c.tx) return run_tx(c);
+    return std::nullopt;
+}
+
+}  // namespace fleek::flk
