@@ -67,6 +67,13 @@ public:
     }
     void start_all() {
         for (size_t i = 0; i < nodes_.size(); ++i) start(i);
+        // Every node connected to every other before the test sends anything.
+        for (size_t i = 0; i < nodes_.size(); ++i) {
+            const std::string want = "fleek_peers_connected " + std::to_string(nodes_.size() - 1) + "\n";
+            EXPECT_TRUE(eventually([&] {
+                return testing::http_request(nodes_[i].rpc_port, "GET", "/metrics").body.find(want) != std::string::npos;
+            }, 30s)) << "node " << i << " did not connect to every peer";
+        }
     }
     void kill(size_t i, int signal_number) {
         nodes_[i].process->send(signal_number);

@@ -97,6 +97,8 @@ struct Runtime::Impl {
     uint64_t last_height = 0;
     std::vector<crypto::NodePublicKey> peer_keys;
     std::set<crypto::NodePublicKey> connected_peers;  // refreshed every tick
+    std::map<crypto::NodePublicKey, uint64_t> last_connected_ms;
+    uint64_t started_ms = 0;
     std::vector<Bytes> to_publish_blocks;  // certified blocks to gossip once a handler returns
     // The epoch protocol transaction in flight (its nonce), so one is not sent twice.
     uint64_t driver_nonce = 0;
@@ -519,13 +521,23 @@ struct Runtime::Impl {
                 }
                 continue;
             }
-            if (!connected_peers.count(to)) continue;
+            if (!reachable(to, now_us() / 1000)) continue;
             if (transport->send(to, net::Channel::request, frame) == net::SendResult::queued) {
                 ++forwarded;
                 return;
             }
         }
         FLEEK_LOG_WARN("runtime", "no committee member reachable; a transaction was dropped");
+    }
+
+    // A member we can hand transactions to: connected, or connected a moment ago (a reconnect),
+    // or not connected yet while this node is still starting. Its transport queue holds the
+    // frame until the connection is up. Anything else goes to the next member.
+    bool reachable(const crypto::NodePublicKey& key, uint64_t now_ms) const {
+        if (connected_peers.count(key)) return true;
+        auto seen = last_connected_ms.find(key);
+        if (seen != last_connected_ms.end()) return now_ms < seen->second + 2'000;
+        return now_ms < started_ms + 10'000;
     }
 
     void submit_local(Bytes transaction) {
@@ -619,7 +631,7 @@ struct Runtime::Impl {
         const uint64_t now_ms = now / 1000;
         connected_peers.clear();
         for (const auto& peer : transport->peer_status()) {
-            if (peer.connected) connected_peers.insert(peer.key);
+            if (peer.connected) connected_peers.insert(peer.key), last_connected_ms[peer.key] = now_ms;
         }
         if (consensus) {
             while (!waiting_transactions.empty()) {
@@ -734,6 +746,7 @@ Result<std::unique_ptr<Runtime>, std::string> Runtime::start(RuntimeOptions opti
                            [raw](const crypto::NodePublicKey&, ByteSpan payload) { return raw->on_gossip_signature(payload); });
     self.gossip->subscribe(net::Topic::blocks,
                            [raw](const crypto::NodePublicKey&, ByteSpan payload) { return raw->on_gossip_block(payload); });
+    self.started_ms = now_us() / 1000;
     self.refresh_peers();
     self.reconfigure();
     self.update_status();
