@@ -58,10 +58,13 @@ struct LedgerConfig {
 
 struct ConsensusConfig {
     std::string store_path = "data/consensus";
+    std::string raw_transactions_address;
 
     template <class V>
     void visit(V& v) {
         v.field("store_path", store_path, "Directory of the Narwhal and Bullshark store");
+        v.field("raw_transactions_address", raw_transactions_address,
+                "Benchmarks only: host:port of a plain TCP listener feeding u32-length-prefixed transactions to this node's worker; empty: off");
     }
     friend bool operator==(const ConsensusConfig&, const ConsensusConfig&) = default;
 };

@@ -14,6 +14,7 @@ void Node::stop() {
     if (m_ipfs_origin) m_ipfs_origin->cancel();
     if (m_http_origin) m_http_origin->cancel();
     if (m_gateway) m_gateway->stop();
+    if (m_raw_ingest) m_raw_ingest->stop();
     if (m_rpc_server) m_rpc_server->stop();
     if (m_runtime) m_runtime->stop();
 }
@@ -91,6 +92,16 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         if (!runtime) return fail(runtime.error());
         node->m_runtime = std::move(*runtime);
         FLEEK_LOG_INFO("node", "pool listening on {}:{}", config.pool.address.host, node->m_runtime->pool_port());
+        if (!config.consensus.raw_transactions_address.empty()) {
+            auto address = ListenAddress::parse(config.consensus.raw_transactions_address);
+            if (!address) return fail(fmt::format("consensus.raw_transactions_address: {}", address.error()));
+            Runtime* runtime_ptr = node->m_runtime.get();
+            auto ingest = RawIngest::start(address->host, address->port,
+                                           [runtime_ptr](Bytes transaction) { return runtime_ptr->submit_raw(std::move(transaction)); });
+            if (!ingest) return fail(ingest.error());
+            node->m_raw_ingest = std::move(*ingest);
+            FLEEK_LOG_WARN("node", "raw transaction ingest (benchmarks only) on {}:{}", address->host, node->m_raw_ingest->port());
+        }
 
         node->m_rpc_registry = std::make_unique<rpc::Registry>(rpc::standard_registry());
         node->m_rpc_backend = std::make_unique<RuntimeBackend>(*node->m_runtime, node->m_keys.node.public_key(),

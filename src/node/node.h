@@ -9,6 +9,7 @@
 #include "node/config.h"
 #include "node/keystore.h"
 #include "node/rpc_backend.h"
+#include "node/raw_ingest.h"
 #include "node/runtime.h"
 #include "rpc/registry.h"
 #include "rpc/rpc_server.h"
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<rpc::Registry> m_rpc_registry;
     std::unique_ptr<RuntimeBackend> m_rpc_backend;
     std::unique_ptr<rpc::RpcServer> m_rpc_server;
+    std::unique_ptr<RawIngest> m_raw_ingest;
 };
 
 }  // namespace fleek::node

@@ -50,7 +50,10 @@ struct FrameItem {
 struct TransactionItem {
     Bytes bytes;
 };
-using InboxItem = std::variant<FrameItem, TransactionItem>;
+struct RawTransactionItem {  // benchmark ingest: straight to our worker
+    Bytes bytes;
+};
+using InboxItem = std::variant<FrameItem, TransactionItem, RawTransactionItem>;
 
 }  // namespace
 
@@ -110,6 +113,8 @@ struct Runtime::Impl {
     std::atomic<uint64_t> submitted{0};
     std::atomic<uint64_t> forwarded{0};
     std::atomic<uint64_t> refused{0};
+    std::atomic<uint64_t> executed_transactions{0};
+    std::atomic<uint64_t> executed_blocks{0};
     bool failed = false;
 
     Impl(RuntimeOptions runtime_options, const crypto::NodeSecretKey& node, const crypto::ConsensusSecretKey& consensus_secret)
@@ -149,8 +154,12 @@ struct Runtime::Impl {
                 if (failed) break;
                 if (auto* frame = std::get_if<FrameItem>(&item)) {
                     on_frame(*frame);
+                } else if (auto* transaction = std::get_if<TransactionItem>(&item)) {
+                    on_transaction(std::move(transaction->bytes));
+                } else if (consensus) {
+                    submit_local(std::move(std::get<RawTransactionItem>(item).bytes));
                 } else {
-                    on_transaction(std::move(std::get<TransactionItem>(item).bytes));
+                    ++refused;
                 }
             }
             if (failed) return;
@@ -246,6 +255,8 @@ struct Runtime::Impl {
                 executed = std::move(*result);
             }
             for (const auto& block : executed) {
+                executed_transactions += block.block.block.transactions.size();
+                ++executed_blocks;
                 const auto signature = sign_block(consensus_key, *block.block.block.epoch, block.result.height, block.digest,
                                                   block.result.state_root);
                 on_signature_result(add_signature(signature));
@@ -359,6 +370,8 @@ struct Runtime::Impl {
                 if (executed.error() == ChainError::storage) failed = true;
                 break;
             }
+            executed_transactions += block.block.block.transactions.size();
+            ++executed_blocks;
             epoch_changed = epoch_changed || executed->result.epoch_changed;
         }
         if (epoch_changed) reconfigure();
@@ -392,6 +405,8 @@ struct Runtime::Impl {
                 return executed.error() != ChainError::bad_certificate && executed.error() != ChainError::state_mismatch;
             }
             epoch_changed = executed->result.epoch_changed;
+            executed_transactions += block->block.block.transactions.size();
+            ++executed_blocks;
         }
         if (epoch_changed) reconfigure();
         return true;
@@ -775,6 +790,8 @@ void Runtime::read(const std::function<void(const Chain&)>& read) {
 
 bool Runtime::submit(Bytes transaction) { return m_impl->push(TransactionItem{std::move(transaction)}); }
 
+bool Runtime::submit_raw(Bytes transaction) { return m_impl->push(RawTransactionItem{std::move(transaction)}); }
+
 RuntimeStatus Runtime::status() {
     std::lock_guard lock(m_impl->status_mutex);
     return m_impl->status;
@@ -798,6 +815,8 @@ std::string Runtime::metrics_text() {
     gauge("fleek_transactions_submitted_total", "Transactions taken in through RPC", s.transactions_submitted);
     gauge("fleek_transactions_forwarded_total", "Transactions forwarded to a committee member", s.transactions_forwarded);
     gauge("fleek_frames_refused_total", "Peer frames that did not decode or were not acceptable", s.frames_refused);
+    gauge("fleek_chain_blocks_executed_total", "Blocks executed since the node started", m_impl->executed_blocks);
+    gauge("fleek_chain_transactions_executed_total", "Transactions executed since the node started", m_impl->executed_transactions);
     return out;
 }
 

@@ -62,6 +62,9 @@ public:
     // Queues a signed transaction for the committee: this node's worker when it is a member,
     // else forwarded to a member. False when the inbox is full or the runtime stopped. Thread-safe.
     bool submit(Bytes transaction);
+    // Benchmark ingest (raw_ingest.h): straight to this node's worker when it is a committee
+    // member, no checks and no ordering; refused (counted) otherwise. Thread-safe.
+    bool submit_raw(Bytes transaction);
     RuntimeStatus status();
     uint16_t pool_port() const;
     std::string metrics_text();

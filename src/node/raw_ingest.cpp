@@ -1,0 +1,110 @@
+#include "node/raw_ingest.h"
+
+#include "util/log.h"
+
+#include <boost/asio.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <thread>
+
+namespace fleek::node {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+constexpr uint32_t frame_bytes_max = uint32_t{1} << 20;
+}
+
+struct RawIngest::Impl {
+    net::io_context io;
+    tcp::acceptor acceptor{io};
+    std::function<bool(Bytes)> on_transaction;
+    std::thread thread;
+    std::atomic<uint64_t> received{0};
+    std::atomic<uint64_t> dropped{0};
+
+    struct Connection : std::enable_shared_from_this<Connection> {
+        Impl& owner;
+        tcp::socket socket;
+        std::vector<uint8_t> buffer;
+        size_t used = 0;
+        explicit Connection(Impl& impl, tcp::socket s) : owner(impl), socket(std::move(s)), buffer(size_t{4} << 20) {}
+
+        void read() {
+            auto self = shared_from_this();
+            socket.async_read_some(net::buffer(buffer.data() + used, buffer.size() - used),
+                                   [self](const boost::system::error_code& error, size_t bytes) {
+                                       if (error) return;
+                                       self->used += bytes;
+                                       if (!self->drain()) return;
+                                       self->read();
+                                   });
+        }
+
+        // Hands out every complete frame; false when a length is out of bounds (closes).
+        bool drain() {
+            size_t offset = 0;
+            while (used - offset >= 4) {
+                const uint32_t length = static_cast<uint32_t>(buffer[offset]) | static_cast<uint32_t>(buffer[offset + 1]) << 8 |
+                                        static_cast<uint32_t>(buffer[offset + 2]) << 16 |
+                                        static_cast<uint32_t>(buffer[offset + 3]) << 24;
+                if (length == 0 || length > frame_bytes_max) {
+                    FLEEK_LOG_WARN("raw-ingest", "closing a connection: frame length {} out of bounds", length);
+                    return false;
+                }
+                if (used - offset - 4 < length) break;
+                Bytes transaction(buffer.begin() + static_cast<long>(offset + 4), buffer.begin() + static_cast<long>(offset + 4 + length));
+                ++owner.received;
+                if (!owner.on_transaction(std::move(transaction))) ++owner.dropped;
+                offset += 4 + length;
+            }
+            std::copy(buffer.begin() + static_cast<long>(offset), buffer.begin() + static_cast<long>(used), buffer.begin());
+            used -= offset;
+            return true;
+        }
+    };
+
+    void accept() {
+        acceptor.async_accept([this](const boost::system::error_code& error, tcp::socket socket) {
+            if (error) return;
+            std::make_shared<Connection>(*this, std::move(socket))->read();
+            accept();
+        });
+    }
+};
+
+RawIngest::RawIngest(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+RawIngest::~RawIngest() { stop(); }
+
+Result<std::unique_ptr<RawIngest>, std::string> RawIngest::start(const std::string& host, uint16_t port,
+                                                                 std::function<bool(Bytes)> on_transaction) {
+    auto impl = std::make_unique<Impl>();
+    impl->on_transaction = std::move(on_transaction);
+    boost::system::error_code error;
+    const auto address = net::ip::make_address(host, error);
+    if (error) return fail(fmt::format("raw transactions address: bad host {}", host));
+    const tcp::endpoint endpoint(address, port);
+    impl->acceptor.open(endpoint.protocol(), error);
+    if (!error) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) impl->acceptor.bind(endpoint, error);
+    if (!error) impl->acceptor.listen(net::socket_base::max_listen_connections, error);
+    if (error) return fail(fmt::format("cannot listen for raw transactions on {}:{}: {}", host, port, error.message()));
+    impl->accept();
+    Impl* raw = impl.get();
+    impl->thread = std::thread([raw] { raw->io.run(); });
+    return std::unique_ptr<RawIngest>(new RawIngest(std::move(impl)));
+}
+
+uint16_t RawIngest::port() const { return m_impl->acceptor.local_endpoint().port(); }
+uint64_t RawIngest::received() const { return m_impl->received; }
+uint64_t RawIngest::dropped() const { return m_impl->dropped; }
+
+void RawIngest::stop() {
+    if (!m_impl) return;
+    m_impl->io.stop();
+    if (m_impl->thread.joinable()) m_impl->thread.join();
+}
+
+}  // namespace fleek::node

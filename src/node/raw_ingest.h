@@ -1,0 +1,40 @@
+// Raw transaction ingest for benchmarks: a plain TCP listener that takes frames
+// `u32 LE length | transaction bytes` (1 to 1 MiB) and hands each to the node's worker, as
+// Narwhal's benchmark clients write to a worker's transaction port. Off unless
+// `[consensus] raw_transactions_address` is set; bind it to loopback only. No authentication and
+// no checks: bytes that are not a signed transaction still go through consensus and get a
+// `malformed` receipt. A bad length closes that connection.
+#pragma once
+
+#include "util/bytes.h"
+#include "util/result.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace fleek::node {
+
+class RawIngest {
+public:
+    // `on_transaction` runs on the ingest thread; false means the node is full (the frame is
+    // dropped and counted).
+    static Result<std::unique_ptr<RawIngest>, std::string> start(const std::string& host, uint16_t port,
+                                                                 std::function<bool(Bytes)> on_transaction);
+    ~RawIngest();
+    RawIngest(const RawIngest&) = delete;
+    RawIngest& operator=(const RawIngest&) = delete;
+
+    uint16_t port() const;
+    uint64_t received() const;
+    uint64_t dropped() const;
+    void stop();
+
+    struct Impl;
+
+private:
+    explicit RawIngest(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace fleek::node
