@@ -10,6 +10,7 @@
 #include "ledger/genesis.h"
 #include "ledger/ledger.h"
 #include "ledger/transaction.h"
+#include "net/transport.h"
 #include "tests/support/files.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
@@ -18,6 +19,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -220,6 +222,26 @@ TEST(DevnetE2e, FourNodesAgreeSurviveCrashesAndRefuseBadInput) {
         ASSERT_GE(fd, 0);
         testing::send_all(fd, garbage);
         ::close(fd);
+    }
+    {
+        // A TLS peer whose key is not registered dials node 0 (the smaller key dials, so the
+        // stranger's key is drawn below node 0's) and is refused.
+        const auto node0_bytes = devnet.genesis.nodes[0].node_key;
+        auto stranger = crypto::NodeSecretKey::generate();
+        while (!(stranger.public_key().bytes() < node0_bytes)) stranger = crypto::NodeSecretKey::generate();
+        net::TransportOptions options;
+        options.listen_host = "127.0.0.1";
+        options.listen_port = 0;
+        std::atomic<int> frames{0};
+        auto transport = net::Transport::start(options, stranger, [&](const crypto::NodePublicKey&, net::Channel, Bytes) { ++frames; });
+        ASSERT_TRUE(transport.has_value()) << transport.error();
+        const auto node0 = crypto::NodePublicKey::from_bytes(node0_bytes).value();
+        (*transport)->set_peers({net::PeerAddress{node0, "127.0.0.1", devnet.node(0).pool_port}});
+        for (int k = 0; k < 10; ++k) (void)(*transport)->send(node0, net::Channel::request, Bytes{0, 1, 2});
+        std::this_thread::sleep_for(3s);
+        for (const auto& peer : (*transport)->peer_status()) EXPECT_FALSE(peer.connected);
+        EXPECT_EQ(frames.load(), 0);
+        (*transport)->stop();
     }
     auto malformed = testing::http_request(devnet.node(1).rpc_port, "POST", "/rpc/v0", "Content-Type: application/json\r\n", "{\"jsonrpc\":");
     EXPECT_NE(malformed.body.find("-32700"), std::string::npos) << malformed.body;
