@@ -312,6 +312,52 @@ TEST(Chain, RestartResumesTheChainAndTheConsensusOutput) {
     EXPECT_EQ(received, expected);
 }
 
+TEST(Chain, OpenExecutesStoredBlocksTheLedgerDidNotCommit) {
+    // A crash between the chain store's write and the ledger's commit leaves the store ahead of
+    // the ledger; open() executes the stored blocks again and reaches the same state root.
+    testing::ScratchDirectory dir;
+    ChainNetwork network(dir.path());
+    const auto to = network.net.accounts[2].address();
+    const size_t worker = network.authority_of.begin()->first;
+    const size_t member = std::next(network.authority_of.begin(), 2)->first;
+    ASSERT_TRUE(network.submit(worker, network.net.account_tx(0, Transfer{Token::flk, to.bytes(), 1})));
+    ASSERT_TRUE(network.run_until([&] { return network.chains[member]->height() >= 1 && network.chains[worker]->height() >= 1; }));
+
+    // Snapshot the member's ledger at this height (closed, so the copy is consistent).
+    network.nodes[member].reset();
+    network.chains[member].reset();
+    const auto home = dir.path() / std::to_string(member);
+    std::filesystem::copy(home / "ledger", dir.path() / "ledger-snapshot", std::filesystem::copy_options::recursive);
+    const uint64_t snapshot_height = Chain::open(home, network.net.genesis, ChainNetwork::options()).value()->height();
+    network.chains[member] = Chain::open(home, network.net.genesis, ChainNetwork::options()).value();
+    network.start_consensus(member);
+
+    for (size_t k = 0; k < 3; ++k) {
+        ASSERT_TRUE(network.submit(worker, network.net.account_tx(1, Transfer{Token::flk, to.bytes(), 2})));
+    }
+    ASSERT_TRUE(network.run_until([&] { return network.chains[member]->height() > snapshot_height; }));
+    network.nodes[member].reset();
+    const uint64_t height = network.chains[member]->height();
+    const Hash32 root = network.chains[member]->ledger().state_root();
+    network.chains[member].reset();
+
+    // The ledger goes back to the snapshot; the chain store keeps every block.
+    std::filesystem::remove_all(home / "ledger");
+    std::filesystem::rename(dir.path() / "ledger-snapshot", home / "ledger");
+    auto reopened = Chain::open(home, network.net.genesis, ChainNetwork::options());
+    ASSERT_TRUE(reopened.has_value()) << reopened.error();
+    EXPECT_EQ((*reopened)->height(), height);
+    EXPECT_EQ((*reopened)->ledger().state_root(), root);
+    EXPECT_GT(height, snapshot_height);
+
+    // A chain store behind its ledger is refused (it cannot happen without damage).
+    reopened->reset();
+    std::filesystem::remove_all(home / "chain");
+    auto damaged = Chain::open(home, network.net.genesis, ChainNetwork::options());
+    ASSERT_FALSE(damaged.has_value());
+    EXPECT_NE(damaged.error().find("damaged"), std::string::npos) << damaged.error();
+}
+
 TEST(Chain, BlocksAreSplitWithinTheLedgerLimits) {
     std::vector<Bytes> many(ledger::block_transactions_max * 2 + 5, Bytes{1, 2, 3});
     auto parts = split_into_blocks(many);
