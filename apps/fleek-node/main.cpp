@@ -3,10 +3,14 @@
 //   init [--dev] [--genesis FILE] [--force]   write config.toml and generate missing keys
 //   keys generate [--force] | keys show       manage the node and consensus keys
 //   print-config [--default]                  print the effective configuration
-//   devnet --nodes N --dir D [--committee C] [--base-port P] [--epoch-ms T] [--spare S] [--force]
-//                                             write a local network: N node homes and one genesis
+//   devnet --nodes N --dir D [--committee C] [--base-port P] [--epoch-ms T] [--beacon-phase-ms B]
+//          [--spare S] [--force]              write a local network: N node homes and one genesis
+//   register --owner-key FILE --amount FLK [--domain HOST] [--rpc URL] [--wait S]
+//                                             stake to this node's key, registering it (operator_commands.h)
+//   opt in|out|status [--rpc URL]             the node's participation (OptIn / OptOut, signed by the node key)
 // Global: --home DIR (else $FLEEK_HOME, else ~/.fleek), --config FILE.
 #include "apps/common/cli.h"
+#include "apps/fleek-node/operator_commands.h"
 #include "node/config.h"
 #include "node/devnet.h"
 #include "node/home.h"
@@ -179,6 +183,7 @@ struct DevnetCommand {
     std::string dir;
     uint16_t base_port = 14000;
     uint64_t epoch_ms = 600'000;
+    uint64_t beacon_phase_ms = 0;
     size_t spare = 0;
     bool force = false;
 };
@@ -190,6 +195,7 @@ int command_devnet(const DevnetCommand& command) {
     options.dir = command.dir;
     options.base_port = command.base_port;
     options.epoch_time_ms = command.epoch_ms;
+    options.beacon_phase_ms = command.beacon_phase_ms;
     options.spare_nodes = command.spare;
     options.force = command.force;
     options.epoch_start_ms = static_cast<uint64_t>(
@@ -264,8 +270,19 @@ int main(int argc, char** argv) {
     devnet->add_option("--committee", devnet_command.committee, "Committee size (default: every node)");
     devnet->add_option("--base-port", devnet_command.base_port, "Ports of node i: base + 100*i + {0 pool, 20 gateway, 30 rpc}");
     devnet->add_option("--epoch-ms", devnet_command.epoch_ms, "Epoch length in milliseconds");
+    devnet->add_option("--beacon-phase-ms", devnet_command.beacon_phase_ms,
+                       "Length of each beacon phase (commit, reveal) of an epoch change (default: the protocol's)");
     devnet->add_option("--spare", devnet_command.spare, "Extra node homes outside the genesis (to join by staking)");
     devnet->add_flag("--force", devnet_command.force, "Replace an existing devnet in --dir");
+
+    auto operator_commands = node_cli::add_operator_commands(app);
+    const node_cli::NodeHomeLoader load_home = [&]() -> Result<node_cli::NodeHome, std::string> {
+        auto paths = resolve_paths(global);
+        if (!paths) return fail(paths.error());
+        auto config = effective_config(*paths, true);
+        if (!config) return fail(config.error());
+        return node_cli::NodeHome{paths->home, std::move(*config)};
+    };
 
     return cli::run(app, argc, argv, [&]() -> int {
         if (*devnet) return command_devnet(devnet_command);
@@ -274,6 +291,7 @@ int main(int argc, char** argv) {
         if (*keys_generate) return command_keys_generate(global, keys_force);
         if (*keys_show) return command_keys_show(global);
         if (*print_config) return command_print_config(global, print_defaults);
+        if (auto code = node_cli::run_operator_command(*operator_commands, load_home)) return *code;
         return cli::report_error("no command given (see --help)");
     });
 }

@@ -1,7 +1,8 @@
 #include "apps/flk/ledger_commands.h"
 
 #include "apps/common/cli.h"
-#include "apps/flk/http.h"
+#include "apps/flk/amount.h"
+#include "apps/flk/rpc_client.h"
 #include "crypto/key_file.h"
 #include "ledger/transaction.h"
 #include "rpc/registry.h"
@@ -47,39 +48,6 @@ struct LedgerCommands {
 
 namespace {
 
-// ---- JSON-RPC client -------------------------------------------------------------------------
-
-class RpcClient {
-public:
-    explicit RpcClient(std::string url) : m_url(std::move(url)) {}
-
-    // The result of a call, or a message for people naming the method and the node's error.
-    Result<Json, std::string> call(std::string_view method, Json params) {
-        const Json request{{"jsonrpc", "2.0"}, {"id", ++m_id}, {"method", method}, {"params", std::move(params)}};
-        const HttpResponse response = m_http.post_json(m_url, request.dump());
-        if (!response.transport_error.empty()) {
-            return fail(fmt::format("cannot reach the node's JSON-RPC at {}: {}", m_url, response.transport_error));
-        }
-        const Json body = Json::parse(response.body, nullptr, false);
-        if (!body.is_object()) return fail(fmt::format("{}: {} (not a JSON-RPC answer)", m_url, response.describe()));
-        if (const auto error = body.find("error"); error != body.end() && error->is_object()) {
-            std::string message = fmt::format("{}: {} (code {})", method, error->value("message", std::string("error")),
-                                              error->value("code", 0));
-            if (const auto data = error->find("data"); data != error->end() && data->is_object() && data->contains("reason")) {
-                message += fmt::format(", reason {}", (*data)["reason"].dump());
-            }
-            return fail(std::move(message));
-        }
-        if (!body.contains("result")) return fail(fmt::format("{}: the answer has no result", method));
-        return body["result"];
-    }
-
-private:
-    std::string m_url;
-    HttpClient m_http;
-    uint64_t m_id = 0;
-};
-
 // ---- input -----------------------------------------------------------------------------------
 
 Result<ledger::Token, std::string> parse_token(std::string_view name) {
@@ -96,28 +64,6 @@ unsigned decimals_of(ledger::Token token) {
         case ledger::Token::bandwidth: return 0;
     }
     return 0;
-}
-
-// "1.5" FLK -> 1500000000000000000 base units; with base_units the text is taken as it is.
-Result<U256, std::string> parse_amount(std::string_view text, unsigned decimals, bool base_units) {
-    std::string digits(text);
-    if (!base_units) {
-        const size_t dot = text.find('.');
-        std::string whole(text.substr(0, dot));
-        std::string fraction = dot == std::string_view::npos ? std::string() : std::string(text.substr(dot + 1));
-        if (whole.empty() && dot != std::string_view::npos) whole = "0";
-        if (fraction.size() > decimals) {
-            return fail(fmt::format("`{}` has more than {} decimals (the token's smallest unit)", text, decimals));
-        }
-        fraction.append(decimals - fraction.size(), '0');
-        digits = whole + fraction;
-        const size_t first = digits.find_first_not_of('0');
-        digits = first == std::string::npos ? "0" : digits.substr(first);
-    }
-    auto amount = u256_parse_decimal(digits);
-    if (!amount) return fail(fmt::format("`{}` is not an amount (a decimal number of tokens, e.g. 12.5)", text));
-    if (*amount == U256(0)) return fail(std::string("the amount is zero"));
-    return *amount;
 }
 
 Result<crypto::AccountSecretKey, std::string> load_key(const LedgerCommands& commands) {
@@ -192,17 +138,8 @@ int run_balance(LedgerCommands& commands) {
         std::printf("%s\n", Json{{"address", *address}, {"flk", flk}, {"stables", stables}, {"bandwidth", bandwidth}}.dump().c_str());
         return cli::exit_ok;
     }
-    // Base units as decimals of the token.
-    const auto as_tokens = [](const std::string& units, unsigned decimals) {
-        if (decimals == 0) return units;
-        std::string padded = units.size() <= decimals ? std::string(decimals + 1 - units.size(), '0') + units : units;
-        std::string whole = padded.substr(0, padded.size() - decimals);
-        std::string fraction = padded.substr(padded.size() - decimals);
-        while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-        return fraction.empty() ? whole : whole + "." + fraction;
-    };
     std::printf("address: %s\nFLK: %s\nstables: %s\nbandwidth: %s\n", address->c_str(),
-                as_tokens(flk.get<std::string>(), 18).c_str(), as_tokens(stables.get<std::string>(), 6).c_str(),
+                format_amount(flk.get<std::string>(), 18).c_str(), format_amount(stables.get<std::string>(), 6).c_str(),
                 bandwidth.get<std::string>().c_str());
     return cli::exit_ok;
 }

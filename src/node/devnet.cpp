@@ -44,6 +44,10 @@ Result<Devnet, std::string> write_devnet(const DevnetOptions& options) {
     genesis.params.epoch_time_ms = options.epoch_time_ms;
     genesis.params.committee_size = static_cast<uint32_t>(options.committee == 0 ? options.nodes : options.committee);
     genesis.params.min_num_measurements = 1;
+    if (options.beacon_phase_ms != 0) {
+        genesis.params.beacon_commit_phase_ms = options.beacon_phase_ms;
+        genesis.params.beacon_reveal_phase_ms = options.beacon_phase_ms;
+    }
     const auto governance = crypto::AccountSecretKey::generate();
     const auto fund = crypto::AccountSecretKey::generate();
     genesis.governance = governance.address().bytes();

@@ -24,6 +24,7 @@ struct DevnetOptions {
     uint64_t chain_id = 1337;
     uint64_t epoch_time_ms = 600'000;
     uint64_t epoch_start_ms = 0;  // genesis epoch start (the caller passes the current time)
+    uint64_t beacon_phase_ms = 0; // length of each beacon phase (commit, reveal); 0: the protocol default
     // Extra nodes written with homes but not in the genesis (they join later by staking).
     size_t spare_nodes = 0;
     bool force = false;  // replace an existing devnet directory
