@@ -27,7 +27,9 @@ namespace fleek::node {
 namespace {
 
 // First byte of a request-channel frame.
-enum class RequestKind : uint8_t { sync = 0, transaction = 1 };
+// `transaction` is a first hop (a receiver outside the committee routes it on once more);
+// `transaction_relayed` is a second hop (taken by a member, dropped by anyone else).
+enum class RequestKind : uint8_t { sync = 0, transaction = 1, transaction_relayed = 2 };
 
 uint64_t now_us() {
     return static_cast<uint64_t>(
@@ -178,6 +180,22 @@ struct Runtime::Impl {
         committee_keys.clear();
         for (const auto& member : members) committee_keys.push_back(member.node_key);
         if (consensus && consensus_epoch == epoch) return;
+        // Transactions this worker still holds (nonce order, back-pressure) go to the new
+        // committee. Those already in the old instance's batches but not committed are lost with
+        // it: their receipts never appear and clients send them again.
+        std::vector<Bytes> pending(std::make_move_iterator(waiting_transactions.begin()),
+                                   std::make_move_iterator(waiting_transactions.end()));
+        waiting_transactions.clear();
+        for (auto& [sender, queue] : senders) {
+            for (auto& [nonce, held] : queue.held) pending.push_back(std::move(held.first));
+        }
+        senders.clear();
+        held_transactions = 0;
+        start_instance(epoch, members);
+        for (auto& transaction : pending) route(std::move(transaction), RequestKind::transaction);
+    }
+
+    void start_instance(ledger::Epoch epoch, const std::vector<ledger::CommitteeMember>& members) {
         consensus.reset();
         consensus_store.reset();
         committee.reset();
@@ -343,8 +361,19 @@ struct Runtime::Impl {
                 return;
             }
             case static_cast<uint8_t>(RequestKind::transaction):
-                // Only committee members take forwarded transactions into their worker.
-                if (consensus) submit_in_order(Bytes(body.begin(), body.end()), now_us() / 1000);
+                // A member takes it; a node that is not (any more) routes it on, once.
+                if (consensus) {
+                    submit_in_order(Bytes(body.begin(), body.end()), now_us() / 1000);
+                } else {
+                    route(Bytes(body.begin(), body.end()), RequestKind::transaction_relayed);
+                }
+                return;
+            case static_cast<uint8_t>(RequestKind::transaction_relayed):
+                if (consensus) {
+                    submit_in_order(Bytes(body.begin(), body.end()), now_us() / 1000);
+                } else {
+                    ++refused;
+                }
                 return;
             default: ++refused; return;
         }
@@ -524,9 +553,13 @@ struct Runtime::Impl {
 
     void on_transaction(Bytes transaction) {
         ++submitted;
+        route(std::move(transaction), RequestKind::transaction);
+    }
+
+    void route(Bytes transaction, RequestKind kind) {
         if (committee_keys.empty()) return;
         const size_t first = route_of(transaction);
-        const Bytes frame = tagged(static_cast<uint8_t>(RequestKind::transaction), transaction);
+        const Bytes frame = tagged(static_cast<uint8_t>(kind), transaction);
         for (size_t k = 0; k < committee_keys.size(); ++k) {
             const auto& to = committee_keys[(first + k) % committee_keys.size()];
             if (to == node_key.public_key()) {
