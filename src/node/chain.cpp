@@ -42,8 +42,9 @@ Bytes height_key(uint8_t prefix, uint64_t height) {
 }
 
 Bytes digest_key(const Hash32& digest) {
-    Bytes key{transaction_prefix};
-    key.insert(key.end(), digest.begin(), digest.end());
+    Bytes key(1 + digest.size());
+    key[0] = transaction_prefix;
+    std::copy(digest.begin(), digest.end(), key.begin() + 1);
     return key;
 }
 
