@@ -138,6 +138,7 @@ struct Chain::Impl {
             codec::Writer w;
             w.u64(block.block.height);
             w.u32(static_cast<uint32_t>(i));
+            result.receipts[i].encode(w);
             batch.Put(slice(key), slice(w.view()));
         }
         return write(batch);
@@ -407,9 +408,9 @@ std::optional<TransactionLocation> Chain::transaction(const Hash32& digest) cons
     auto height = r.u64();
     auto index = r.u32();
     if (!height || !index) return std::nullopt;
-    auto receipts = this->receipts(*height);
-    if (!receipts || *index >= receipts->size()) return std::nullopt;
-    return TransactionLocation{*height, *index, (*receipts)[*index]};
+    auto receipt = ledger::TransactionReceipt::decode(r);
+    if (!receipt || !r.finish()) return std::nullopt;
+    return TransactionLocation{*height, *index, std::move(*receipt)};
 }
 
 }  // namespace fleek::node

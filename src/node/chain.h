@@ -102,6 +102,8 @@ public:
     Result<void, ChainError> add_certificate(const ledger::BlockCertificate& certificate);
 
     // ---- queries ----
+    // block(), state_root_at(), certificate(), certified_block(), receipts() and transaction()
+    // read only the chain store (RocksDB) and may run on any thread while blocks execute.
     std::optional<ChainBlock> block(uint64_t height) const;
     std::optional<Hash32> state_root_at(uint64_t height) const;
     std::optional<ledger::BlockCertificate> certificate(uint64_t height) const;

@@ -16,7 +16,7 @@ Result<crypto::Hash32, rpc::SubmitError> RuntimeBackend::submit_transaction(Byte
 
 std::optional<ledger::Block> RuntimeBackend::block(uint64_t height) {
     std::optional<ledger::Block> out;
-    m_runtime.read([&](const Chain& chain) {
+    m_runtime.read_store([&](const Chain& chain) {
         if (auto block = chain.block(height)) out = std::move(block->block);
     });
     return out;
@@ -24,13 +24,13 @@ std::optional<ledger::Block> RuntimeBackend::block(uint64_t height) {
 
 std::optional<ledger::BlockCertificate> RuntimeBackend::block_certificate(uint64_t height) {
     std::optional<ledger::BlockCertificate> out;
-    m_runtime.read([&](const Chain& chain) { out = chain.certificate(height); });
+    m_runtime.read_store([&](const Chain& chain) { out = chain.certificate(height); });
     return out;
 }
 
 std::optional<rpc::TransactionLocation> RuntimeBackend::transaction(const crypto::Hash32& digest) {
     std::optional<rpc::TransactionLocation> out;
-    m_runtime.read([&](const Chain& chain) {
+    m_runtime.read_store([&](const Chain& chain) {
         if (auto location = chain.transaction(digest)) out = rpc::TransactionLocation{location->height, location->index, location->receipt};
     });
     return out;

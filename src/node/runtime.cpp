@@ -821,6 +821,8 @@ void Runtime::read(const std::function<void(const Chain&)>& read) {
     read(*m_impl->chain);
 }
 
+void Runtime::read_store(const std::function<void(const Chain&)>& read) { read(*m_impl->chain); }
+
 bool Runtime::submit(Bytes transaction) { return m_impl->push(TransactionItem{std::move(transaction)}); }
 
 bool Runtime::submit_raw(Bytes transaction) { return m_impl->push(RawTransactionItem{std::move(transaction)}); }

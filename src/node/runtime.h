@@ -59,6 +59,9 @@ public:
 
     // Runs `read` with the chain while no block executes. Thread-safe.
     void read(const std::function<void(const Chain&)>& read);
+    // The same without waiting for a block to finish: only for Chain's store queries (block,
+    // certificate, receipts, transaction; chain.h says which). Thread-safe.
+    void read_store(const std::function<void(const Chain&)>& read);
     // Queues a signed transaction for the committee: this node's worker when it is a member,
     // else forwarded to a member. False when the inbox is full or the runtime stopped. Thread-safe.
     bool submit(Bytes transaction);
