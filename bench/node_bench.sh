@@ -203,9 +203,9 @@ for i in $(seq 0 $((nodes - 1))); do
   [ "${warnings[$i]}" = 0 ] || { echo "  node $i, first of them:"; head -3 "$dir/node-$i/run-warnings.log" | cut -c1-240 | sed 's/^/    /'; }
 done
 echo
-printf ' %-9s | %-9s | %-12s | %-26s | %-15s | %-15s | %-31s | %s\n' "offered" "input" "executed TPS" "e2e latency mean/p50/p99" \
+printf ' %-9s | %-9s | %-12s | %-10s | %-26s | %-15s | %-15s | %-31s | %s\n' "offered" "input" "executed TPS" "during load" "e2e latency mean/p50/p99" \
   "max RSS (MiB)" "CPU % per node" "consensus_bench (same run)" "Narwhal"
-printf ' %-9s | %-9s | %-12s | %-26s | %-15s | %-15s | %-31s | %s\n' "" "tx/s" "tx/s" "ms" "per node" "of one core" \
+printf ' %-9s | %-9s | %-12s | %-10s | %-26s | %-15s | %-15s | %-31s | %s\n' "" "tx/s" "tx/s" "tx/s" "ms" "per node" "of one core" \
   "cons. TPS @ ms / e2e TPS @ ms" "cons. / e2e"
 for rate in "${rates[@]}"; do
   r=${result[$rate]}
@@ -214,7 +214,7 @@ for rate in "${rates[@]}"; do
     read -r ctps clat etps elat <<< "${reference_line[$rate]}"
     ref="$ctps @ $clat / $etps @ $elat"
   fi
-  printf ' %-9s | %-9s | %-12s | %-26s | %-15s | %-15s | %-31s | %s\n' "$rate" "$(field "$r" input_tps)" "$(field "$r" executed_tps)" \
+  printf ' %-9s | %-9s | %-12s | %-10s | %-26s | %-15s | %-15s | %-31s | %s\n' "$rate" "$(field "$r" input_tps)" "$(field "$r" executed_tps)" "$(field "$r" during_load_tps)" \
     "$(field "$r" latency_mean_ms) / $(field "$r" latency_p50_ms) / $(field "$r" latency_p99_ms)" "${load_rss[$rate]}" \
     "${load_cpu[$rate]}" "$ref" "46478 @ 464 / 46149 @ 557"
   echo "   samples executed $(field "$r" samples_executed)/$(field "$r" samples), transactions executed $(field "$r" executed)/$(field "$r" written) written, load average after ${load_avg[$rate]}"

@@ -20,6 +20,8 @@
 // Reports:
 //   input rate        transactions written / (last write - first write)
 //   executed TPS      executed counter delta / (last counter change - first send)
+//   executed during load  counter delta at the last write / (last write - first write): the
+//                     rate the node kept up with while loaded, without the drain tail
 //   end-to-end latency over samples: execution time - send time (mean, p50, p99, max)
 //   samples executed  found / sent (a sample missing after the drain was dropped somewhere)
 // The last line is machine-readable (`RESULT key=value ...`) for node_bench.sh.
@@ -472,6 +474,11 @@ int main(int argc, char** argv) {
     // Drain: until every written transaction executed, or the executed counter stood still for
     // 10 s after sending stopped, or --drain seconds passed. Then the receipts of the samples.
     for (auto& t : senders) t.join();
+    uint64_t executed_at_send_end;
+    {
+        std::lock_guard lock(shared.mutex);
+        executed_at_send_end = shared.executed_latest;
+    }
     const uint64_t drain_started_us = now_us();
     while (true) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -502,6 +509,8 @@ int main(int argc, char** argv) {
     const double exec_seconds =
         shared.executed_changed_us > shared.first_send_us ? (shared.executed_changed_us - shared.first_send_us) / 1e6 : 0;
     const double executed_tps = exec_seconds > 0 ? executed / exec_seconds : 0;
+    // Executed while the load ran (no drain tail): counter at the last write / sending time.
+    const double executed_during_load_tps = send_seconds > 0 ? (executed_at_send_end - *executed_before) / send_seconds : 0;
 
     std::vector<double> latencies_ms;
     for (const Sample& sample : shared.samples) {
@@ -535,13 +544,15 @@ int main(int argc, char** argv) {
     std::printf(" %-22s | %s\n", "----------------------", "--------------");
     std::printf(" %-22s | %10.0f tx/s\n", "input rate", input_rate);
     std::printf(" %-22s | %10.0f tx/s\n", "executed TPS", executed_tps);
+    std::printf(" %-22s | %10.0f tx/s\n", "executed during load", executed_during_load_tps);
     std::printf(" %-22s | %10.0f ms\n", "latency mean", mean_ms);
     std::printf(" %-22s | %10.0f ms\n", "latency p50", percentile(0.50));
     std::printf(" %-22s | %10.0f ms\n", "latency p99", percentile(0.99));
     std::printf(" %-22s | %10.0f ms\n", "latency max", latencies_ms.empty() ? 0.0 : latencies_ms.back());
-    std::printf("RESULT rate=%llu input_tps=%.0f executed_tps=%.0f written=%llu executed=%llu latency_mean_ms=%.0f "
+    std::printf("RESULT rate=%llu input_tps=%.0f executed_tps=%.0f during_load_tps=%.0f written=%llu executed=%llu latency_mean_ms=%.0f "
                 "latency_p50_ms=%.0f latency_p99_ms=%.0f samples=%zu samples_executed=%zu blocks=%llu\n",
-                static_cast<unsigned long long>(settings.rate), input_rate, executed_tps, static_cast<unsigned long long>(written),
+                static_cast<unsigned long long>(settings.rate), input_rate, executed_tps, executed_during_load_tps,
+                static_cast<unsigned long long>(written),
                 static_cast<unsigned long long>(executed), mean_ms, percentile(0.50), percentile(0.99), shared.samples.size(),
                 latencies_ms.size(), static_cast<unsigned long long>(height_after - height_before));
     return shared.send_failed || latencies_ms.empty() ? 1 : 0;
