@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <set>
@@ -169,6 +171,13 @@ Result<std::unique_ptr<Chain>, std::string> Chain::open(const std::filesystem::p
     rocksdb::Options db_options;
     db_options.create_if_missing = true;
     db_options.max_open_files = 256;
+    // Every executed transaction asks whether its digest is indexed already; nearly all are not,
+    // and the bloom filter answers that without reading table blocks.
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    db_options.memtable_whole_key_filtering = true;
+    db_options.memtable_prefix_bloom_size_ratio = 0.02;
     rocksdb::DB* db = nullptr;
     const rocksdb::Status status = rocksdb::DB::Open(db_options, chain_dir.string(), &db);
     if (!status.ok()) return fail(fmt::format("cannot open the chain store in {}: {}", chain_dir.string(), status.ToString()));

@@ -141,7 +141,7 @@ std::vector<std::vector<Bytes>> split_into_blocks(std::vector<Bytes> transaction
     size_t bytes = 0;
     for (Bytes& transaction : transactions) {
         if (out.empty() || out.back().size() >= ledger::block_transactions_max ||
-            (!out.back().empty() && bytes + transaction.size() > ledger::block_size_max)) {
+            (!out.back().empty() && bytes + transaction.size() > chain_block_bytes_max)) {
             out.emplace_back();
             bytes = 0;
         }

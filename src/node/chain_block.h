@@ -77,8 +77,13 @@ struct SyncResponse {
     friend bool operator==(const SyncResponse&, const SyncResponse&) = default;
 };
 
+// Transaction bytes per chain block: below the ledger's 32 MiB, so a certified block fits in one
+// gossip message and one transport frame (a single bigger transaction gets a block of its own).
+inline constexpr size_t chain_block_bytes_max = size_t{8} << 20;
+static_assert(chain_block_bytes_max <= ledger::block_size_max);
+
 // Splits a committed sub-DAG's transactions into the blocks' transaction lists, in order, each
-// within ledger::block_transactions_max and ledger::block_size_max. Empty input: no list.
+// within ledger::block_transactions_max and chain_block_bytes_max. Empty input: no list.
 std::vector<std::vector<Bytes>> split_into_blocks(std::vector<Bytes> transactions);
 
 }  // namespace fleek::node

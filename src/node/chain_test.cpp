@@ -364,8 +364,10 @@ TEST(Chain, BlocksAreSplitWithinTheLedgerLimits) {
     ASSERT_EQ(parts.size(), 3u);
     EXPECT_EQ(parts[0].size(), ledger::block_transactions_max);
     EXPECT_EQ(parts[2].size(), 5u);
-    std::vector<Bytes> big(3, Bytes(ledger::block_size_max / 2 + 1, 7));
+    std::vector<Bytes> big(3, Bytes(chain_block_bytes_max / 2 + 1, 7));
     EXPECT_EQ(split_into_blocks(big).size(), 3u);
+    std::vector<Bytes> half(4, Bytes(chain_block_bytes_max / 2, 7));
+    EXPECT_EQ(split_into_blocks(half).size(), 2u);
     EXPECT_TRUE(split_into_blocks({}).empty());
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace fleek::node {
@@ -23,7 +24,7 @@ struct RawIngest::Impl {
     std::function<bool(Bytes)> on_transaction;
     std::thread thread;
     std::atomic<uint64_t> received{0};
-    std::atomic<uint64_t> dropped{0};
+    std::atomic<uint64_t> waits{0};
 
     struct Connection : std::enable_shared_from_this<Connection> {
         Impl& owner;
@@ -32,37 +33,56 @@ struct RawIngest::Impl {
         size_t used = 0;
         explicit Connection(Impl& impl, tcp::socket s) : owner(impl), socket(std::move(s)), buffer(size_t{4} << 20) {}
 
+        net::steady_timer retry{socket.get_executor()};
+
+        enum class Drained { more, full, bad };
+
         void read() {
             auto self = shared_from_this();
             socket.async_read_some(net::buffer(buffer.data() + used, buffer.size() - used),
                                    [self](const boost::system::error_code& error, size_t bytes) {
                                        if (error) return;
                                        self->used += bytes;
-                                       if (!self->drain()) return;
-                                       self->read();
+                                       self->after_drain(self->drain());
                                    });
         }
 
-        // Hands out every complete frame; false when a length is out of bounds (closes).
-        bool drain() {
+        void after_drain(Drained drained) {
+            if (drained == Drained::more) return read();
+            if (drained == Drained::bad) return;
+            // The node is full: stop reading (TCP pushes back on the client) and try again soon.
+            auto self = shared_from_this();
+            retry.expires_after(std::chrono::milliseconds(5));
+            retry.async_wait([self](const boost::system::error_code& error) {
+                if (!error) self->after_drain(self->drain());
+            });
+        }
+
+        // Hands out every complete frame; stops at the first one the node cannot take yet.
+        Drained drain() {
             size_t offset = 0;
+            Drained result = Drained::more;
             while (used - offset >= 4) {
                 const uint32_t length = static_cast<uint32_t>(buffer[offset]) | static_cast<uint32_t>(buffer[offset + 1]) << 8 |
                                         static_cast<uint32_t>(buffer[offset + 2]) << 16 |
                                         static_cast<uint32_t>(buffer[offset + 3]) << 24;
                 if (length == 0 || length > frame_bytes_max) {
                     FLEEK_LOG_WARN("raw-ingest", "closing a connection: frame length {} out of bounds", length);
-                    return false;
+                    return Drained::bad;
                 }
                 if (used - offset - 4 < length) break;
                 Bytes transaction(buffer.begin() + static_cast<long>(offset + 4), buffer.begin() + static_cast<long>(offset + 4 + length));
+                if (!owner.on_transaction(std::move(transaction))) {
+                    ++owner.waits;
+                    result = Drained::full;
+                    break;
+                }
                 ++owner.received;
-                if (!owner.on_transaction(std::move(transaction))) ++owner.dropped;
                 offset += 4 + length;
             }
             std::copy(buffer.begin() + static_cast<long>(offset), buffer.begin() + static_cast<long>(used), buffer.begin());
             used -= offset;
-            return true;
+            return result;
         }
     };
 
@@ -99,7 +119,7 @@ Result<std::unique_ptr<RawIngest>, std::string> RawIngest::start(const std::stri
 
 uint16_t RawIngest::port() const { return m_impl->acceptor.local_endpoint().port(); }
 uint64_t RawIngest::received() const { return m_impl->received; }
-uint64_t RawIngest::dropped() const { return m_impl->dropped; }
+uint64_t RawIngest::backpressure_waits() const { return m_impl->waits; }
 
 void RawIngest::stop() {
     if (!m_impl) return;

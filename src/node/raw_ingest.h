@@ -17,8 +17,8 @@ namespace fleek::node {
 
 class RawIngest {
 public:
-    // `on_transaction` runs on the ingest thread; false means the node is full (the frame is
-    // dropped and counted).
+    // `on_transaction` runs on the ingest thread; false means the node is full: that connection
+    // stops reading (TCP back-pressure reaches the client) and offers the frame again 5 ms later.
     static Result<std::unique_ptr<RawIngest>, std::string> start(const std::string& host, uint16_t port,
                                                                  std::function<bool(Bytes)> on_transaction);
     ~RawIngest();
@@ -27,7 +27,7 @@ public:
 
     uint16_t port() const;
     uint64_t received() const;
-    uint64_t dropped() const;
+    uint64_t backpressure_waits() const;  // times a connection waited for the node
     void stop();
 
     struct Impl;

@@ -786,7 +786,11 @@ Result<std::unique_ptr<Runtime>, std::string> Runtime::start(RuntimeOptions opti
                                            });
     if (!transport) return fail(transport.error());
     self.transport = std::move(*transport);
-    self.gossip = std::make_unique<net::Gossip>(self.node_key, net::GossipOptions{},
+    // Certified blocks carry up to chain_block_bytes_max of transactions plus their framing.
+    net::GossipOptions gossip_options;
+    gossip_options.message_bytes_max = chain_block_bytes_max + (size_t{2} << 20);
+    gossip_options.stored_bytes_max = std::max(gossip_options.stored_bytes_max, 4 * gossip_options.message_bytes_max);
+    self.gossip = std::make_unique<net::Gossip>(self.node_key, gossip_options,
                                                 [raw](const crypto::NodePublicKey& to, Bytes payload) {
                                                     return raw->transport->send(to, net::Channel::gossip, std::move(payload));
                                                 });
