@@ -57,7 +57,35 @@ struct RawTransactionItem {  // benchmark ingest: straight to our worker
 };
 using InboxItem = std::variant<FrameItem, TransactionItem, RawTransactionItem>;
 
+// The sender field as routing and nonce ordering key it: a tag and the key or address.
+Bytes sender_key(const ledger::Sender& sender) {
+    codec::Writer w;
+    std::visit(
+        [&](const auto& typed) {
+            using T = std::decay_t<decltype(typed)>;
+            if constexpr (std::is_same_v<T, ledger::AccountSender>) {
+                w.u8(2), w.fixed(typed.address);
+            } else if constexpr (std::is_same_v<T, ledger::NodeSender>) {
+                w.u8(0), w.fixed(typed.key);
+            } else {
+                w.u8(1), w.fixed(typed.key);
+            }
+        },
+        sender);
+    return w.take();
+}
+
+size_t route_index(const Hash32& key, size_t committee_size) {
+    uint64_t pick = 0;
+    for (size_t i = 0; i < 8; ++i) pick = (pick << 8) | key[i];
+    return static_cast<size_t>(pick % std::max<size_t>(1, committee_size));
+}
+
 }  // namespace
+
+size_t sender_route(const ledger::Sender& sender, size_t committee_size) {
+    return route_index(crypto::blake3(sender_key(sender)), committee_size);
+}
 
 struct Runtime::Impl {
     RuntimeOptions options;
@@ -87,6 +115,18 @@ struct Runtime::Impl {
     };
     std::map<Bytes, SenderQueue> senders;
     size_t held_transactions = 0;
+
+    // Transactions taken from clients, by digest, until a receipt shows they executed
+    // (RuntimeOptions::resend_after_ms). `resend_due` orders them by due time; an entry whose
+    // due time no longer matches the map is stale and skipped.
+    struct AwaitingReceipt {
+        Bytes transaction;
+        uint64_t due_ms = 0;
+        uint32_t resends = 0;
+    };
+    std::map<Hash32, AwaitingReceipt> awaiting_receipt;
+    std::multimap<uint64_t, Hash32> resend_due;
+    std::atomic<uint64_t> resent{0};
 
     std::mutex inbox_mutex;
     std::condition_variable inbox_ready;
@@ -441,22 +481,6 @@ struct Runtime::Impl {
         return true;
     }
 
-    static Bytes sender_key(const ledger::Sender& sender) {
-        codec::Writer w;
-        std::visit(
-            [&](const auto& typed) {
-                using T = std::decay_t<decltype(typed)>;
-                if constexpr (std::is_same_v<T, ledger::AccountSender>) {
-                    w.u8(2), w.fixed(typed.address);
-                } else if constexpr (std::is_same_v<T, ledger::NodeSender>) {
-                    w.u8(0), w.fixed(typed.key);
-                } else {
-                    w.u8(1), w.fixed(typed.key);
-                }
-            },
-            sender);
-        return w.take();
-    }
 
     // The sender's last used nonce in the committed state (0 for a new sender).
     uint64_t stored_nonce(const ledger::Sender& sender) {
@@ -540,20 +564,53 @@ struct Runtime::Impl {
         }
     }
 
-    // A sender's transactions must reach consensus in nonce order (the ledger takes nonce n + 1
-    // only), so all of one sender's transactions go through one worker: the committee member the
-    // sender picks (BLAKE3 of its encoded sender field), or the next reachable one.
+    // The member a transaction goes to first (sender_route); undecodable bytes go by their hash.
     size_t route_of(ByteSpan transaction) const {
         auto decoded = codec::decode<ledger::SignedTransaction>(transaction);
-        const Hash32 key = decoded ? crypto::blake3(sender_key(decoded->transaction.sender)) : crypto::blake3(transaction);
-        uint64_t pick = 0;
-        for (size_t i = 0; i < 8; ++i) pick = (pick << 8) | key[i];
-        return static_cast<size_t>(pick % std::max<size_t>(1, committee_keys.size()));
+        if (decoded) return sender_route(decoded->transaction.sender, committee_keys.size());
+        return route_index(crypto::blake3(transaction), committee_keys.size());
     }
 
     void on_transaction(Bytes transaction) {
         ++submitted;
+        await_receipt(transaction, now_us() / 1000);
         route(std::move(transaction), RequestKind::transaction);
+    }
+
+    void await_receipt(const Bytes& transaction, uint64_t now_ms) {
+        if (awaiting_receipt.size() >= options.resend_tracked_max) return;
+        auto decoded = codec::decode<ledger::SignedTransaction>(transaction);
+        if (!decoded) return;
+        const Hash32 digest = decoded->transaction.digest();
+        const uint64_t due_ms = now_ms + options.resend_after_ms;
+        if (awaiting_receipt.emplace(digest, AwaitingReceipt{transaction, due_ms, 0}).second) resend_due.emplace(due_ms, digest);
+    }
+
+    // Routes again what is due and still has no receipt; forgets what has one.
+    void resend_unexecuted(uint64_t now_ms) {
+        while (!resend_due.empty() && resend_due.begin()->first <= now_ms) {
+            auto [due_ms, digest] = *resend_due.begin();
+            resend_due.erase(resend_due.begin());
+            auto it = awaiting_receipt.find(digest);
+            if (it == awaiting_receipt.end() || it->second.due_ms != due_ms) continue;
+            if (chain->transaction(digest)) {
+                awaiting_receipt.erase(it);
+                continue;
+            }
+            AwaitingReceipt& entry = it->second;
+            if (entry.resends >= options.resend_attempts) {
+                FLEEK_LOG_WARN("runtime", "transaction {} has no receipt after {} resends; giving up", hex_encode(digest), entry.resends);
+                awaiting_receipt.erase(it);
+                continue;
+            }
+            ++entry.resends;
+            entry.due_ms = now_ms + (options.resend_after_ms << entry.resends);
+            resend_due.emplace(entry.due_ms, digest);
+            ++resent;
+            FLEEK_LOG_DEBUG("runtime", "transaction {} has no receipt yet; routing it again (resend {})", hex_encode(digest),
+                            entry.resends);
+            route(entry.transaction, RequestKind::transaction);
+        }
     }
 
     void route(Bytes transaction, RequestKind kind) {
@@ -691,6 +748,7 @@ struct Runtime::Impl {
             flush_consensus();
         }
         if (consensus) expire_held(now_ms);
+        resend_unexecuted(now_ms);
         gossip->tick(now_ms);
         publish_pending_blocks();
         if (consensus && now_ms >= last_driver_ms + 500) {
@@ -756,6 +814,8 @@ struct Runtime::Impl {
         for (const auto& peer : transport->peer_status()) next.peers_connected += peer.connected ? 1 : 0;
         next.transactions_submitted = submitted;
         next.transactions_forwarded = forwarded;
+        next.transactions_resent = resent;
+        next.transactions_awaiting_receipt = awaiting_receipt.size();
         next.frames_refused = refused;
         std::lock_guard lock(status_mutex);
         status = next;
@@ -853,6 +913,9 @@ std::string Runtime::metrics_text() {
     gauge("fleek_peers_connected", "Peers with an open connection", s.peers_connected);
     gauge("fleek_transactions_submitted_total", "Transactions taken in through RPC", s.transactions_submitted);
     gauge("fleek_transactions_forwarded_total", "Transactions forwarded to a committee member", s.transactions_forwarded);
+    gauge("fleek_transactions_resent_total", "Transactions routed again because no receipt appeared in time", s.transactions_resent);
+    gauge("fleek_transactions_awaiting_receipt", "Client transactions this node routes again until they execute",
+          s.transactions_awaiting_receipt);
     gauge("fleek_frames_refused_total", "Peer frames that did not decode or were not acceptable", s.frames_refused);
     gauge("fleek_chain_blocks_executed_total", "Blocks executed since the node started", m_impl->executed_blocks);
     gauge("fleek_chain_transactions_executed_total", "Transactions executed since the node started", m_impl->executed_transactions);

@@ -9,6 +9,7 @@
 
 #include "consensus/parameters.h"
 #include "ledger/genesis.h"
+#include "ledger/transaction.h"
 #include "net/transport.h"
 #include "node/chain.h"
 
@@ -18,6 +19,14 @@
 #include <string>
 
 namespace fleek::node {
+
+// A sender's transactions must reach consensus in nonce order (the ledger takes nonce n + 1
+// only), so every node routes all of one sender's transactions to the same committee member
+// first: index `sender_route(sender, size)` of the committee in ledger order, where the index is
+// the first 8 bytes (big-endian) of BLAKE3(sender tag || key) modulo the committee size, with the
+// tag 0 for a node key, 1 for a consensus key and 2 for an account address. When that member is
+// unreachable the next one in ledger order takes them.
+size_t sender_route(const ledger::Sender& sender, size_t committee_size);
 
 struct RuntimeOptions {
     std::filesystem::path ledger_dir;
@@ -30,6 +39,13 @@ struct RuntimeOptions {
     uint64_t sync_interval_ms = 500;     // ask a peer for missing blocks this often while behind
     uint64_t peers_refresh_ms = 2'000;   // re-read the node registry for transport peers
     size_t inbox_max = 100'000;          // frames and transactions waiting for the core thread
+    // A transaction this node took from a client (or its own epoch driver) is routed again to
+    // the next reachable committee member while it has no receipt: the member it went to may
+    // have died with it in a queue, or an epoch change dropped the batch holding it. A copy that
+    // executes twice is rejected the second time (repeated nonce); the receipt index keeps the first.
+    uint64_t resend_after_ms = 5'000;    // doubled after each resend
+    uint32_t resend_attempts = 4;        // then the node gives up (the client sends it again)
+    size_t resend_tracked_max = 16'384;  // beyond that, transactions are routed once
 };
 
 struct RuntimeStatus {
@@ -43,6 +59,8 @@ struct RuntimeStatus {
     size_t peers_connected = 0;
     uint64_t transactions_submitted = 0;
     uint64_t transactions_forwarded = 0;
+    uint64_t transactions_resent = 0;     // routed again for want of a receipt
+    size_t transactions_awaiting_receipt = 0;
     uint64_t frames_refused = 0;  // frames that did not decode or came from a non-member
 };
 

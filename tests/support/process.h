@@ -104,13 +104,25 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
 // poll. The destructor kills it (SIGKILL) if it is still running.
 class BackgroundProcess {
 public:
-    BackgroundProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env_overrides = {}) {
-        char out_template[] = "/tmp/fleek-bg-out-XXXXXX";
-        char err_template[] = "/tmp/fleek-bg-err-XXXXXX";
-        m_out_fd = ::mkstemp(out_template);
-        m_err_fd = ::mkstemp(err_template);
-        m_out_path = out_template;
-        m_err_path = err_template;
+    // With `keep_output_prefix`, stdout and stderr go to `<prefix>.out` and `<prefix>.err`,
+    // which outlive the process object (a test keeps them when it fails).
+    BackgroundProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env_overrides = {},
+                      const std::string& keep_output_prefix = "") {
+        if (keep_output_prefix.empty()) {
+            char out_template[] = "/tmp/fleek-bg-out-XXXXXX";
+            char err_template[] = "/tmp/fleek-bg-err-XXXXXX";
+            m_out_fd = ::mkstemp(out_template);
+            m_err_fd = ::mkstemp(err_template);
+            m_out_path = out_template;
+            m_err_path = err_template;
+        } else {
+            m_keep_output = true;
+            m_out_path = keep_output_prefix + ".out";
+            m_err_path = keep_output_prefix + ".err";
+            m_out_fd = ::open(m_out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            m_err_fd = ::open(m_err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        }
+        if (m_out_fd < 0 || m_err_fd < 0) ADD_FAILURE() << "cannot create output files " << m_out_path;
         std::vector<std::string> env_strings;
         for (char** entry = environ; *entry != nullptr; ++entry) {
             const std::string item(*entry);
@@ -146,8 +158,10 @@ public:
         }
         ::close(m_out_fd);
         ::close(m_err_fd);
-        ::unlink(m_out_path.c_str());
-        ::unlink(m_err_path.c_str());
+        if (!m_keep_output) {
+            ::unlink(m_out_path.c_str());
+            ::unlink(m_err_path.c_str());
+        }
     }
 
     bool running() const { return m_pid > 0 && !m_exit_code; }
@@ -201,6 +215,7 @@ private:
     std::string m_out_path;
     std::string m_err_path;
     std::optional<int> m_exit_code;
+    bool m_keep_output = false;
 };
 
 }  // namespace fleek::testing
