@@ -1,5 +1,6 @@
 #include "node/raw_ingest.h"
 
+#include "util/assert.h"
 #include "util/log.h"
 
 #include <boost/asio.hpp>
@@ -14,8 +15,22 @@ namespace fleek::node {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-namespace {
-constexpr uint32_t frame_bytes_max = uint32_t{1} << 20;
+Result<std::optional<RawFrame>, RawFrameError> next_raw_frame(ByteSpan buffer) {
+    if (buffer.size() < 4) return std::optional<RawFrame>{};
+    const uint32_t length = static_cast<uint32_t>(buffer[0]) | static_cast<uint32_t>(buffer[1]) << 8 |
+                            static_cast<uint32_t>(buffer[2]) << 16 | static_cast<uint32_t>(buffer[3]) << 24;
+    if (length == 0 || length > raw_frame_bytes_max) return fail(RawFrameError::length_out_of_bounds);
+    if (buffer.size() - 4 < length) return std::optional<RawFrame>{};
+    return std::optional<RawFrame>{RawFrame{buffer.subspan(4, length), size_t{4} + length}};
+}
+
+Bytes encode_raw_frame(ByteSpan transaction) {
+    FLEEK_ASSERT(!transaction.empty() && transaction.size() <= raw_frame_bytes_max);
+    const auto length = static_cast<uint32_t>(transaction.size());
+    Bytes frame{static_cast<uint8_t>(length), static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length >> 16),
+                static_cast<uint8_t>(length >> 24)};
+    frame.insert(frame.end(), transaction.begin(), transaction.end());
+    return frame;
 }
 
 struct RawIngest::Impl {
@@ -62,23 +77,20 @@ struct RawIngest::Impl {
         Drained drain() {
             size_t offset = 0;
             Drained result = Drained::more;
-            while (used - offset >= 4) {
-                const uint32_t length = static_cast<uint32_t>(buffer[offset]) | static_cast<uint32_t>(buffer[offset + 1]) << 8 |
-                                        static_cast<uint32_t>(buffer[offset + 2]) << 16 |
-                                        static_cast<uint32_t>(buffer[offset + 3]) << 24;
-                if (length == 0 || length > frame_bytes_max) {
-                    FLEEK_LOG_WARN("raw-ingest", "closing a connection: frame length {} out of bounds", length);
+            for (;;) {
+                auto frame = next_raw_frame(ByteSpan(buffer.data() + offset, used - offset));
+                if (!frame) {
+                    FLEEK_LOG_WARN("raw-ingest", "closing a connection: a frame length is 0 or above {} bytes", raw_frame_bytes_max);
                     return Drained::bad;
                 }
-                if (used - offset - 4 < length) break;
-                Bytes transaction(buffer.begin() + static_cast<long>(offset + 4), buffer.begin() + static_cast<long>(offset + 4 + length));
-                if (!owner.on_transaction(std::move(transaction))) {
+                if (!*frame) break;
+                if (!owner.on_transaction(Bytes((*frame)->transaction.begin(), (*frame)->transaction.end()))) {
                     ++owner.waits;
                     result = Drained::full;
                     break;
                 }
                 ++owner.received;
-                offset += 4 + length;
+                offset += (*frame)->frame_bytes;
             }
             std::copy(buffer.begin() + static_cast<long>(offset), buffer.begin() + static_cast<long>(used), buffer.begin());
             used -= offset;

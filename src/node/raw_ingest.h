@@ -11,9 +11,28 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace fleek::node {
+
+// ---- frames: `u32 LE length | bytes`, 1 <= length <= raw_frame_bytes_max ---------------------
+
+constexpr uint32_t raw_frame_bytes_max = uint32_t{1} << 20;
+
+enum class RawFrameError : uint8_t { length_out_of_bounds };
+
+struct RawFrame {
+    ByteSpan transaction;   // inside the buffer given to next_raw_frame
+    size_t frame_bytes = 0;  // 4 + transaction.size(): where the next frame starts
+};
+
+// The frame at the start of `buffer`; nullopt while it is incomplete. A length of 0 or above
+// raw_frame_bytes_max is an error (the connection is closed: the stream cannot be resynchronised).
+Result<std::optional<RawFrame>, RawFrameError> next_raw_frame(ByteSpan buffer);
+
+// One frame around `transaction` (1 to raw_frame_bytes_max bytes; asserted).
+Bytes encode_raw_frame(ByteSpan transaction);
 
 class RawIngest {
 public:
