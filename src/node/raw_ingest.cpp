@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -27,9 +28,9 @@ Result<std::optional<RawFrame>, RawFrameError> next_raw_frame(ByteSpan buffer) {
 Bytes encode_raw_frame(ByteSpan transaction) {
     FLEEK_ASSERT(!transaction.empty() && transaction.size() <= raw_frame_bytes_max);
     const auto length = static_cast<uint32_t>(transaction.size());
-    Bytes frame{static_cast<uint8_t>(length), static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length >> 16),
-                static_cast<uint8_t>(length >> 24)};
-    frame.insert(frame.end(), transaction.begin(), transaction.end());
+    Bytes frame(4 + transaction.size());
+    for (size_t i = 0; i < 4; ++i) frame[i] = static_cast<uint8_t>(length >> (8 * i));
+    std::copy(transaction.begin(), transaction.end(), frame.begin() + 4);
     return frame;
 }
 
