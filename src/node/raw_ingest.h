@@ -1,6 +1,6 @@
-// Raw transaction ingest for benchmarks: a plain TCP listener that takes frames
-// `u32 LE length | transaction bytes` (1 to 1 MiB) and hands each to the node's worker, as
-// Narwhal's benchmark clients write to a worker's transaction port. Off unless
+// Raw transaction ingest for benchmarks (docs/formats/raw-ingest.md): a plain TCP listener that
+// takes frames `u32 LE length | transaction bytes` (1 to 1 MiB) and hands each to the node's
+// worker, as Narwhal's benchmark clients write to a worker's transaction port. Off unless
 // `[consensus] raw_transactions_address` is set; bind it to loopback only. No authentication and
 // no checks: bytes that are not a signed transaction still go through consensus and get a
 // `malformed` receipt. A bad length closes that connection.

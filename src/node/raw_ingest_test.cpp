@@ -43,6 +43,15 @@ TEST(RawFrame, RoundTripsAndWaitsForIncompleteFrames) {
     }
 }
 
+TEST(RawFrame, MatchesTheDocumentedVector) {
+    const Bytes transaction{0x61, 0x62, 0x63};
+    const Bytes frame{0x03, 0x00, 0x00, 0x00, 0x61, 0x62, 0x63};
+    EXPECT_EQ(encode_raw_frame(transaction), frame);
+    auto decoded = next_raw_frame(frame);
+    ASSERT_TRUE(decoded.has_value() && decoded->has_value());
+    EXPECT_EQ(Bytes((*decoded)->transaction.begin(), (*decoded)->transaction.end()), transaction);
+}
+
 TEST(RawFrame, RefusesLengthsOutOfBounds) {
     const Bytes zero{0, 0, 0, 0, 1, 2};
     EXPECT_FALSE(next_raw_frame(zero).has_value());

@@ -45,15 +45,19 @@ public:
 
     // `processes` nodes (genesis nodes and spares), written with `fleek-node devnet
     // --nodes N <devnet_args> --dir D --base-port P`. `name` names the log directory;
-    // `port_offset` keeps two tests that run at once apart.
+    // `port_offset` (0 or 50) keeps two tests that run at once apart. Node i listens on
+    // P + 100 i + {0, 20, 21, 30}, all below 32768: the kernel hands out ports from 32768 up to
+    // outgoing connections (ip_local_port_range), and one of those holding a node's port made
+    // the node fail to start.
     LocalDevnet(const std::string& name, size_t processes, size_t genesis_nodes, std::vector<std::string> devnet_args,
                 uint16_t port_offset)
-        : base_port_(static_cast<uint16_t>(20000 + port_offset + (::getpid() % 280) * 100)),
+        : base_port_(static_cast<uint16_t>(20000 + port_offset + (::getpid() % 120) * 100)),
           logs_(std::filesystem::temp_directory_path() / ("fleek-" + name + "-" + std::to_string(::getpid()))) {
         std::filesystem::create_directories(logs_);
         std::vector<std::string> argv{FLEEK_NODE_BINARY, "devnet", "--nodes", std::to_string(genesis_nodes)};
         argv.insert(argv.end(), devnet_args.begin(), devnet_args.end());
         argv.insert(argv.end(), {"--dir", dir_.path().string(), "--base-port", std::to_string(base_port_)});
+        EXPECT_LE(base_port_ + 100 * processes, 32'768u) << "node ports would reach the ephemeral port range";
         const auto written = run_process(argv);
         EXPECT_EQ(written.exit_code, 0) << written.err;
         for (size_t i = 0; i < processes; ++i) {
