@@ -28,6 +28,7 @@
 //
 // Usage: node_load --targets H:P[,H:P...] --rpc H:P [--rate 20000] [--duration 20] [--tx-size 512]
 //                  [--drain 60] [--metrics-poll-ms 10]
+#include "codec/codec.h"
 #include "crypto/hash.h"
 #include "util/encoding.h"
 
@@ -274,6 +275,8 @@ void run_sender(size_t index, const Settings& settings, uint64_t run_id, Shared&
     const uint64_t per_burst = std::max<uint64_t>(1, per_second / 20);
     const size_t frame_size = 4 + settings.tx_size;
     std::vector<uint8_t> burst(per_burst * frame_size);
+    codec::Writer header;  // every frame has the same length prefix (docs/formats/raw-ingest.md)
+    header.u32(static_cast<uint32_t>(settings.tx_size));
     uint64_t sequence = 0;
     uint64_t next = start_us;
     while (true) {
@@ -286,11 +289,7 @@ void run_sender(size_t index, const Settings& settings, uint64_t run_id, Shared&
         std::string sample_hex;
         for (uint64_t k = 0; k < per_burst; ++k) {
             uint8_t* frame = burst.data() + k * frame_size;
-            const uint32_t length = static_cast<uint32_t>(settings.tx_size);
-            frame[0] = static_cast<uint8_t>(length);
-            frame[1] = static_cast<uint8_t>(length >> 8);
-            frame[2] = static_cast<uint8_t>(length >> 16);
-            frame[3] = static_cast<uint8_t>(length >> 24);
+            std::memcpy(frame, header.view().data(), header.size());
             fill_transaction(frame + 4, settings.tx_size, run_id, index, sequence++);
             if (k == 0) sample_hex = hex_encode(crypto::blake3(ByteSpan(frame + 4, settings.tx_size)));
         }

@@ -26,8 +26,6 @@ class Devnet : public testing::LocalDevnet {
 public:
     explicit Devnet(size_t nodes) : LocalDevnet("devnet-e2e", nodes, nodes, {}, 0) {}
     void expect_same_chain(const std::vector<size_t>& which) { LocalDevnet::expect_same_chain(which, 4); }
-    void kill(size_t i, int signal_number) { stop(i, signal_number); }
-    void start_all() { start_connected(size()); }
 };
 
 // The devnet index of the node a sender's transactions are routed to first (sender_route).
@@ -43,7 +41,7 @@ size_t routed_node(Devnet& devnet, const ledger::Sender& sender) {
 
 TEST(DevnetE2e, FourNodesAgreeSurviveCrashesAndRefuseBadInput) {
     Devnet devnet(4);
-    devnet.start_all();
+    devnet.start_connected(devnet.size());
     if (::testing::Test::HasFatalFailure()) return;
     const auto to = crypto::AccountSecretKey::generate().address();
     // The committee the ledger reports is the genesis committee the certificates verify against.
@@ -77,7 +75,7 @@ TEST(DevnetE2e, FourNodesAgreeSurviveCrashesAndRefuseBadInput) {
     for (size_t i = 0; i < 4; ++i) {
         if (i != victim) others.push_back(i);
     }
-    devnet.kill(victim, SIGKILL);
+    devnet.stop(victim, SIGKILL);
     const uint64_t before_height = devnet.height(others[0]);
     for (size_t k = 0; k < 6; ++k) ASSERT_TRUE(devnet.send(others[k % 3], devnet.transfer(to, 1)).has_value());
     for (size_t i : others) {
@@ -94,8 +92,8 @@ TEST(DevnetE2e, FourNodesAgreeSurviveCrashesAndRefuseBadInput) {
 
     // Two of four stopped: no quorum, nothing commits and nothing forks.
     const size_t second = others[2];
-    devnet.kill(victim, SIGTERM);
-    devnet.kill(second, SIGTERM);
+    devnet.stop(victim, SIGTERM);
+    devnet.stop(second, SIGTERM);
     const uint64_t stalled = devnet.height(others[0]);
     ASSERT_TRUE(devnet.send(others[0], devnet.transfer(to, 100)).has_value());
     std::this_thread::sleep_for(5s);

@@ -1,5 +1,6 @@
 #include "node/raw_ingest.h"
 
+#include "codec/codec.h"
 #include "util/assert.h"
 #include "util/log.h"
 
@@ -16,22 +17,21 @@ namespace fleek::node {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// A frame is a codec `bytes` field (u32 LE length, then the bytes) with its own bounds.
 Result<std::optional<RawFrame>, RawFrameError> next_raw_frame(ByteSpan buffer) {
-    if (buffer.size() < 4) return std::optional<RawFrame>{};
-    const uint32_t length = static_cast<uint32_t>(buffer[0]) | static_cast<uint32_t>(buffer[1]) << 8 |
-                            static_cast<uint32_t>(buffer[2]) << 16 | static_cast<uint32_t>(buffer[3]) << 24;
-    if (length == 0 || length > raw_frame_bytes_max) return fail(RawFrameError::length_out_of_bounds);
-    if (buffer.size() - 4 < length) return std::optional<RawFrame>{};
-    return std::optional<RawFrame>{RawFrame{buffer.subspan(4, length), size_t{4} + length}};
+    codec::Reader reader(buffer);
+    auto length = reader.u32();
+    if (!length) return std::optional<RawFrame>{};
+    if (*length == 0 || *length > raw_frame_bytes_max) return fail(RawFrameError::length_out_of_bounds);
+    if (reader.remaining() < *length) return std::optional<RawFrame>{};
+    return std::optional<RawFrame>{RawFrame{buffer.subspan(4, *length), size_t{4} + *length}};
 }
 
 Bytes encode_raw_frame(ByteSpan transaction) {
-    FLEEK_ASSERT(!transaction.empty() && transaction.size() <= raw_frame_bytes_max);
-    const auto length = static_cast<uint32_t>(transaction.size());
-    Bytes frame(4 + transaction.size());
-    for (size_t i = 0; i < 4; ++i) frame[i] = static_cast<uint8_t>(length >> (8 * i));
-    std::copy(transaction.begin(), transaction.end(), frame.begin() + 4);
-    return frame;
+    FLEEK_ASSERT(!transaction.empty());
+    codec::Writer writer(4 + transaction.size());
+    writer.bytes(transaction, raw_frame_bytes_max);
+    return writer.take();
 }
 
 struct RawIngest::Impl {

@@ -571,17 +571,21 @@ struct Runtime::Impl {
         return route_index(crypto::blake3(transaction), committee_keys.size());
     }
 
+    // A transaction from a client or the epoch driver: decoded once here for its route and digest.
     void on_transaction(Bytes transaction) {
         ++submitted;
-        await_receipt(transaction, now_us() / 1000);
-        route(std::move(transaction), RequestKind::transaction);
+        auto decoded = codec::decode<ledger::SignedTransaction>(transaction);
+        if (!decoded) {
+            route(std::move(transaction), RequestKind::transaction);  // the ledger gives it a `malformed` receipt
+            return;
+        }
+        await_receipt(decoded->transaction.digest(), transaction, now_us() / 1000);
+        const size_t first = sender_route(decoded->transaction.sender, committee_keys.size());
+        route(std::move(transaction), RequestKind::transaction, first);
     }
 
-    void await_receipt(const Bytes& transaction, uint64_t now_ms) {
+    void await_receipt(const Hash32& digest, const Bytes& transaction, uint64_t now_ms) {
         if (awaiting_receipt.size() >= options.resend_tracked_max) return;
-        auto decoded = codec::decode<ledger::SignedTransaction>(transaction);
-        if (!decoded) return;
-        const Hash32 digest = decoded->transaction.digest();
         const uint64_t due_ms = now_ms + options.resend_after_ms;
         if (awaiting_receipt.emplace(digest, AwaitingReceipt{transaction, due_ms, 0}).second) resend_due.emplace(due_ms, digest);
     }
@@ -614,9 +618,14 @@ struct Runtime::Impl {
     }
 
     void route(Bytes transaction, RequestKind kind) {
-        if (committee_keys.empty()) return;
         const size_t first = route_of(transaction);
-        const Bytes frame = tagged(static_cast<uint8_t>(kind), transaction);
+        route(std::move(transaction), kind, first);
+    }
+
+    // Hands the transaction to committee member `first` (in ledger order), or the next reachable one.
+    void route(Bytes transaction, RequestKind kind, size_t first) {
+        if (committee_keys.empty()) return;
+        Bytes frame;  // built once a remote member is tried
         for (size_t k = 0; k < committee_keys.size(); ++k) {
             const auto& to = committee_keys[(first + k) % committee_keys.size()];
             if (to == node_key.public_key()) {
@@ -627,6 +636,7 @@ struct Runtime::Impl {
                 continue;
             }
             if (!reachable(to, now_us() / 1000)) continue;
+            if (frame.empty()) frame = tagged(static_cast<uint8_t>(kind), transaction);
             if (transport->send(to, net::Channel::request, frame) == net::SendResult::queued) {
                 ++forwarded;
                 return;
