@@ -209,8 +209,12 @@ void TransferClient::handle(const NodePublicKey& from, Transfer& transfer, const
             transfer.key.first_block != 0 || transfer.key.end_block != 0) {
             return protocol_error();
         }
+        if (m_directory_bytes + directory->encoding_length > m_options.directory_bytes_max) {
+            return fail_transfer(transfer, FetchError{FetchFailure::too_large, 0, {}, {}, {}}, now_ms, true);
+        }
         transfer.state = State::directory;
         transfer.encoding_length = directory->encoding_length;
+        m_directory_bytes += directory->encoding_length;
     } else if (const auto* part = std::get_if<content::TransferDirectoryPart>(&message.body)) {
         if (transfer.state != State::directory || part->offset != transfer.encoding.size() ||
             transfer.encoding.size() + part->bytes.size() > transfer.encoding_length) {
@@ -377,6 +381,7 @@ void TransferClient::fail_transfer(Transfer& transfer, FetchError error, uint64_
 void TransferClient::remove_transfer(Transfer& transfer, uint64_t now_ms) {
     RequesterPeerStats& stats = peer_stats(transfer.peer);
     stats.transfer_ms += now_ms - std::min(now_ms, transfer.started_ms);
+    if (transfer.state == Transfer::State::directory) m_directory_bytes -= transfer.encoding_length;
     m_by_key.erase(transfer.key);
     for (const Waiter& waiter : transfer.waiters) m_waiting.erase(waiter.id);
     if (auto count = m_per_peer.find(transfer.peer); count != m_per_peer.end() && --count->second == 0) m_per_peer.erase(count);

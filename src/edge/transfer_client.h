@@ -19,7 +19,8 @@
 //   another waiter, so one transfer feeds many sinks; a waiter that joins late first gets the
 //   blocks it missed, read back (and checked) from the partial writer.
 // - Limits: transfers_max open transfers and transfers_per_peer_max per peer (fetch() fails
-//   with at_capacity beyond; joining is free); a deadline per transfer and a stall timeout.
+//   with at_capacity beyond; joining is free); a deadline per transfer and a stall timeout;
+//   directory encodings being received stay under directory_bytes_max together.
 // - Accounting: per peer, bytes, transfer time, successes and failures by kind, and the bad
 //   messages it sent (undecodable, unrequested, out of order, over the window).
 // - Trees: fetch_tree() fetches a directory's children (recursively) and stores the directory
@@ -109,6 +110,8 @@ struct TransferClientOptions {
     uint64_t deadline_ms = 600000;         // default per-transfer deadline
     size_t catch_up_blocks_per_call = 8;   // missed blocks replayed to a late waiter per call
     size_t tree_objects_max = 1000000;     // objects one fetch_tree may fetch
+    // Directory encodings being received, all transfers together (too_large beyond).
+    uint64_t directory_bytes_max = uint64_t{64} << 20;
 };
 
 struct RequesterPeerStats {
@@ -218,6 +221,7 @@ private:
     std::map<Key, uint64_t> m_by_key;                            // transfers in flight, for joining
     std::map<FetchId, uint64_t> m_waiting;                       // waiter -> request id
     std::map<crypto::NodePublicKey, size_t> m_per_peer;
+    uint64_t m_directory_bytes = 0;  // encoding lengths announced by open directory transfers
     std::map<content::Hash32, std::weak_ptr<content::PartialWriter>> m_partials;
     struct Ended {
         crypto::NodePublicKey peer;

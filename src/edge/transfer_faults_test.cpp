@@ -273,5 +273,45 @@ TEST(Transfer, MessagesBeyondTheWindowAreRefused) {
     EXPECT_EQ(sink->blocks.size(), 2u);
 }
 
+// Directory encodings are held whole in memory while they are sent and received: both sides
+// bound their total.
+TEST(Transfer, DirectoryEncodingsInMemoryAreBounded) {
+    const auto listing = content::Directory::make({content::DirectoryEntry{"x", content::EntryKind::symlink, {}, "y"}}).value();
+    const size_t size = listing.encode().size();
+
+    TransferServerOptions small_provider;
+    small_provider.directory_bytes_max = size - 1;
+    Loopback net;
+    Node& provider = net.add_node(1, small_provider);
+    Node& requester = net.add_node(2);
+    const Hash32 hash = provider.store->put_directory(listing).value();
+    auto refused = fetch(net, requester, provider, request(hash));
+    net.run();
+    EXPECT_EQ(refused->failure(), FetchFailure::busy);
+
+    TransferClientOptions small_requester;
+    small_requester.directory_bytes_max = size - 1;
+    Loopback net2;
+    Node& provider2 = net2.add_node(1);
+    Node& requester2 = net2.add_node(2, {}, small_requester);
+    ASSERT_EQ(provider2.store->put_directory(listing).value(), hash);
+    auto too_large = fetch(net2, requester2, provider2, request(hash));
+    net2.run();
+    EXPECT_EQ(too_large->failure(), FetchFailure::too_large);
+    EXPECT_EQ(provider2.server->transfers(), 0u);  // cancelled
+
+    // At the limit both sides serve it.
+    small_provider.directory_bytes_max = size;
+    small_requester.directory_bytes_max = size;
+    Loopback net3;
+    Node& provider3 = net3.add_node(1, small_provider);
+    Node& requester3 = net3.add_node(2, {}, small_requester);
+    ASSERT_EQ(provider3.store->put_directory(listing).value(), hash);
+    auto fits = fetch(net3, requester3, provider3, request(hash));
+    net3.run();
+    ASSERT_TRUE(fits->succeeded());
+    EXPECT_EQ((*fits->done)->directory, listing);
+}
+
 }  // namespace
 }  // namespace fleek::edge

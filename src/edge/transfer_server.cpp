@@ -124,6 +124,7 @@ void TransferServer::on_request(const NodePublicKey& from, Peer& peer, uint64_t 
                              ? content::encode_transfer_message({id, content::TransferDirectory{static_cast<uint32_t>(transfer.encoding.size())}})
                              : content::encode_transfer_message({id, content::TransferFile{transfer.tree->content_length(), transfer.next, transfer.end}});
     transfer.held = header;
+    m_directory_bytes += transfer.encoding.size();
     peer.transfers.emplace(id, std::move(transfer));
     ++m_transfer_count;
 }
@@ -139,6 +140,7 @@ std::optional<TransferErrorCode> TransferServer::open(Transfer& transfer, const 
         }
         transfer.encoding = directory->encode();
         if (transfer.encoding.size() > content::transfer_directory_bytes_max) return TransferErrorCode::too_large;
+        if (m_directory_bytes + transfer.encoding.size() > m_options.directory_bytes_max) return TransferErrorCode::busy;
         transfer.is_directory = true;
         return std::nullopt;
     }
@@ -279,6 +281,7 @@ void TransferServer::finish(Peer& peer, uint64_t id, End end, uint64_t now_ms) {
         case End::replaced: break;  // counted with the answer sent
     }
     peer.stats.transfer_ms += now_ms - std::min(now_ms, transfer.started_ms);
+    m_directory_bytes -= transfer.encoding.size();
     peer.transfers.erase(it);
     --m_transfer_count;
 }

@@ -13,8 +13,9 @@
 // the transport's per-channel send queue (8 MiB) is not overrun. A message the queue still
 // refuses is kept and offered again on the next call; nothing is dropped.
 //
-// Limits: transfers_max open transfers in total and transfers_per_peer_max per peer (busy
-// beyond); a transfer whose requester credits nothing for requester_stall_ms is dropped.
+// Limits: transfers_max open transfers in total and transfers_per_peer_max per peer, and
+// directory_bytes_max of directory encodings held for them (busy beyond); a transfer whose
+// requester credits nothing for requester_stall_ms is dropped.
 //
 // Not thread-safe: call it from one thread, one that may block on disk reads (not the
 // transport's I/O thread).
@@ -45,6 +46,8 @@ struct TransferServerOptions {
     // requests and credits on the same queue.
     uint64_t peer_unacked_bytes_max = uint64_t{6} << 20;
     uint64_t requester_stall_ms = 30000;
+    // Directory encodings held in memory for open transfers, all peers together (busy beyond).
+    uint64_t directory_bytes_max = uint64_t{64} << 20;
 };
 
 struct ProviderPeerStats {
@@ -104,6 +107,7 @@ private:
     TransferServerOptions m_options;
     std::map<crypto::NodePublicKey, std::unique_ptr<Peer>> m_peers;
     size_t m_transfer_count = 0;
+    uint64_t m_directory_bytes = 0;
 };
 
 }  // namespace fleek::edge
