@@ -82,6 +82,7 @@ std::string_view to_string(StartError error) noexcept {
         case StartError::at_capacity: return "too many transfers";
         case StartError::peer_at_capacity: return "too many transfers with this peer";
         case StartError::send_failed: return "request could not be sent";
+        case StartError::invalid_range: return "empty or impossible block range";
     }
     return "start error";
 }
@@ -121,8 +122,11 @@ bool TransferClient::can_start(const NodePublicKey& peer) const {
 Result<FetchId, StartError> TransferClient::fetch(const NodePublicKey& peer, const FetchRequest& request,
                                                   std::shared_ptr<FetchSink> sink, uint64_t now_ms) {
     FLEEK_ASSERT(sink != nullptr);
-    FLEEK_ASSERT(request.end_block == 0 || request.end_block > request.first_block);
     m_now_ms = now_ms;
+    if ((request.end_block != 0 && request.end_block <= request.first_block) || request.first_block >= content::transfer_blocks_max ||
+        request.end_block > content::transfer_blocks_max) {
+        return fleek::fail(StartError::invalid_range);
+    }
     const Key key{request.hash, request.first_block, request.end_block};
     if (auto joined = m_by_key.find(key); joined != m_by_key.end()) {
         Transfer& transfer = *m_transfers.at(joined->second);

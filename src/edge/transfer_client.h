@@ -137,7 +137,7 @@ struct TreeFetchError {
 using TreeCallback = std::function<void(const Result<TreeFetched, TreeFetchError>&)>;
 
 using FetchId = uint64_t;
-enum class StartError : uint8_t { at_capacity, peer_at_capacity, send_failed };
+enum class StartError : uint8_t { at_capacity, peer_at_capacity, send_failed, invalid_range };
 std::string_view to_string(StartError error) noexcept;
 
 class TransferClient {

@@ -250,6 +250,15 @@ TEST(Transfer, RequesterLimitsAreEnforced) {
     net.run();
     EXPECT_EQ(client.transfers(), 0u);
     EXPECT_TRUE(start(p1, hashes[3]));
+
+    // Ranges the format cannot express are refused before anything is sent.
+    const auto range = [&](uint64_t first, uint64_t end) {
+        return client.fetch(p2.key, request(hashes[4], first, end), std::make_shared<RecordingSink>(), net.now_ms);
+    };
+    EXPECT_EQ(range(3, 3).error(), StartError::invalid_range);
+    EXPECT_EQ(range(4, 2).error(), StartError::invalid_range);
+    EXPECT_EQ(range(content::transfer_blocks_max, 0).error(), StartError::invalid_range);
+    EXPECT_EQ(net.link(requester.key, p2.key).queue.size(), 0u);
 }
 
 // Many concurrent transfers to one requester that drains slowly: the provider's uncredited bytes
