@@ -1,5 +1,6 @@
 #include "content/blockstore.h"
 
+#include "content/blockstore_io.h"
 #include "util/assert.h"
 #include "util/encoding.h"
 #include "util/file.h"
@@ -9,8 +10,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,64 +18,12 @@
 namespace fleek::content {
 
 namespace fs = std::filesystem;
+using namespace blockstore_io;
 
 namespace {
 
 constexpr size_t tree_header_size = 13;
 constexpr size_t tree_cache_entries_max = 4096;
-
-// Fault injection for crash tests: the process kills itself with SIGKILL at this point of a
-// commit, exactly as `kill -9` would.
-enum CrashPoint : int { no_crash = 0, after_data_sync = 1, after_data_rename = 2, after_tree_rename = 3 };
-
-int crash_point_from_environment() {
-    const char* value = std::getenv("FLEEK_BLOCKSTORE_CRASH_POINT");
-    if (value == nullptr) return no_crash;
-    const std::string_view name(value);
-    if (name == "after_data_sync") return after_data_sync;
-    if (name == "after_data_rename") return after_data_rename;
-    if (name == "after_tree_rename") return after_tree_rename;
-    return no_crash;
-}
-
-void maybe_crash(int configured, int here) {
-    if (configured == here) ::raise(SIGKILL);
-}
-
-bool fsync_path(const fs::path& path, bool directory) {
-    const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-    if (fd < 0) return false;
-    const bool ok = ::fsync(fd) == 0;
-    ::close(fd);
-    return ok;
-}
-
-bool write_all(int fd, ByteSpan data) {
-    size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t put = ::write(fd, data.data() + done, data.size() - done);
-        if (put < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        done += static_cast<size_t>(put);
-    }
-    return true;
-}
-
-bool read_exact_at(int fd, uint8_t* out, size_t size, uint64_t offset) {
-    size_t done = 0;
-    while (done < size) {
-        const ssize_t got = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        if (got == 0) return false;
-        done += static_cast<size_t>(got);
-    }
-    return true;
-}
 
 std::optional<Hash32> parse_hash(std::string_view text) {
     auto bytes = hex_decode_array<32>(text);

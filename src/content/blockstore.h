@@ -87,6 +87,8 @@ private:
 };
 using BlockBuffer = std::shared_ptr<const Block>;
 
+class PartialWriter;  // content/partial_writer.h
+
 class Blockstore {
 public:
     static Result<std::unique_ptr<Blockstore>, std::string> open(const std::filesystem::path& root,
@@ -116,6 +118,9 @@ public:
         bool m_failed = false;
     };
     Result<std::unique_ptr<Writer>, BlockstoreError> begin_write();
+    // Starts a file fetched block by block from peers, verified blocks in any order
+    // (content/partial_writer.h). too_large over the object limit or the capacity.
+    Result<std::shared_ptr<PartialWriter>, BlockstoreError> begin_fetch(const Hash32& hash, uint64_t content_length);
     Result<Hash32, BlockstoreError> put(ByteSpan content);
     // Stores a directory whose every file and subdirectory entry the store already holds.
     Result<Hash32, BlockstoreError> put_directory(const Directory& directory);
@@ -145,6 +150,7 @@ public:
     std::filesystem::path data_path(const Hash32& hash) const;
 
 private:
+    friend class PartialWriter;
     struct Entry {
         ObjectKind kind;
         uint64_t length;

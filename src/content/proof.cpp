@@ -78,7 +78,7 @@ Proof ProofWalker::next_proof() {
 // --------------------------------------------------------------------------------- BlockVerifier
 
 BlockVerifier::BlockVerifier(const Hash32& root, uint64_t content_length, uint64_t start_block)
-    : m_content_length(content_length), m_blocks(block_count(content_length)), m_next(start_block) {
+    : m_root(root), m_content_length(content_length), m_blocks(block_count(content_length)), m_next(start_block) {
     m_stack.push_back({0, m_blocks, root});
 }
 
@@ -125,7 +125,7 @@ Result<void, VerifyError> BlockVerifier::accept_proof(std::span<const Hash32> pr
     return {};
 }
 
-Result<void, VerifyError> BlockVerifier::accept_block(ByteSpan block) {
+Result<VerifiedBlock, VerifyError> BlockVerifier::accept_block(ByteSpan block) {
     if (!m_expect_block || m_stack.empty()) return fail(VerifyError::out_of_order);
     if (block.size() != block_length(m_content_length, m_next)) {
         return fail(VerifyError::block_wrong_size);
@@ -133,10 +133,11 @@ Result<void, VerifyError> BlockVerifier::accept_block(ByteSpan block) {
     const Subtree& top = m_stack.back();
     FLEEK_ASSERT(top.first == m_next && top.end == m_next + 1);
     if (block_hash(block, m_next, m_blocks == 1) != top.hash) return fail(VerifyError::block_mismatch);
+    const VerifiedBlock verified(m_root, m_content_length, m_next, top.hash, block);
     m_stack.pop_back();
     m_expect_block = false;
     ++m_next;
-    return {};
+    return verified;
 }
 
 Hash32 subtree_hash(ByteSpan bytes, uint64_t first, uint64_t end, uint64_t content_length) {
@@ -156,7 +157,8 @@ Result<void, VerifyError> verify_block(const Hash32& root, uint64_t content_leng
     if (k >= block_count(content_length)) return fail(VerifyError::out_of_order);
     BlockVerifier verifier(root, content_length, k);
     if (auto proven = verifier.accept_proof(proof); !proven) return proven;
-    return verifier.accept_block(block);
+    if (auto accepted = verifier.accept_block(block); !accepted) return fail(accepted.error());
+    return {};
 }
 
 }  // namespace fleek::content

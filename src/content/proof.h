@@ -53,6 +53,29 @@ enum class VerifyError : uint8_t {
 };
 std::string_view to_string(VerifyError error) noexcept;
 
+// A block that BlockVerifier accepted: `bytes` hash to `leaf`, the hash of block `index` that a
+// proof tied to `root` for content of `content_length` bytes. Only BlockVerifier makes them, so
+// holding one means the check happened (the blockstore's partial writer takes only these).
+// `bytes` is a view of the caller's buffer: it lives as long as that buffer.
+class VerifiedBlock {
+public:
+    const Hash32& root() const noexcept { return m_root; }
+    uint64_t content_length() const noexcept { return m_content_length; }
+    uint64_t index() const noexcept { return m_index; }
+    const Hash32& leaf() const noexcept { return m_leaf; }
+    ByteSpan bytes() const noexcept { return m_bytes; }
+
+private:
+    friend class BlockVerifier;
+    VerifiedBlock(const Hash32& root, uint64_t content_length, uint64_t index, const Hash32& leaf, ByteSpan bytes) noexcept
+        : m_root(root), m_content_length(content_length), m_index(index), m_leaf(leaf), m_bytes(bytes) {}
+    Hash32 m_root;
+    uint64_t m_content_length;
+    uint64_t m_index;
+    Hash32 m_leaf;
+    ByteSpan m_bytes;
+};
+
 class BlockVerifier {
 public:
     BlockVerifier(const Hash32& root, uint64_t content_length, uint64_t start_block);
@@ -61,17 +84,19 @@ public:
     size_t expected_proof_size() const;
     // On error nothing changes, so the caller may try again with other data.
     Result<void, VerifyError> accept_proof(std::span<const Hash32> proof);
-    Result<void, VerifyError> accept_block(ByteSpan block);
+    Result<VerifiedBlock, VerifyError> accept_block(ByteSpan block);
 
     uint64_t next_block() const noexcept { return m_next; }
     uint64_t blocks() const noexcept { return m_blocks; }
     uint64_t content_length() const noexcept { return m_content_length; }
+    const Hash32& root() const noexcept { return m_root; }
     bool complete() const noexcept { return m_next == m_blocks; }
     // Subtrees covering blocks [0, start_block), proven by the first proof (for checking local
     // data on resume). Empty before the first proof and when start_block is 0.
     const std::vector<Subtree>& verified_prefix() const noexcept { return m_prefix; }
 
 private:
+    Hash32 m_root;
     uint64_t m_content_length;
     uint64_t m_blocks;
     uint64_t m_next;

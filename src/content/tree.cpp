@@ -167,9 +167,8 @@ HashTree TreeBuilder::finalize() {
 
 // ------------------------------------------------------------------------------- hash_tree
 
-namespace {
-// Rebuilds the post-order array from leaf hashes.
 HashTree tree_from_leaves(uint64_t length, const std::vector<Hash32>& leaves) {
+    FLEEK_ASSERT(leaves.size() == block_count(length));
     std::vector<Hash32> nodes;
     nodes.reserve(2 * leaves.size() - 1);
     std::vector<Hash32> stack;
@@ -191,7 +190,6 @@ HashTree tree_from_leaves(uint64_t length, const std::vector<Hash32>& leaves) {
     }
     return HashTree(length, std::move(nodes));
 }
-}  // namespace
 
 HashTree hash_tree(ByteSpan content, unsigned threads) {
     const uint64_t n = block_count(content.size());

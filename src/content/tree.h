@@ -90,6 +90,11 @@ private:
     std::vector<Hash32> m_nodes;
 };
 
+// The tree of content of `length` bytes from its block hashes (one per block, the only one of a
+// single-block content being its root): n - 1 parent hashes, no content is read. A caller whose
+// leaves were not each checked against the root compares the result's root with the expected hash.
+HashTree tree_from_leaves(uint64_t length, const std::vector<Hash32>& leaves);
+
 // The tree of content held in memory. With threads > 1, blocks are hashed in parallel.
 HashTree hash_tree(ByteSpan content, unsigned threads = 1);
 inline Hash32 content_hash(ByteSpan content) { return hash_tree(content).root(); }

@@ -12,6 +12,7 @@ std::string_view to_string(Channel channel) noexcept {
         case Channel::gossip: return "gossip";
         case Channel::sync: return "sync";
         case Channel::request: return "request";
+        case Channel::content: return "content";
     }
     return "unknown";
 }

@@ -16,9 +16,10 @@
 
 namespace fleek::net {
 
-// The multiplexed channels of one peer connection.
-enum class Channel : uint8_t { consensus = 0, gossip = 1, sync = 2, request = 3 };
-inline constexpr size_t channel_count = 4;
+// The multiplexed channels of one peer connection. `content` carries peer content transfers
+// (docs/formats/content-transfer.md).
+enum class Channel : uint8_t { consensus = 0, gossip = 1, sync = 2, request = 3, content = 4 };
+inline constexpr size_t channel_count = 5;
 std::string_view to_string(Channel channel) noexcept;
 
 // The transport's own frames (keepalive pings); never delivered to the application.
@@ -31,7 +32,7 @@ enum class FrameError : uint8_t {
 };
 std::string_view to_string(FrameError error) noexcept;
 
-// `channel_byte` is 0..3 (an application Channel) or control_channel_byte.
+// `channel_byte` is 0..4 (an application Channel) or control_channel_byte.
 struct Frame {
     uint8_t channel_byte = 0;
     Bytes payload;

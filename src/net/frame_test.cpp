@@ -94,7 +94,7 @@ TEST(FrameTest, RefusesUnknownChannel) {
         std::vector<Frame> out;
         const auto header = encode_frame_header(static_cast<uint8_t>(channel), 0);
         const auto result = decoder.feed(header, out);
-        if (channel < 4 || channel == 0xff) {
+        if (channel < 5 || channel == 0xff) {
             EXPECT_TRUE(result) << channel;
             EXPECT_EQ(out.size(), 1u);
         } else {

@@ -1,5 +1,5 @@
 // The node-to-node transport (docs/formats/transport.md, brief §6): TLS 1.3 over TCP with mutual
-// authentication by Ed25519 node keys, one connection per peer pair, four multiplexed channels.
+// authentication by Ed25519 node keys, one connection per peer pair, five multiplexed channels.
 //
 // - Each node presents a self-signed X.509 certificate made at start from its node key; the TLS
 //   1.3 CertificateVerify proves possession. After the handshake the peer's certificate key must

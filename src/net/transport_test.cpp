@@ -140,10 +140,12 @@ void expect_in_order(const Inbox& inbox, const crypto::NodePublicKey& from, uint
         EXPECT_EQ(index_of(frame.payload), next[frame.channel]) << "channel " << to_string(frame.channel);
         next[frame.channel] = index_of(frame.payload) + 1;
     }
-    for (Channel channel : {Channel::consensus, Channel::gossip, Channel::sync, Channel::request}) EXPECT_EQ(next[channel], per_channel);
+    for (Channel channel : {Channel::consensus, Channel::gossip, Channel::sync, Channel::request, Channel::content})
+        EXPECT_EQ(next[channel], per_channel);
 }
 
-constexpr Channel all_channels[] = {Channel::consensus, Channel::gossip, Channel::sync, Channel::request};
+constexpr Channel all_channels[] = {Channel::consensus, Channel::gossip, Channel::sync, Channel::request, Channel::content};
+constexpr uint32_t channels = std::size(all_channels);
 
 TEST(TransportTest, TwoTransportsExchangeFramesOnEveryChannelInOrder) {
     auto keys = sorted_keys(2);
@@ -156,16 +158,16 @@ TEST(TransportTest, TwoTransportsExchangeFramesOnEveryChannelInOrder) {
             ASSERT_EQ(a.transport->send(b.key.public_key(), channel, numbered(channel, i, (i * 997) % 20000)), SendResult::queued);
             ASSERT_EQ(b.transport->send(a.key.public_key(), channel, numbered(channel, i, 8)), SendResult::queued);
         }
-    ASSERT_TRUE(eventually([&] { return a.inbox.count() == 4 * per_channel && b.inbox.count() == 4 * per_channel; }));
+    ASSERT_TRUE(eventually([&] { return a.inbox.count() == channels * per_channel && b.inbox.count() == channels * per_channel; }));
     expect_in_order(b.inbox, a.key.public_key(), per_channel);
     expect_in_order(a.inbox, b.key.public_key(), per_channel);
     const auto status = a.status_of(b.key.public_key()).value();
     EXPECT_TRUE(status.connected);
-    EXPECT_EQ(status.frames_sent, 4 * per_channel);
-    EXPECT_EQ(status.frames_received, 4 * per_channel);
+    EXPECT_EQ(status.frames_sent, channels * per_channel);
+    EXPECT_EQ(status.frames_received, channels * per_channel);
     EXPECT_EQ(status.connects, 1u);
     EXPECT_EQ(status.disconnects, 0u);
-    EXPECT_GT(status.bytes_sent, 4 * per_channel * 5);
+    EXPECT_GT(status.bytes_sent, channels * per_channel * 5);
     EXPECT_EQ(status.queued_bytes, 0u);
 }
 
@@ -186,7 +188,7 @@ TEST(TransportTest, ThreeTransportsOneConnectionPerPair) {
         }
     }
     ASSERT_TRUE(eventually([&] {
-        return std::all_of(nodes.begin(), nodes.end(), [](Node* n) { return n->inbox.count() == 2 * 4 * per_channel; });
+        return std::all_of(nodes.begin(), nodes.end(), [](Node* n) { return n->inbox.count() == 2 * channels * per_channel; });
     }));
     for (Node* to : nodes) {
         for (Node* from : nodes) {

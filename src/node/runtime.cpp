@@ -367,6 +367,7 @@ struct Runtime::Impl {
                 return;
             case net::Channel::request: on_request(frame); return;
             case net::Channel::sync: on_sync_response(frame); return;
+            case net::Channel::content: break;  // peer content transfer: not served by the runtime
         }
         ++refused;
     }
