@@ -102,7 +102,7 @@ Result<HttpRecord, std::string> decode_http_record(ByteSpan bytes) {
     });
 }
 
-Result<std::unique_ptr<Resolver>, std::string> Resolver::open(const std::filesystem::path& path) {
+Result<std::unique_ptr<Resolver>, std::string> Resolver::open(const std::filesystem::path& path, ResolverOptions resolver_options) {
     std::error_code error;
     std::filesystem::create_directories(path, error);
     if (error) return fail(fmt::format("resolver: cannot create {}: {}", path.string(), error.message()));
@@ -118,6 +118,9 @@ Result<std::unique_ptr<Resolver>, std::string> Resolver::open(const std::filesys
         {"ipfs", family_options},
         {"blocks", family_options},
         {"http", family_options},
+        {"claims", family_options},
+        {"claims_by_hash", family_options},
+        {"claim_counts", family_options},
     };
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
@@ -129,13 +132,20 @@ Result<std::unique_ptr<Resolver>, std::string> Resolver::open(const std::filesys
     resolver->m_ipfs = handles[1];
     resolver->m_blocks = handles[2];
     resolver->m_http = handles[3];
+    resolver->m_claims = handles[4];
+    resolver->m_claims_by_hash = handles[5];
+    resolver->m_claim_counts = handles[6];
+    resolver->m_options = resolver_options;
+    auto total = resolver->load_claim_total();
+    if (!total) return fail(total.error());
+    resolver->m_claims_total = *total;
     return resolver;
 }
 
 Resolver::~Resolver() {
     if (!m_db) return;
     // Debian's RocksDB asserts that every handle is released before the database closes.
-    for (auto* handle : {m_ipfs, m_blocks, m_http, m_default}) {
+    for (auto* handle : {m_ipfs, m_blocks, m_http, m_claims, m_claims_by_hash, m_claim_counts, m_default}) {
         if (handle != nullptr) m_db->DestroyColumnFamilyHandle(handle);
     }
     m_db->Close();
@@ -222,7 +232,147 @@ Resolver::Counts Resolver::count() {
     counts.ipfs = count_family(m_ipfs);
     counts.blocks = count_family(m_blocks);
     counts.http = count_family(m_http);
+    counts.claims = count_family(m_claims);
     return counts;
+}
+
+// ---- signed records ----------------------------------------------------------------------------
+
+std::string_view to_string(ClaimOutcome outcome) noexcept {
+    switch (outcome) {
+        case ClaimOutcome::stored: return "stored";
+        case ClaimOutcome::replaced: return "replaced";
+        case ClaimOutcome::duplicate: return "duplicate";
+        case ClaimOutcome::stale: return "stale";
+        case ClaimOutcome::originator_full: return "originator full";
+        case ClaimOutcome::store_full: return "store full";
+    }
+    return "unknown";
+}
+
+namespace {
+
+Bytes claim_key(const Bytes& pointer_key, const crypto::NodePublicKey& originator) {
+    Bytes key = pointer_key;
+    key.insert(key.end(), originator.bytes().begin(), originator.bytes().end());
+    return key;
+}
+
+Bytes by_hash_key(const Hash32& hash, const Bytes& claim) {
+    Bytes key(hash.begin(), hash.end());
+    key.insert(key.end(), claim.begin(), claim.end());
+    return key;
+}
+
+Bytes encode_count(uint64_t count) {
+    codec::Writer writer(8);
+    writer.u64(count);
+    return writer.take();
+}
+
+Result<uint64_t, std::string> decode_count(ByteSpan bytes) {
+    codec::Reader reader(bytes);
+    auto count = reader.u64();
+    if (!count || !reader.finish()) return fail(std::string("resolver: a claim count is damaged"));
+    return *count;
+}
+
+Result<ResolverRecord, std::string> decode_claim(ByteSpan bytes) {
+    auto record = codec::decode<ResolverRecord>(bytes);
+    if (!record) return fail(fmt::format("resolver: a stored claim is damaged: {}", codec::to_string(record.error())));
+    return *record;
+}
+
+ByteSpan span_of(const rocksdb::Slice& slice) { return {reinterpret_cast<const uint8_t*>(slice.data()), slice.size()}; }
+
+}  // namespace
+
+Result<uint64_t, std::string> Resolver::load_claim_total() {
+    uint64_t total = 0;
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), m_claim_counts));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        auto count = decode_count(span_of(it->value()));
+        if (!count) return fail(count.error());
+        total += *count;
+    }
+    if (!it->status().ok()) return fail(fmt::format("resolver: {}", it->status().ToString()));
+    return total;
+}
+
+Result<ClaimOutcome, std::string> Resolver::put_claim(const VerifiedResolverRecord& verified) {
+    const ResolverRecord& record = verified.record();
+    const Bytes pointer_key = record.pointer().key();
+    const Bytes key = claim_key(pointer_key, record.originator);
+    const Bytes value = codec::encode(record);
+    std::lock_guard lock(m_claims_mutex);
+    auto held = get(m_claims, as_string_view(key));
+    if (!held) return fail(held.error());
+    rocksdb::WriteBatch write;
+    ClaimOutcome outcome = ClaimOutcome::stored;
+    if (*held) {
+        const ByteSpan held_bytes = as_bytes(**held);
+        if (std::equal(held_bytes.begin(), held_bytes.end(), value.begin(), value.end())) return ClaimOutcome::duplicate;
+        auto old = decode_claim(held_bytes);
+        if (!old) return fail(old.error());
+        if (old->resolved_at_ms >= record.resolved_at_ms) return ClaimOutcome::stale;
+        write.Delete(m_claims_by_hash, slice(by_hash_key(old->hash(), key)));
+        outcome = ClaimOutcome::replaced;
+    } else {
+        auto count_value = get(m_claim_counts, as_string_view(record.originator.bytes()));
+        if (!count_value) return fail(count_value.error());
+        uint64_t count = 0;
+        if (*count_value) {
+            auto decoded = decode_count(as_bytes(**count_value));
+            if (!decoded) return fail(decoded.error());
+            count = *decoded;
+        }
+        if (count >= m_options.claims_per_originator_max) return ClaimOutcome::originator_full;
+        if (m_claims_total.load() >= m_options.claims_max) return ClaimOutcome::store_full;
+        write.Put(m_claim_counts, slice(record.originator.bytes()), slice(encode_count(count + 1)));
+    }
+    write.Put(m_claims, slice(key), slice(value));
+    write.Put(m_claims_by_hash, slice(by_hash_key(record.hash(), key)), rocksdb::Slice());
+    const rocksdb::Status status = m_db->Write(rocksdb::WriteOptions(), &write);
+    if (!status.ok()) return fail(fmt::format("resolver: {}", status.ToString()));
+    if (outcome == ClaimOutcome::stored) ++m_claims_total;
+    return outcome;
+}
+
+Result<std::vector<ResolverRecord>, std::string> Resolver::claims(const ResolverPointer& pointer, size_t max) {
+    const Bytes prefix = pointer.key();
+    std::vector<ResolverRecord> out;
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), m_claims));
+    for (it->Seek(slice(prefix)); it->Valid() && out.size() < max; it->Next()) {
+        if (!it->key().starts_with(slice(prefix))) break;
+        auto record = decode_claim(span_of(it->value()));
+        if (!record) return fail(record.error());
+        out.push_back(std::move(*record));
+    }
+    if (!it->status().ok()) return fail(fmt::format("resolver: {}", it->status().ToString()));
+    return out;
+}
+
+Result<std::vector<ResolverRecord>, std::string> Resolver::claims_for_hash(const Hash32& hash, size_t max) {
+    std::vector<Bytes> keys;
+    {
+        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), m_claims_by_hash));
+        for (it->Seek(slice(ByteSpan(hash))); it->Valid() && keys.size() < max; it->Next()) {
+            if (!it->key().starts_with(slice(ByteSpan(hash)))) break;
+            const ByteSpan key = span_of(it->key()).subspan(hash.size());
+            keys.emplace_back(key.begin(), key.end());
+        }
+        if (!it->status().ok()) return fail(fmt::format("resolver: {}", it->status().ToString()));
+    }
+    std::vector<ResolverRecord> out;
+    for (const Bytes& key : keys) {
+        auto value = get(m_claims, as_string_view(key));
+        if (!value) return fail(value.error());
+        if (!*value) continue;  // replaced since the index was read
+        auto record = decode_claim(as_bytes(**value));
+        if (!record) return fail(record.error());
+        if (record->hash() == hash) out.push_back(std::move(*record));
+    }
+    return out;
 }
 
 }  // namespace fleek::origins
