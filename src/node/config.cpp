@@ -71,6 +71,10 @@ Config Config::dev_defaults() {
     config.blockstore.block_cache_bytes = uint64_t{64} << 20;
     config.gateway.upload_enabled = true;
     config.log.level = "debug";
+    // Every client and every node of a devnet comes from 127.0.0.1: limits per address would
+    // only throttle the developer and the devnet's own nodes.
+    config.rpc.rate_limit_per_second = 0;
+    config.pool.unauthenticated_per_ip_max = config.pool.unauthenticated_max;
     return config;
 }
 
@@ -101,6 +105,16 @@ Result<void, std::string> Config::validate() const {
             return fail(fmt::format("origins.ipfs_gateways: `{}` is not an http:// or https:// URL", gateway_url));
         }
     }
+    if (pool.inbound_connections_max < 1 || pool.outbound_connections_max < 1 || pool.unauthenticated_max < 1 ||
+        pool.unauthenticated_per_ip_max < 1) {
+        return fail(std::string("pool.inbound_connections_max, outbound_connections_max, unauthenticated_max and "
+                                "unauthenticated_per_ip_max must be at least 1"));
+    }
+    if (pool.handshake_timeout_ms < 100) return fail(std::string("pool.handshake_timeout_ms must be at least 100"));
+    if (rpc.rate_limit_per_second > 0 && rpc.rate_limit_burst < 1) {
+        return fail(std::string("rpc.rate_limit_burst must be at least 1 when rpc.rate_limit_per_second is set"));
+    }
+    if (health.stall_ms < 1'000) return fail(std::string("health.stall_ms must be at least 1000"));
     if (keystore.node_key_path == keystore.consensus_key_path) {
         return fail("keystore.node_key_path and keystore.consensus_key_path must be different files");
     }

@@ -137,20 +137,36 @@ struct OriginsConfig {
 
 struct RpcConfig {
     ListenAddress address{"0.0.0.0", 4230};
+    uint64_t rate_limit_per_second = 100;
+    uint64_t rate_limit_burst = 200;
 
     template <class V>
     void visit(V& v) {
         v.field("address", address, "JSON-RPC 2.0 (/ and /rpc/v0), /health, /metrics, /version");
+        v.field("rate_limit_per_second", rate_limit_per_second,
+                "Requests a second served to one client address (a batch counts each call); 0: no limit");
+        v.field("rate_limit_burst", rate_limit_burst, "Requests one client address may send at once before the rate applies");
     }
     friend bool operator==(const RpcConfig&, const RpcConfig&) = default;
 };
 
 struct PoolConfig {
     ListenAddress address{"0.0.0.0", 4200};
+    uint64_t inbound_connections_max = 256;
+    uint64_t outbound_connections_max = 256;
+    uint64_t unauthenticated_max = 64;
+    uint64_t unauthenticated_per_ip_max = 4;
+    uint64_t handshake_timeout_ms = 5'000;
 
     template <class V>
     void visit(V& v) {
         v.field("address", address, "Node-to-node connections (TLS 1.3 over TCP)");
+        v.field("inbound_connections_max", inbound_connections_max, "Inbound connections open at once, handshakes included");
+        v.field("outbound_connections_max", outbound_connections_max, "Outbound connections open at once, dials included");
+        v.field("unauthenticated_max", unauthenticated_max, "Inbound connections still in their handshake, from all addresses");
+        v.field("unauthenticated_per_ip_max", unauthenticated_per_ip_max,
+                "Inbound connections still in their handshake from one IPv4 address or IPv6 /64");
+        v.field("handshake_timeout_ms", handshake_timeout_ms, "Close a connection whose TLS handshake and confirmation take longer");
     }
     friend bool operator==(const PoolConfig&, const PoolConfig&) = default;
 };
@@ -163,6 +179,18 @@ struct PingerConfig {
         v.field("address", address, "Pinger (UDP) for latency measurements between nodes");
     }
     friend bool operator==(const PingerConfig&, const PingerConfig&) = default;
+};
+
+struct HealthConfig {
+    uint64_t stall_ms = 60'000;
+    uint64_t behind_blocks_max = 64;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("stall_ms", stall_ms, "Unhealthy after this long without a new block while transactions wait or peers are ahead");
+        v.field("behind_blocks_max", behind_blocks_max, "Unhealthy when a peer's certified block is more than this many blocks ahead");
+    }
+    friend bool operator==(const HealthConfig&, const HealthConfig&) = default;
 };
 
 struct LogConfig {
@@ -185,6 +213,7 @@ struct Config {
     RpcConfig rpc;
     PoolConfig pool;
     PingerConfig pinger;
+    HealthConfig health;
     LogConfig log;
 
     template <class V>
@@ -198,6 +227,7 @@ struct Config {
         v.table("rpc", rpc, "JSON-RPC server");
         v.table("pool", pool, "Node-to-node transport");
         v.table("pinger", pinger, "Latency measurements");
+        v.table("health", health, "When GET /health reports the node unhealthy");
         v.table("log", log, "Logging to stderr");
     }
     friend bool operator==(const Config&, const Config&) = default;

@@ -88,6 +88,13 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         runtime_options.genesis = std::move(*genesis);
         runtime_options.transport.listen_host = config.pool.address.host;
         runtime_options.transport.listen_port = config.pool.address.port;
+        runtime_options.transport.inbound_connections_max = config.pool.inbound_connections_max;
+        runtime_options.transport.outbound_connections_max = config.pool.outbound_connections_max;
+        runtime_options.transport.unauthenticated_max = config.pool.unauthenticated_max;
+        runtime_options.transport.unauthenticated_per_ip_max = config.pool.unauthenticated_per_ip_max;
+        runtime_options.transport.handshake_timeout_ms = config.pool.handshake_timeout_ms;
+        runtime_options.health.stall_ms = config.health.stall_ms;
+        runtime_options.health.behind_blocks_max = config.health.behind_blocks_max;
         auto runtime = Runtime::start(std::move(runtime_options), node->m_keys.node, node->m_keys.consensus);
         if (!runtime) return fail(runtime.error());
         node->m_runtime = std::move(*runtime);
@@ -110,6 +117,8 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         rpc_options.host = config.rpc.address.host;
         rpc_options.port = config.rpc.address.port;
         rpc_options.version = version;
+        rpc_options.rate_limit.per_second = config.rpc.rate_limit_per_second;
+        rpc_options.rate_limit.burst = config.rpc.rate_limit_burst;
         auto rpc_server = rpc::RpcServer::start(rpc_options, *node->m_rpc_backend, *node->m_rpc_registry);
         if (!rpc_server) return fail(rpc_server.error());
         node->m_rpc_server = std::move(*rpc_server);

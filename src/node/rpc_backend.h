@@ -19,6 +19,9 @@ public:
     crypto::NodePublicKey node_key() override { return m_node_key; }
     crypto::ConsensusPublicKey consensus_key() override { return m_consensus_key; }
     std::string metrics_text() override { return m_runtime.metrics_text(); }
+    std::shared_ptr<const rpc::ChainSummary> chain_summary() override { return m_runtime.summary(); }
+    rpc::Health health() override { return m_runtime.health(); }
+    rpc::PendingNonce pending_nonce(const crypto::AccountAddress& address) override;
 
 private:
     Runtime& m_runtime;
