@@ -167,9 +167,9 @@ HashTree TreeBuilder::finalize() {
 
 // ------------------------------------------------------------------------------- hash_tree
 
-namespace {
 // Rebuilds the post-order array from leaf hashes.
-HashTree tree_from_leaves(uint64_t length, const std::vector<Hash32>& leaves) {
+HashTree tree_from_block_hashes(uint64_t length, const std::vector<Hash32>& leaves) {
+    FLEEK_ASSERT(leaves.size() >= 2);
     std::vector<Hash32> nodes;
     nodes.reserve(2 * leaves.size() - 1);
     std::vector<Hash32> stack;
@@ -191,7 +191,6 @@ HashTree tree_from_leaves(uint64_t length, const std::vector<Hash32>& leaves) {
     }
     return HashTree(length, std::move(nodes));
 }
-}  // namespace
 
 HashTree hash_tree(ByteSpan content, unsigned threads) {
     const uint64_t n = block_count(content.size());
@@ -215,7 +214,7 @@ HashTree hash_tree(ByteSpan content, unsigned threads) {
         hash_range(0, std::min<uint64_t>(n, per_thread));
         for (auto& worker : workers) worker.join();
     }
-    return tree_from_leaves(content.size(), leaves);
+    return tree_from_block_hashes(content.size(), leaves);
 }
 
 // ------------------------------------------------------------------------------- tree files

@@ -92,6 +92,8 @@ private:
 
 // The tree of content held in memory. With threads > 1, blocks are hashed in parallel.
 HashTree hash_tree(ByteSpan content, unsigned threads = 1);
+// The tree of content of `length` bytes (at least two blocks) from the hashes of its blocks.
+HashTree tree_from_block_hashes(uint64_t length, const std::vector<Hash32>& leaves);
 inline Hash32 content_hash(ByteSpan content) { return hash_tree(content).root(); }
 
 // --- tree files ---------------------------------------------------------------------------
