@@ -409,22 +409,10 @@ Result<void, BlockstoreError> Blockstore::Writer::write(ByteSpan data) {
     if (!m_uploader.empty()) {
         // An upload that could never fit stops here, before its bytes reach the disk; the
         // final word (with eviction of older uploads) is at commit.
-        const uint64_t length = m_builder.length() + data.size();
-        std::optional<BlockstoreError> refused;
-        {
-            std::lock_guard lock(m_store.m_mutex);
-            const auto held = m_store.m_uploader_bytes.find(m_uploader);
-            const uint64_t holds = held == m_store.m_uploader_bytes.end() ? 0 : held->second;
-            if (length > m_store.m_options.upload_quota_bytes || holds > m_store.m_options.upload_quota_bytes - length) {
-                refused = BlockstoreError::quota_exceeded;
-            } else if (length > m_store.m_options.upload_capacity_bytes) {
-                refused = BlockstoreError::upload_space_full;
-            }
-        }
-        if (refused) {
+        if (auto room = m_store.check_upload(m_uploader, m_builder.length() + data.size()); !room) {
             m_failed = true;
             discard();
-            return fail(*refused);
+            return fail(room.error());
         }
     }
     if (!write_all(m_fd, data)) {
@@ -866,6 +854,15 @@ BlockstoreStats Blockstore::stats() {
     out.bytes = m_disk_bytes;
     out.upload_bytes = m_upload_bytes;
     return out;
+}
+
+Result<void, BlockstoreError> Blockstore::check_upload(const std::string& uploader, uint64_t bytes) {
+    std::lock_guard lock(m_mutex);
+    const auto held = m_uploader_bytes.find(uploader);
+    const uint64_t holds = held == m_uploader_bytes.end() ? 0 : held->second;
+    if (bytes > m_options.upload_quota_bytes || holds > m_options.upload_quota_bytes - bytes) return fail(BlockstoreError::quota_exceeded);
+    if (bytes > m_options.upload_capacity_bytes) return fail(BlockstoreError::upload_space_full);
+    return {};
 }
 
 uint64_t Blockstore::uploader_bytes(const std::string& uploader) {

@@ -160,6 +160,9 @@ public:
     BlockstoreStats stats();
     // Bytes on disk held by the uploads of `uploader`.
     uint64_t uploader_bytes(const std::string& uploader);
+    // Whether an upload of `bytes` by `uploader` is refused before it starts: quota_exceeded
+    // or upload_space_full (larger than all uploads may hold). Commit checks again.
+    Result<void, BlockstoreError> check_upload(const std::string& uploader, uint64_t bytes);
     const std::filesystem::path& root() const noexcept { return m_root; }
     std::filesystem::path data_path(const Hash32& hash) const;
 
