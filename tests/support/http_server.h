@@ -33,6 +33,7 @@ struct ServedResponse {
     std::string body;
     int delay_ms = 0;               // before anything is sent
     size_t cut_after = std::string::npos;  // close the connection after this many body bytes
+    int hold_open_ms = 0;           // then keep the connection open, silent, this long (a stalled server)
 };
 
 class TestHttpServer {
@@ -152,6 +153,9 @@ private:
         if (send_all(fd, head) && request.method != "HEAD") {
             const std::string_view body = std::string_view(response.body).substr(0, response.cut_after);
             send_all(fd, body);
+        }
+        for (int waited = 0; waited < response.hold_open_ms && !m_stopping; waited += 10) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         ::shutdown(fd, SHUT_WR);
         ::close(fd);
