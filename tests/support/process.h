@@ -177,6 +177,15 @@ public:
         return std::nullopt;
     }
 
+    // Waits up to `timeout_ms` for the exit; its code (or -signal), or nullopt while it runs.
+    std::optional<int> wait_for_exit(int timeout_ms) {
+        for (int waited = 0; waited <= timeout_ms; waited += 20) {
+            if (poll_exit()) return m_exit_code;
+            ::usleep(20 * 1000);
+        }
+        return std::nullopt;
+    }
+
     void send(int signal_number) {
         if (running()) ::kill(m_pid, signal_number);
     }
