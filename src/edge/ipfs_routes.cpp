@@ -95,7 +95,8 @@ int status_for(const ipld::DagError& error) {
         case ipld::DagErrorCode::unsupported: return 406;
         case ipld::DagErrorCode::too_deep: return 400;
         case ipld::DagErrorCode::invalid_block:
-        case ipld::DagErrorCode::invalid_dag: return 502;
+        case ipld::DagErrorCode::invalid_dag:
+        case ipld::DagErrorCode::invalid_hamt: return 502;
         case ipld::DagErrorCode::source_error:
         case ipld::DagErrorCode::stopped: return 500;
     }
