@@ -84,6 +84,7 @@ private:
     std::deque<Bytes> m_queue;                      // wanted blocks in the order they were found
     std::optional<Hash32> m_reusable_car;           // every held block is in this one stored CAR
     uint64_t m_block_bytes = 0;
+    uint64_t m_directory_links = 0;  // links kept by directory nodes, bounded
     uint64_t m_fetched_blocks = 0;
     uint64_t m_resumed_blocks = 0;
 
@@ -146,6 +147,11 @@ private:
             it->second.depth = std::min(it->second.depth, depth);
             return;
         }
+        // Every wanted block is a distinct block of the DAG: this bounds what is remembered.
+        if (m_wanted.size() + m_blocks.size() > m_options.max_blocks) {
+            m_fatal = origin_error(OriginErrorCode::too_large, fmt::format("the DAG has more than {} blocks", m_options.max_blocks));
+            return;
+        }
         m_queue.push_back(std::move(key));
     }
 
@@ -170,6 +176,7 @@ private:
         GatheredBlock block;
         block.cid = cid;
         block.size = size;
+        std::vector<Cid> links;
         if (cid.codec() == multicodec::raw) {
             block.kind = ipld::NodeKind::raw_file;
             block.file_size = size;
@@ -185,8 +192,22 @@ private:
             }
             block.kind = node->kind;
             block.file_size = node->file_size();
-            block.links.reserve(node->pb.links.size());
-            for (auto& link : node->pb.links) block.links.push_back(std::move(link.hash));
+            links.reserve(node->pb.links.size());
+            for (auto& link : node->pb.links) links.push_back(std::move(link.hash));
+            // Directories keep their distinct children for the expanded-size walk; file nodes
+            // need theirs only now (a file may link one leaf many times).
+            if (block.kind == ipld::NodeKind::directory || block.kind == ipld::NodeKind::hamt_shard) {
+                std::set<Bytes> distinct;
+                for (const Cid& link : links) {
+                    if (distinct.insert(key_of(link)).second) block.links.push_back(link);
+                }
+                m_directory_links += block.links.size();
+                if (m_directory_links > 4 * m_options.max_blocks + 1024) {
+                    m_fatal = origin_error(OriginErrorCode::too_large, fmt::format("the DAG's directories hold more than {} links",
+                                                                                   4 * m_options.max_blocks + 1024));
+                    return Added::fatal;
+                }
+            }
         }
         if (stored) {
             m_stored_at.emplace(key_of(cid), *stored);
@@ -199,7 +220,6 @@ private:
             block.offset = *written;
         }
         const uint64_t depth = wanted.depth;
-        const std::vector<Cid> links = block.links;
         Bytes key = key_of(cid);
         m_wanted.erase(key);
         m_blocks.emplace(std::move(key), std::move(block));
@@ -307,6 +327,19 @@ private:
             block.offset = *written;
         }
         return {};
+    }
+
+    // A wanted block the node holds after all: copied into the new CAR instead of asked.
+    bool take_held(const Wanted& wanted) {
+        auto location = m_held.locate(wanted.cid);
+        if (!location || !*location) return false;
+        auto bytes = m_blockstore.read_range((*location)->car, (*location)->offset, (*location)->size);
+        if (!bytes || !wanted.cid.verify(*bytes)) return false;
+        const Wanted copy = wanted;
+        if (keep(copy, *bytes, (*location)->size, std::nullopt) != Added::kept) return m_fatal.has_value();
+        ++m_resumed_blocks;
+        ++m_counters.resumed_blocks;
+        return true;
     }
 
     // ------------------------------------------------------------------------- 2. CAR
@@ -417,6 +450,10 @@ private:
                 m_queue.pop_front();
                 const auto wanted = m_wanted.find(key);
                 if (wanted == m_wanted.end() || in_flight.count(key) != 0) continue;
+                // Found below a block that arrived, but already held (another DAG shares it).
+                const bool held = next_gateway.count(key) == 0 && take_held(wanted->second);
+                if (m_fatal) return std::nullopt;
+                if (held) continue;
                 size_t& gateway = next_gateway[key];
                 while (gateway < gateways && (m_distrusted.count(gateway) != 0 || m_down.count(gateway) != 0)) ++gateway;
                 if (gateway >= gateways) continue;  // every gateway was asked: it stays missing

@@ -6,7 +6,8 @@
 //   2. CAR: while the root is missing, each gateway in turn is asked for the whole DAG as one CAR;
 //   3. raw blocks: whatever is still missing is asked block by block (`?format=raw`), up to
 //      `parallel_requests` at once over reused connections, each block from the gateways in
-//      order until one gives it; blocks found inside arriving blocks are asked as they appear.
+//      order until one gives it; blocks found inside arriving blocks are asked as they appear,
+//      unless the node holds them (another DAG shares them): those are taken from the store.
 //
 // Every block is checked against its CID, and kept only when the DAG reaches it: the root, or a
 // link of a kept block (decoded with the codec that link names). A block outside the DAG, one over
@@ -14,7 +15,8 @@
 // gateway that sends bytes not matching their CID is not asked again. What the DAG itself makes
 // impossible (a block that matches its CID but does not decode, a codec other than dag-pb and raw,
 // more blocks, bytes, depth or expanded size than allowed) ends the fetch with a typed error and
-// stores nothing.
+// stores nothing. What is remembered is bounded: wanted and kept blocks by max_blocks, the links
+// kept for the expanded-size walk (directories only, distinct per block) by 4 * max_blocks.
 //
 // The blocks go, in arrival order, into a new CARv1 (header root = the requested CID) that is
 // committed only once the DAG is complete and its expanded size (the sum of the sizes of the

@@ -114,7 +114,9 @@ void GatewayClient::start(GatewayRequest request, Clock::time_point deadline) {
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Transfer::on_write);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error_buffer);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+    // https gateways speaking HTTP/2: wait for the connection being set up and multiplex over it
+    // rather than opening one per request (plain http/1.1 connections are never waited for).
+    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl decodes; limits count decoded bytes
     if (curl_multi_add_handle(static_cast<CURLM*>(m_multi), easy) != CURLM_OK) return fail_now("cannot start an HTTP transfer");
     m_running.push_back(std::move(transfer));

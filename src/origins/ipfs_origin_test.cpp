@@ -609,5 +609,33 @@ TEST_F(IpfsOriginTest, ADirectoryWhoseContentLeftIsStoredAgain) {
     EXPECT_TRUE(ipfs->fetch(dag.root).value().cached);
 }
 
+// Blocks the node holds for another DAG are taken from the store, not asked again, wherever they
+// turn up in the DAG being fetched.
+TEST_F(IpfsOriginTest, BlocksHeldForAnotherDagAreNotAskedAgain) {
+    Dag dag;
+    ipld::ImportOptions options = ipld::ImportOptions::kubo_v1();
+    options.chunk_size = 65536;
+    const Bytes shared = random_bytes(300'000, 21);
+    const Bytes own = random_bytes(200'000, 22);
+    const ipld::ImportedNode shared_file = ipld::import_bytes(shared, options, dag.sink()).value();
+    const ipld::ImportedNode own_file = ipld::import_bytes(own, options, dag.sink()).value();
+    dag.root = ipld::import_directory({{"shared.bin", shared_file}, {"own.bin", own_file}}, options, dag.sink()).value().cid;
+    Dag first;
+    first.blocks = dag.blocks;
+    first.root = shared_file.cid;
+    TestHttpServer first_gateway(gateway(first, {}));
+    ASSERT_TRUE(origin({first_gateway.url()})->fetch(shared_file.cid).has_value());
+    const size_t shared_blocks = first.order().size();
+    TestHttpServer raw_only(gateway(dag, with([&](Behaviour& b) { b.serves_car = false; })));
+    auto ipfs = origin({raw_only.url()});
+    const FetchedIpfs fetched = ipfs->fetch(dag.root).value();
+    EXPECT_EQ(fetched.blocks, dag.blocks.size());
+    EXPECT_EQ(fetched.fetched_blocks, dag.blocks.size() - shared_blocks);
+    EXPECT_EQ(raw_only.count("format=raw"), dag.blocks.size() - shared_blocks);
+    for (const Cid& cid : first.order()) EXPECT_EQ(raw_only.count(cid.to_string()), 0u);
+    EXPECT_EQ(store->resolve_path(fetched.record.hash, "own.bin").value().hash, crypto::blake3(own));
+    EXPECT_EQ(store->resolve_path(fetched.record.hash, "shared.bin").value().hash, crypto::blake3(shared));
+}
+
 }  // namespace
 }  // namespace fleek::origins
