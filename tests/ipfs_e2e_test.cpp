@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -222,15 +223,19 @@ private:
 
 class RunningNode {
 public:
-    RunningNode(const fs::path& home, std::vector<std::string> gateways) {
-        const auto init = run_process({FLEEK_NODE_BINARY, "init", "--dev", "--home", home.string()});
-        EXPECT_EQ(init.exit_code, 0) << init.err;
+    // A home that exists already is run again (its stores kept) with these gateways.
+    RunningNode(const fs::path& home, std::vector<std::string> gateways, const std::function<void(node::Config&)>& tweak = nullptr) {
+        if (!fs::exists(home / "config.toml")) {
+            const auto init = run_process({FLEEK_NODE_BINARY, "init", "--dev", "--home", home.string()});
+            EXPECT_EQ(init.exit_code, 0) << init.err;
+        }
         auto config = node::load_config_file(home / "config.toml").value();
         config.gateway.http_address.port = 0;
         config.origins.ipfs_gateways = std::move(gateways);
         config.origins.request_timeout_ms = 60000;
         // PUT /http fetches from the local Helia gateway: loopback is refused unless allowlisted.
         config.origins.allowlist = {"127.0.0.1"};
+        if (tweak) tweak(config);
         write_text(home / "config.toml", node::render_config(config));
         m_process = std::make_unique<BackgroundProcess>(std::vector<std::string>{FLEEK_NODE_BINARY, "run", "--home", home.string()});
         const auto out = m_process->wait_for_output("gateway: http://127.0.0.1:");
@@ -439,8 +444,15 @@ TEST(IpfsGateway, ALyingGatewayIsDetected) {
         EXPECT_EQ(response.status, 502) << response.body;
         EXPECT_NE(response.body.find("does not match its CID"), std::string::npos) << response.body;
         EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + cid).status, 404);
-        EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + cid + "?format=raw").status, 404);
+        EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + cid + "?format=car").status, 404);
         EXPECT_EQ(http_request(node.port(), "GET", "/blake3/" + expected_hash).status, 404);
+    }
+    // Only the root matched its CID: it is kept (verified) for the next attempt, and nothing else.
+    {
+        RunningNode node(dir / "alone", {});
+        const RawResponse root = http_request(node.port(), "GET", "/ipfs/" + cid + "?format=raw");
+        EXPECT_EQ(root.status, 200);
+        EXPECT_TRUE(ipld::Cid::parse(cid).value().verify(as_bytes(root.body)));
     }
     // The liar first, then an honest gateway: the fetch falls back and stores the right bytes.
     RunningNode node(dir / "both", {liar.url(), honest.url()});
@@ -450,6 +462,99 @@ TEST(IpfsGateway, ALyingGatewayIsDetected) {
     EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + cid).body, read_text(dir / "file.bin"));
     EXPECT_NE(node.log().find("does not match its CID"), std::string::npos);
     EXPECT_GE(liar.stats()["car"].get<int>(), 2);
+}
+
+// Gateways as they fail in the wild: one slips a block of no DAG into its CAR and has no raw
+// blocks; the fetch keeps what matched, fails cleanly, and the next one (another gateway, after a
+// restart) resumes from the kept blocks. Then the path gateway's answers over HTTP: 412 for
+// only-if-cached, 301 for a directory without its slash, a sniffed Content-Type.
+TEST(IpfsGateway, SurvivesAMisbehavingGatewayAndResumes) {
+    ScratchDirectory dir;
+    write_bytes(dir / "file.bin", random_bytes(1'500'000, 6));
+    write_text(dir / "picture", std::string("\x89PNG\r\n\x1a\n", 8) + std::string(2000, 'p'));
+    make_tree(dir / "site", false);
+    nlohmann::json spec;
+    spec["entries"] = nlohmann::json::array({
+        {{"name", "file"}, {"path", (dir / "file.bin").string()}, {"profile", "v1"}, {"chunkSize", 65536}},
+        {{"name", "picture"}, {"path", (dir / "picture").string()}, {"profile", "v1"}},
+        {{"name", "site"}, {"path", (dir / "site").string()}, {"profile", "v1"}},
+    });
+    nlohmann::json faulty_spec = spec;
+    faulty_spec["strangerAfter"] = 3;
+    faulty_spec["raw"] = false;
+    HeliaGateway faulty(dir.path(), faulty_spec);
+    HeliaGateway honest(dir.path(), spec);
+    const std::string cid = honest.root("file");
+    ASSERT_EQ(faulty.root("file"), cid);
+    const size_t blocks = 1 + (1'500'000 + 65535) / 65536;  // the root and its leaves
+
+    {
+        RunningNode node(dir / "home", {faulty.url()});
+        const RawResponse failed = http_request(node.port(), "PUT", "/ipfs/" + cid);
+        EXPECT_EQ(failed.status, 502) << failed.body;
+        EXPECT_NE(failed.body.find("does not reach"), std::string::npos) << failed.body;
+        EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + cid).status, 404);
+        EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + cid, "Cache-Control: only-if-cached\r\n").status, 412);
+        EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + cid + "?format=raw").status, 200);  // kept: it matched
+    }
+    {
+        RunningNode node(dir / "home", {honest.url()});
+        const RawResponse response = http_request(node.port(), "PUT", "/ipfs/" + cid);
+        ASSERT_EQ(response.status, 201) << response.body << node.log();
+        const auto answer = nlohmann::json::parse(response.body);
+        EXPECT_EQ(answer["hash"], b3(read_text(dir / "file.bin")));
+        EXPECT_EQ(answer["blocks"].get<size_t>(), blocks);
+        // The three blocks that came before the stranger were not asked again, nor the whole CAR.
+        EXPECT_EQ(honest.stats()["car"].get<int>(), 0);
+        EXPECT_EQ(honest.stats()["raw"].get<size_t>(), blocks - 3);
+        EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + cid).body, read_text(dir / "file.bin"));
+        const RawResponse car = http_request(node.port(), "GET", "/ipfs/" + cid + "?format=car");
+        const auto contents = ipld::read_car(as_bytes(car.body));
+        ASSERT_TRUE(contents.has_value()) << contents.error().message();
+        EXPECT_EQ(contents->blocks.size(), blocks);
+
+        // The path gateway over HTTP.
+        ASSERT_EQ(http_request(node.port(), "PUT", "/ipfs/" + honest.root("site")).status, 201);
+        ASSERT_EQ(http_request(node.port(), "PUT", "/ipfs/" + honest.root("picture")).status, 201);
+        RawResponse moved = http_request(node.port(), "GET", "/ipfs/" + honest.root("site") + "/docs?x=1");
+        EXPECT_EQ(moved.status, 301);
+        EXPECT_EQ(moved.headers["location"], "/ipfs/" + honest.root("site") + "/docs/?x=1");
+        EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + honest.root("site") + "/docs/").status, 200);
+        RawResponse picture = http_request(node.port(), "GET", "/ipfs/" + honest.root("picture"));
+        EXPECT_EQ(picture.status, 200);
+        EXPECT_EQ(picture.headers["content-type"], "image/png");
+        EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + honest.root("picture"), "Cache-Control: only-if-cached\r\n").status, 200);
+        const std::string never_seen = ipld::Cid::of(ipld::multicodec::raw, as_bytes("never stored here")).to_string();
+        EXPECT_EQ(http_request(node.port(), "HEAD", "/ipfs/" + never_seen, "Cache-Control: only-if-cached\r\n").status, 412);
+    }
+}
+
+// Real eviction (a small blockstore): a DAG whose CAR or content the store evicted is fetched
+// again by PUT (not reported cached) and served whole again.
+TEST(IpfsGateway, EvictedDagsAreFetchedAgain) {
+    ScratchDirectory dir;
+    write_bytes(dir / "one.bin", random_bytes(1'500'000, 7));
+    write_bytes(dir / "two.bin", random_bytes(1'500'000, 8));
+    nlohmann::json spec;
+    spec["entries"] = nlohmann::json::array({
+        {{"name", "one"}, {"path", (dir / "one.bin").string()}, {"profile", "v1"}},
+        {{"name", "two"}, {"path", (dir / "two.bin").string()}, {"profile", "v1"}},
+    });
+    HeliaGateway helia(dir.path(), spec);
+    // Room for one DAG (its CAR and its file) and a half: storing the second evicts from the first.
+    RunningNode node(dir / "home", {helia.url()}, [](node::Config& config) { config.blockstore.capacity_bytes = 5'000'000; });
+    const std::string one = helia.root("one");
+    ASSERT_EQ(http_request(node.port(), "PUT", "/ipfs/" + one).status, 201);
+    ASSERT_EQ(http_request(node.port(), "PUT", "/ipfs/" + helia.root("two")).status, 201);
+    const RawResponse again = http_request(node.port(), "PUT", "/ipfs/" + one);
+    ASSERT_EQ(again.status, 201) << again.body << node.log();
+    EXPECT_FALSE(nlohmann::json::parse(again.body)["cached"].get<bool>());
+    EXPECT_EQ(http_request(node.port(), "GET", "/ipfs/" + one).body, read_text(dir / "one.bin"));
+    const RawResponse car = http_request(node.port(), "GET", "/ipfs/" + one + "?format=car");
+    ASSERT_EQ(car.status, 200);
+    const auto contents = ipld::read_car(as_bytes(car.body));
+    ASSERT_TRUE(contents.has_value()) << contents.error().message();
+    EXPECT_EQ(contents->blocks.size(), 7u);  // the root and six 256 KiB leaves
 }
 
 }  // namespace

@@ -427,7 +427,8 @@ struct HttpGateway::Impl {
         if (options.ipfs_store == nullptr) {
             co_return co_await send_error(stream, request, http::status::not_found, "IPFS content is not served by this node");
         }
-        const IpfsRequestHeaders request_headers{header[http::field::accept], header[http::field::if_none_match]};
+        const IpfsRequestHeaders request_headers{header[http::field::accept], header[http::field::if_none_match],
+                                                 header[http::field::cache_control]};
         // Planning a CAR walks the DAG and reads blocks: that runs on the fetch pool. Files, raw
         // blocks and listings are planned here, as /blake3 requests are served.
         const bool car = route.query.find("format=car") != std::string::npos ||

@@ -157,6 +157,7 @@ Route route_ipfs(Method method, std::string_view path, std::string_view query) {
     Route route;
     route.cid = std::string(rest.substr(0, slash));
     route.query = std::string(query);
+    route.trailing_slash = !rest.empty() && rest.back() == '/';
     if (route.cid.empty()) {
         return method == Method::get || method == Method::head || method == Method::put
                    ? bad("a CID is required: /ipfs/<cid>[/path]")

@@ -41,6 +41,7 @@ struct Route {
     Hash32 hash{};
     bool has_hash = false;
     std::string path;  // percent-decoded path inside a directory, "" for none
+    bool trailing_slash = false;  // ipfs: the request path ended with '/' ("/ipfs/<cid>/", "/ipfs/<cid>/dir/")
     ContentFormat format = ContentFormat::raw;
     std::optional<uint64_t> start_block;
     std::optional<uint64_t> end_block;

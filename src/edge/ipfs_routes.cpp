@@ -1,14 +1,17 @@
 #include "edge/ipfs_routes.h"
 
 #include "crypto/hash.h"
+#include "edge/content_sniff.h"
 #include "ipld/car.h"
 #include "util/encoding.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <functional>
 
 namespace fleek::edge {
 
@@ -61,6 +64,13 @@ IpfsPlan error_plan(int status, std::string message) {
     return plan;
 }
 
+// 404 because this node does not hold the block or content (not because a name is absent).
+IpfsPlan not_held_plan(std::string message) {
+    IpfsPlan plan = error_plan(404, std::move(message));
+    plan.not_held = true;
+    return plan;
+}
+
 // Percent-encodes what a path segment may not hold as is.
 std::string encode_path(std::string_view path) {
     std::string out;
@@ -95,7 +105,8 @@ int status_for(const ipld::DagError& error) {
         case ipld::DagErrorCode::unsupported: return 406;
         case ipld::DagErrorCode::too_deep: return 400;
         case ipld::DagErrorCode::invalid_block:
-        case ipld::DagErrorCode::invalid_dag: return 502;
+        case ipld::DagErrorCode::invalid_dag:
+        case ipld::DagErrorCode::invalid_hamt: return 502;
         case ipld::DagErrorCode::source_error:
         case ipld::DagErrorCode::stopped: return 500;
     }
@@ -109,7 +120,31 @@ std::string dag_message(const ipld::DagError& error) {
     return error.message();
 }
 
+IpfsPlan dag_error_plan(const ipld::DagError& error) {
+    if (error.code == ipld::DagErrorCode::missing_block) return not_held_plan(dag_message(error));
+    return error_plan(status_for(error), dag_message(error));
+}
+
+// The Content-Type of a file: from its name, else from its first bytes.
+std::string file_content_type(std::string_view name, const std::function<ByteSpan()>& head) {
+    const std::string_view by_name = content_type_for(name);
+    if (by_name != "application/octet-stream") return std::string(by_name);
+    return std::string(sniff_content_type(head()));
+}
+
+IpfsPlan plan_held(origins::IpfsStore& store, const Route& route, const IpfsRequestHeaders& headers);
+
 }  // namespace
+
+bool only_if_cached(std::string_view cache_control) {
+    while (!cache_control.empty()) {
+        const size_t comma = cache_control.find(',');
+        const std::string directive = lower(trim(cache_control.substr(0, comma)));
+        cache_control = comma == std::string_view::npos ? std::string_view() : cache_control.substr(comma + 1);
+        if (directive == "only-if-cached") return true;
+    }
+    return false;
+}
 
 Result<ipld::EntityBytes, std::string> parse_entity_bytes(std::string_view text) {
     const size_t colon = text.find(':');
@@ -213,6 +248,18 @@ Result<IpfsRequestOptions, std::string> parse_ipfs_request(std::string_view quer
 }
 
 IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const IpfsRequestHeaders& headers) {
+    IpfsPlan plan = plan_held(store, route, headers);
+    if (plan.not_held && only_if_cached(headers.cache_control)) {
+        const std::string message = nlohmann::json::parse(plan.body, nullptr, false).value("error", std::string("not held"));
+        plan = error_plan(412, fmt::format("{} (Cache-Control: only-if-cached)", message));
+        plan.not_held = true;
+    }
+    return plan;
+}
+
+namespace {
+
+IpfsPlan plan_held(origins::IpfsStore& store, const Route& route, const IpfsRequestHeaders& headers) {
     auto parsed_cid = Cid::parse(route.cid);
     if (!parsed_cid) return error_plan(400, fmt::format("`{}` is not a CID: {}", route.cid, ipld::to_string(parsed_cid.error())));
     const Cid root = *parsed_cid;
@@ -230,13 +277,13 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
         // The target's own block is read later, only when needed (a stored file is served from
         // its record without it).
         auto resolved = ipld::resolve_path(store, root, route.path, 1024, false);
-        if (!resolved) return error_plan(status_for(resolved.error()), dag_message(resolved.error()));
+        if (!resolved) return dag_error_plan(resolved.error());
         roots = resolved->segments;
         proof = resolved->proof;
         proof.pop_back();  // the target itself comes with its entity
         target = roots.back();
     } else if (!store.has(root)) {
-        return error_plan(404, fmt::format("{} is not held by this node (PUT /ipfs/{} asks it to fetch from its IPFS origin)",
+        return not_held_plan(fmt::format("{} is not held by this node (PUT /ipfs/{} asks it to fetch from its IPFS origin)",
                                            root.to_string(), route.cid));
     }
 
@@ -262,7 +309,7 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
         if (etag_matches(headers.if_none_match, etag)) return not_modified(etag);
         auto block = store.get(target);
         if (!block) return error_plan(500, block.error());
-        if (!*block) return error_plan(404, fmt::format("block {} is not held by this node", target.to_string()));
+        if (!*block) return not_held_plan(fmt::format("block {} is not held by this node", target.to_string()));
         IpfsPlan plan;
         plan.kind = IpfsPlan::Kind::text;
         plan.status = 200;
@@ -286,13 +333,13 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
         for (const Cid& cid : proof) {
             if (cid.hash_code() == ipld::multicodec::identity) continue;
             const auto size = store.block_size(cid);
-            if (!size) return error_plan(404, fmt::format("block {} is not held by this node", cid.to_string()));
+            if (!size) return not_held_plan(fmt::format("block {} is not held by this node", cid.to_string()));
             blocks.push_back({cid, *size});
         }
         ipld::TraversalLimits limits;
         auto planned = ipld::plan_traversal(store, target, car.scope, car.bytes, limits,
                                             [&store](const Cid& cid) { return store.block_size(cid); });
-        if (!planned) return error_plan(status_for(planned.error()), dag_message(planned.error()));
+        if (!planned) return dag_error_plan(planned.error());
         for (auto& block : *planned) {
             bool duplicate = false;
             for (const Cid& cid : proof) duplicate = duplicate || cid == block.cid;
@@ -316,7 +363,19 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
     // Deserialized: the file, a directory's index.html, or its listing.
     const std::string etag = "\"" + target.to_string() + "\"";
     if (etag_matches(headers.if_none_match, etag)) return not_modified(etag);
-    const std::string name = route.path.substr(route.path.rfind('/') + 1);
+    std::string_view trimmed = route.path;
+    while (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
+    const std::string name(trimmed.substr(trimmed.rfind('/') + 1));
+    // A stored file's type: from its name, else from its first bytes.
+    const auto stored_file_type = [&](const content::Hash32& hash, std::string_view file_name) {
+        Bytes head;
+        return file_content_type(file_name, [&]() -> ByteSpan {
+            const auto info = store.blockstore().info(hash);
+            auto read = store.blockstore().read_range(hash, 0, std::min<uint64_t>(sniff_length, info ? info->length : 0));
+            if (read) head = std::move(*read);
+            return head;
+        });
+    };
     if (!target_node && target.hash_code() != ipld::multicodec::identity) {
         // A file the origin stored: its record is enough, no need to read (and hash) its root block.
         auto record = store.resolver().ipfs(target);
@@ -325,7 +384,7 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
             IpfsPlan plan;
             plan.kind = IpfsPlan::Kind::file;
             plan.file_hash = (*record)->hash;
-            plan.content_type = std::string(content_type_for(name));
+            plan.content_type = stored_file_type((*record)->hash, name);
             plan.headers = common;
             plan.headers.emplace_back("ETag", etag);
             return plan;
@@ -333,20 +392,20 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
     }
     if (!target_node) {
         auto loaded = ipld::load_node(store, target);
-        if (!loaded) return error_plan(status_for(loaded.error()), dag_message(loaded.error()));
+        if (!loaded) return dag_error_plan(loaded.error());
         target_node = std::move(*loaded);
     }
-    const auto file_plan = [&](const Cid& file, std::string_view content_type) -> IpfsPlan {
+    const auto file_plan = [&](const Cid& file, std::string_view file_name) -> IpfsPlan {
         auto record = store.resolver().ipfs(file);
         if (!record) return error_plan(500, record.error());
         if (!*record || (*record)->kind != origins::ResolvedKind::file || !store.blockstore().info((*record)->hash)) {
-            return error_plan(404, fmt::format("no stored file for {} (PUT /ipfs/<root cid> fetches the DAG it belongs to)", file.to_string()));
+            return not_held_plan(fmt::format("no stored file for {} (PUT /ipfs/<root cid> fetches the DAG it belongs to)", file.to_string()));
         }
         IpfsPlan plan;
         plan.kind = IpfsPlan::Kind::file;
         plan.status = 200;
         plan.file_hash = (*record)->hash;
-        plan.content_type = std::string(content_type);
+        plan.content_type = stored_file_type((*record)->hash, file_name);
         plan.headers = common;
         plan.headers.emplace_back("ETag", "\"" + file.to_string() + "\"");
         return plan;
@@ -356,21 +415,32 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
             if (target.hash_code() == ipld::multicodec::identity) {
                 IpfsPlan plan;
                 plan.kind = IpfsPlan::Kind::text;
-                plan.content_type = std::string(content_type_for(name));
+                plan.content_type = file_content_type(name, [&] { return ByteSpan(target_node->raw); });
                 plan.body.assign(target_node->raw.begin(), target_node->raw.end());
                 plan.headers = common;
                 plan.headers.emplace_back("ETag", etag);
                 return plan;
             }
-            return file_plan(target, content_type_for(name));
-        case ipld::NodeKind::file: return file_plan(target, content_type_for(name));
+            return file_plan(target, name);
+        case ipld::NodeKind::file: return file_plan(target, name);
         case ipld::NodeKind::directory:
         case ipld::NodeKind::hamt_shard: {
+            if (!route.trailing_slash) {
+                // The path gateway's canonical form of a directory ends with a slash (relative
+                // links in its index.html resolve inside it).
+                IpfsPlan plan = error_plan(301, "a directory: see Location");
+                std::string location = "/ipfs/" + route.cid + "/";
+                if (has_path) location += encode_path(std::string(trimmed)) + "/";
+                if (!route.query.empty()) location += "?" + route.query;
+                plan.headers = common;
+                plan.headers.emplace_back("Location", location);
+                return plan;
+            }
             auto index = ipld::find_entry(store, *target_node, "index.html");
-            if (!index) return error_plan(status_for(index.error()), dag_message(index.error()));
-            if (*index) return file_plan((*index)->cid, content_type_for("index.html"));
+            if (!index) return dag_error_plan(index.error());
+            if (*index) return file_plan((*index)->cid, "index.html");
             auto listing = ipld::list_directory(store, *target_node);
-            if (!listing) return error_plan(status_for(listing.error()), dag_message(listing.error()));
+            if (!listing) return dag_error_plan(listing.error());
             nlohmann::json entries = nlohmann::json::array();
             for (const auto& entry : *listing) {
                 entries.push_back({{"name", entry.name}, {"cid", entry.cid.to_string()}, {"size", entry.tsize}});
@@ -390,5 +460,7 @@ IpfsPlan plan_ipfs_response(origins::IpfsStore& store, const Route& route, const
     }
     return error_plan(406, fmt::format("{} is not UnixFS; ask for ?format=raw or ?format=car", target.to_string()));
 }
+
+}  // namespace
 
 }  // namespace fleek::edge

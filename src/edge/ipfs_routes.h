@@ -7,7 +7,10 @@
 // content itself (a file, an index.html, or a JSON directory listing). CAR responses take
 // dag-scope (block | entity | all) and entity-bytes=from:to, as query parameters or Accept
 // parameters, and are depth first without duplicates. Every block sent is re-checked against its
-// CID by the store before it goes out.
+// CID by the store before it goes out. As the path gateway spec says: a directory asked for
+// without a trailing slash is redirected (301) to the slash form, and `Cache-Control:
+// only-if-cached` turns "not held here" into 412. A file whose name has no known extension gets
+// the Content-Type its first bytes show (content_sniff.h).
 #pragma once
 
 #include "content/tree.h"
@@ -59,12 +62,17 @@ struct IpfsPlan {
     Bytes car_header;
     std::vector<ipld::PlannedBlock> blocks;
     uint64_t content_length = 0;  // car: header plus sections
+    bool not_held = false;        // the answer is an error because the node does not hold it
 };
 
 struct IpfsRequestHeaders {
     std::string_view accept;
     std::string_view if_none_match;
+    std::string_view cache_control;  // "only-if-cached": 412 instead of 404 for what is not held
 };
+
+// Whether a Cache-Control header value holds the only-if-cached directive (any case).
+bool only_if_cached(std::string_view cache_control);
 
 // The immutable caching header IPFS gateways send (a year, as the trustless gateway spec shows).
 inline constexpr std::string_view ipfs_cache_control = "public, max-age=29030400, immutable";

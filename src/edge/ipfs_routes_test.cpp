@@ -78,14 +78,13 @@ protected:
         ASSERT_TRUE(resolver->put_ipfs(batch).has_value());
     }
 
+    // `path` as in the request after the CID: "/" for "/ipfs/<cid>/".
     IpfsPlan plan(const std::string& cid, const std::string& path = "", const std::string& query = "", const std::string& accept = "",
-                  const std::string& if_none_match = "") {
-        Route route;
-        route.kind = RouteKind::ipfs;
-        route.cid = cid;
-        route.path = path;
-        route.query = query;
-        return plan_ipfs_response(*store, route, IpfsRequestHeaders{accept, if_none_match});
+                  const std::string& if_none_match = "", const std::string& cache_control = "") {
+        const Route route = route_request(Method::get, "/ipfs/" + cid + (path.empty() || path[0] == '/' ? "" : "/") + path +
+                                                           (query.empty() ? "" : "?" + query));
+        EXPECT_EQ(route.kind, RouteKind::ipfs);
+        return plan_ipfs_response(*store, route, IpfsRequestHeaders{accept, if_none_match, cache_control});
     }
 
     static std::string header(const IpfsPlan& plan, std::string_view name) {
@@ -155,7 +154,7 @@ TEST_F(IpfsRoutesTest, RawCarAndDeserializedPlans) {
     EXPECT_EQ(served.file_hash, crypto::blake3(content));
     EXPECT_EQ(header(served, "ETag"), "\"" + file.cid.to_string() + "\"");
     EXPECT_EQ(plan(root, "readme.txt").content_type, "text/plain; charset=utf-8");
-    IpfsPlan listing = plan(root);
+    IpfsPlan listing = plan(root, "/");
     ASSERT_EQ(listing.kind, IpfsPlan::Kind::text);
     const auto json = nlohmann::json::parse(listing.body);
     ASSERT_EQ(json["entries"].size(), 2u);
@@ -178,6 +177,65 @@ TEST_F(IpfsRoutesTest, IdentityProbe) {
     ASSERT_EQ(car.kind, IpfsPlan::Kind::car);
     EXPECT_TRUE(car.blocks.empty());  // identity blocks never appear in CARs
     EXPECT_EQ(plan("bafkqaaa").status, 200);
+}
+
+// The path gateway's rules for what a gateway does not hold, directories and unnamed files.
+TEST_F(IpfsRoutesTest, OnlyIfCachedRedirectsAndSniffing) {
+    std::map<Cid, Bytes> blocks;
+    const auto sink = [&](const Cid& cid, ByteSpan block) -> Result<void, std::string> {
+        blocks.emplace(cid, Bytes(block.begin(), block.end()));
+        return {};
+    };
+    ipld::ImportOptions options = ipld::ImportOptions::kubo_v1();
+    options.chunk_size = 1000;
+    const std::string png = std::string("\x89PNG\x0D\x0A\x1A\x0A", 8) + std::string(3000, 'p');
+    const std::string page = "<!DOCTYPE html><title>x</title>";
+    const auto image = ipld::import_bytes(as_bytes(png), options, sink).value();
+    const auto html = ipld::import_bytes(as_bytes(page), options, sink).value();
+    const auto text = ipld::import_bytes(as_bytes("plain words"), options, sink).value();
+    const auto sub = ipld::import_directory({{"notes", text}}, options, sink).value();
+    const auto dir = ipld::import_directory({{"picture", image}, {"page", html}, {"sub dir", sub}}, options, sink).value();
+    const Cid missing = ipld::import_bytes(as_bytes("this node never saw it"), options, [](const Cid&, ByteSpan) -> Result<void, std::string> {
+                            return {};
+                        }).value().cid;
+    hold(dir.cid, blocks, {{image.cid, to_bytes(png)}, {html.cid, to_bytes(page)}, {text.cid, to_bytes("plain words")}});
+    const std::string root = dir.cid.to_string();
+
+    // Cache-Control: only-if-cached: 412 for what is not held, the usual answer for what is.
+    const std::string only = "only-if-cached";
+    EXPECT_EQ(plan(missing.to_string()).status, 404);
+    const IpfsPlan refused = plan(missing.to_string(), "", "", "", "", "max-age=0, Only-If-Cached");
+    EXPECT_EQ(refused.status, 412);
+    EXPECT_TRUE(refused.not_held);
+    EXPECT_EQ(plan(missing.to_string(), "", "format=raw", "", "", only).status, 412);
+    EXPECT_EQ(plan(missing.to_string(), "", "format=car", "", "", only).status, 412);
+    EXPECT_EQ(plan(root, "picture", "", "", "", only).status, 200);
+    EXPECT_EQ(plan(root, "/", "format=car", "", "", only).status, 200);
+    EXPECT_EQ(plan(root, "nope", "", "", "", only).status, 404);  // held, and there is no such name
+    // A file whose content left the store (its blocks are still held).
+    ASSERT_TRUE(blockstore->remove(crypto::blake3(as_bytes(page))).has_value());
+    EXPECT_EQ(plan(root, "page").status, 404);
+    EXPECT_EQ(plan(root, "page", "", "", "", only).status, 412);
+    EXPECT_TRUE(only_if_cached("no-cache,only-if-cached"));
+    EXPECT_FALSE(only_if_cached("only-if-cached-not"));
+
+    // A directory without its trailing slash: 301 to the slash form, query kept.
+    const IpfsPlan moved = plan(root);
+    EXPECT_EQ(moved.status, 301);
+    EXPECT_EQ(header(moved, "Location"), "/ipfs/" + root + "/");
+    const IpfsPlan moved_sub = plan(root, "sub dir", "download=false");
+    EXPECT_EQ(moved_sub.status, 301);
+    EXPECT_EQ(header(moved_sub, "Location"), "/ipfs/" + root + "/sub%20dir/?download=false");
+    EXPECT_EQ(plan(root, "sub dir/").kind, IpfsPlan::Kind::text);  // the listing
+    EXPECT_EQ(plan(root, "sub dir/").status, 200);
+    EXPECT_EQ(plan(root, "", "format=raw").status, 200);  // not for raw or CAR answers
+    EXPECT_EQ(plan(root, "picture").status, 200);        // nor for files
+
+    // No extension: the first bytes say what it is.
+    EXPECT_EQ(plan(root, "picture").content_type, "image/png");
+    EXPECT_EQ(plan(image.cid.to_string()).content_type, "image/png");
+    EXPECT_EQ(plan(text.cid.to_string()).content_type, "text/plain; charset=utf-8");
+    EXPECT_EQ(plan(root, "sub dir/notes").content_type, "text/plain; charset=utf-8");
 }
 
 }  // namespace

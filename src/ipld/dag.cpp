@@ -14,6 +14,7 @@ std::string_view to_string(DagErrorCode code) noexcept {
         case DagErrorCode::missing_block: return "missing block";
         case DagErrorCode::invalid_block: return "invalid block";
         case DagErrorCode::invalid_dag: return "invalid UnixFS DAG";
+        case DagErrorCode::invalid_hamt: return "malformed HAMT shard";
         case DagErrorCode::unsupported: return "unsupported node";
         case DagErrorCode::not_found: return "no such path";
         case DagErrorCode::not_a_directory: return "not a directory";
@@ -160,25 +161,74 @@ bool is_upper_hex(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); });
 }
 
-Result<void, DagError> list_shard(BlockSource& source, const DagNode& shard, size_t depth, std::vector<DirectoryLink>& out) {
-    if (depth > 64) return fail(dag_error(DagErrorCode::too_deep, shard.cid.to_string()));
-    const size_t width = label_width(*shard.unixfs.fanout);
+// The bucket of each link of `shard`, checked: a hex label of the right width below the fanout,
+// one link per bucket.
+Result<std::vector<uint32_t>, DagError> shard_buckets(const DagNode& shard) {
+    const uint64_t fanout = *shard.unixfs.fanout;
+    const size_t width = label_width(fanout);
+    std::vector<uint32_t> buckets;
+    std::set<uint32_t> used;
     for (const auto& link : shard.pb.links) {
         const std::string& name = link.name.value_or("");
         if (name.size() < width || !is_upper_hex(std::string_view(name).substr(0, width))) {
-            return fail(dag_error(DagErrorCode::invalid_dag, fmt::format("{}: HAMT link name `{}`", shard.cid.to_string(), name)));
+            return fail(dag_error(DagErrorCode::invalid_hamt, fmt::format("{}: HAMT link name `{}`", shard.cid.to_string(), name)));
         }
+        const uint32_t bucket = static_cast<uint32_t>(std::stoul(name.substr(0, width), nullptr, 16));
+        if (bucket >= fanout) {
+            return fail(dag_error(DagErrorCode::invalid_hamt, fmt::format("{}: bucket {} of a fanout of {}", shard.cid.to_string(), name.substr(0, width), fanout)));
+        }
+        if (!used.insert(bucket).second) {
+            return fail(dag_error(DagErrorCode::invalid_hamt, fmt::format("{}: two links in bucket {}", shard.cid.to_string(), name.substr(0, width))));
+        }
+        buckets.push_back(bucket);
+    }
+    return buckets;
+}
+
+// A sub-shard must use its parent's fanout: bucket bits are taken level by level from the same
+// hash, so a different width would not line up with the path that led to it.
+Result<void, DagError> check_sub_shard(const DagNode& parent, const DagNode& child) {
+    if (child.kind != NodeKind::hamt_shard) {
+        return fail(dag_error(DagErrorCode::invalid_dag, fmt::format("{}: sub-shard {} is a {}", parent.cid.to_string(),
+                                                                     child.cid.to_string(), to_string(child.kind))));
+    }
+    if (*child.unixfs.fanout != *parent.unixfs.fanout) {
+        return fail(dag_error(DagErrorCode::invalid_hamt, fmt::format("{}: sub-shard {} has a fanout of {}, its parent {}", parent.cid.to_string(),
+                                                                      child.cid.to_string(), *child.unixfs.fanout, *parent.unixfs.fanout)));
+    }
+    return {};
+}
+
+// Lists `shard` (at `path.size()` levels below the HAMT's root; `path` holds the bucket taken at
+// each level above) and checks that every entry sits where its name hashes to at every level.
+Result<void, DagError> list_shard(BlockSource& source, const DagNode& shard, std::vector<uint32_t>& path, std::vector<DirectoryLink>& out) {
+    if (path.size() > 64) return fail(dag_error(DagErrorCode::too_deep, shard.cid.to_string()));
+    const uint64_t fanout = *shard.unixfs.fanout;
+    const uint32_t bits = fanout_bits(fanout);
+    const size_t width = label_width(fanout);
+    auto buckets = shard_buckets(shard);
+    if (!buckets) return fail(buckets.error());
+    for (size_t i = 0; i < shard.pb.links.size(); ++i) {
+        const PbLink& link = shard.pb.links[i];
+        const std::string& name = *link.name;
+        path.push_back((*buckets)[i]);
         if (name.size() == width) {
             auto child = load_node(source, link.hash);
             if (!child) return fail(child.error());
-            if (child->kind != NodeKind::hamt_shard) {
-                return fail(dag_error(DagErrorCode::invalid_dag, fmt::format("{}: sub-shard {} is a {}", shard.cid.to_string(),
-                                                                             link.hash.to_string(), to_string(child->kind))));
-            }
-            if (auto listed = list_shard(source, *child, depth + 1, out); !listed) return listed;
+            if (auto checked = check_sub_shard(shard, *child); !checked) return checked;
+            if (auto listed = list_shard(source, *child, path, out); !listed) return listed;
         } else {
-            out.push_back(DirectoryLink{name.substr(width), link.hash, link.tsize.value_or(0)});
+            const std::string entry = name.substr(width);
+            for (uint32_t level = 0; level < path.size(); ++level) {
+                if (hamt_bucket(entry, level, bits) != path[level]) {
+                    return fail(dag_error(DagErrorCode::invalid_hamt,
+                                          fmt::format("{}: `{}` is in bucket {:X} at level {}, but its name hashes to bucket {:X}",
+                                                      shard.cid.to_string(), entry, path[level], level, hamt_bucket(entry, level, bits))));
+                }
+            }
+            out.push_back(DirectoryLink{entry, link.hash, link.tsize.value_or(0)});
         }
+        path.pop_back();
     }
     return {};
 }
@@ -195,7 +245,8 @@ Result<std::vector<DirectoryLink>, DagError> list_directory(BlockSource& source,
             out.push_back(DirectoryLink{*link.name, link.hash, link.tsize.value_or(0)});
         }
     } else if (directory.kind == NodeKind::hamt_shard) {
-        if (auto listed = list_shard(source, directory, 0, out); !listed) return fail(listed.error());
+        std::vector<uint32_t> path;
+        if (auto listed = list_shard(source, directory, path, out); !listed) return fail(listed.error());
     } else {
         return fail(dag_error(DagErrorCode::not_a_directory, directory.cid.to_string()));
     }
@@ -221,6 +272,7 @@ Result<std::optional<DirectoryLink>, DagError> find_entry(BlockSource& source, c
     for (uint32_t depth = 0; depth <= 64; ++depth) {
         const uint64_t fanout = *shard.unixfs.fanout;
         const size_t width = label_width(fanout);
+        if (auto buckets = shard_buckets(shard); !buckets) return fail(buckets.error());
         const uint32_t bucket = hamt_bucket(name, depth, fanout_bits(fanout));
         std::string label = fmt::format("{:0{}X}", bucket, width);
         const PbLink* sub_shard = nullptr;
@@ -236,9 +288,7 @@ Result<std::optional<DirectoryLink>, DagError> find_entry(BlockSource& source, c
         if (sub_shard == nullptr) return std::optional<DirectoryLink>();
         auto child = load_node(source, sub_shard->hash);
         if (!child) return fail(child.error());
-        if (child->kind != NodeKind::hamt_shard) {
-            return fail(dag_error(DagErrorCode::invalid_dag, fmt::format("{}: sub-shard is a {}", sub_shard->hash.to_string(), to_string(child->kind))));
-        }
+        if (auto checked = check_sub_shard(shard, *child); !checked) return fail(checked.error());
         if (visited != nullptr) visited->push_back(child->cid);
         shard = std::move(*child);
     }
@@ -435,7 +485,7 @@ struct Traversal {
             if (!block) return fail(block.error());
             auto child = decode_node(link.hash, *block);
             if (!child) return fail(child.error());
-            if (child->kind != NodeKind::hamt_shard) return fail(dag_error(DagErrorCode::invalid_dag, link.hash.to_string() + ": not a HAMT shard"));
+            if (auto checked = check_sub_shard(shard, *child); !checked) return checked;
             if (auto done = shards(*child, depth + 1); !done) return done;
         }
         return {};

@@ -21,6 +21,8 @@ enum class DagErrorCode : uint8_t {
     missing_block,     // the source does not have a block
     invalid_block,     // bytes that do not decode as what their CID says
     invalid_dag,       // decodes, but UnixFS rules are broken
+    invalid_hamt,      // a HAMT shard breaks the HAMT rules: an entry in a bucket its name does not
+                       // hash to, two links in one bucket, a sub-shard of another fanout
     unsupported,       // a codec or UnixFS type we do not read (dag-cbor, metadata)
     not_found,         // a path segment that is not in its directory
     not_a_directory,

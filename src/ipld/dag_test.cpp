@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <random>
+#include <set>
 
 namespace fleek::ipld {
 namespace {
@@ -145,6 +148,91 @@ TEST(Dag, HamtDirectoriesListAndResolve) {
                     return true;
                 }).has_value());
     EXPECT_EQ(all_blocks, shard_blocks + 1500);
+}
+
+// A HAMT whose entries are not where their names hash to is refused, whatever the reader: the
+// listing (what the origin stores), not only a lookup (which follows the hash and so never sees
+// a misplaced entry).
+TEST(Dag, MisplacedHamtEntriesAreRefused) {
+    ImportOptions options = ImportOptions::ipfs_car();  // fanout 256, murmur3-x64-64
+    options.shard_threshold = 20;  // 300 entries: sub-shards, and free buckets in the root
+    Store store;
+    std::vector<NamedNode> entries;
+    for (int i = 0; i < 300; ++i) {
+        const std::string name = "file-" + std::to_string(i) + ".txt";
+        entries.push_back({name, import_bytes(as_bytes(name), options, store.sink()).value()});
+    }
+    const ImportedNode root = import_directory(entries, options, store.sink()).value();
+    const PbNode root_pb = decode_dag_pb(store.blocks.at(root.cid)).value();
+    std::set<std::string> labels;
+    const PbLink* leaf = nullptr;
+    const PbLink* sub_shard = nullptr;
+    for (const auto& link : root_pb.links) {
+        labels.insert(link.name->substr(0, 2));
+        if (link.name->size() > 2 && leaf == nullptr) leaf = &link;
+        if (link.name->size() == 2 && sub_shard == nullptr) sub_shard = &link;
+    }
+    ASSERT_NE(leaf, nullptr);
+    ASSERT_NE(sub_shard, nullptr);
+    std::string free_label;
+    for (uint32_t bucket = 0; bucket < 256 && free_label.empty(); ++bucket) {
+        const std::string label = fmt::format("{:02X}", bucket);
+        if (labels.count(label) == 0) free_label = label;
+    }
+    ASSERT_FALSE(free_label.empty());
+    // The same root with one link changed, stored under its own CID.
+    const auto variant = [&](const PbLink& changed, const std::string& new_name) {
+        PbNode pb = root_pb;
+        for (auto& link : pb.links) {
+            if (link.name == changed.name) link.name = new_name;
+        }
+        sort_links(pb.links);
+        const Bytes bytes = encode_dag_pb(pb);
+        const Cid cid = Cid::of(multicodec::dag_pb, bytes);
+        store.blocks[cid] = bytes;
+        return cid;
+    };
+    MemoryBlockSource source(store.blocks);
+    // The untouched HAMT lists (the entries are where they hash to).
+    ASSERT_EQ(list_directory(source, load_node(source, root.cid).value()).value().size(), 300u);
+    // An entry moved to a free bucket of the root.
+    const Cid moved_leaf = variant(*leaf, free_label + leaf->name->substr(2));
+    const auto listed = list_directory(source, load_node(source, moved_leaf).value());
+    ASSERT_FALSE(listed.has_value());
+    EXPECT_EQ(listed.error().code, DagErrorCode::invalid_hamt);
+    EXPECT_NE(listed.error().detail.find(leaf->name->substr(2)), std::string::npos) << listed.error().message();
+    // A whole sub-shard under another bucket: its entries sit in the right bucket of their own
+    // level, but not under the bucket their names hash to one level up.
+    const Cid moved_shard = variant(*sub_shard, free_label);
+    EXPECT_EQ(list_directory(source, load_node(source, moved_shard).value()).error().code, DagErrorCode::invalid_hamt);
+    // Two links in one bucket.
+    PbNode doubled = root_pb;
+    doubled.links.push_back(PbLink{leaf->hash, leaf->name->substr(0, 2) + "another-name", leaf->tsize});
+    sort_links(doubled.links);
+    const Bytes doubled_bytes = encode_dag_pb(doubled);
+    const Cid doubled_cid = Cid::of(multicodec::dag_pb, doubled_bytes);
+    store.blocks[doubled_cid] = doubled_bytes;
+    EXPECT_EQ(list_directory(source, load_node(source, doubled_cid).value()).error().code, DagErrorCode::invalid_hamt);
+    // A sub-shard whose fanout differs from its parent's (the bucket bits would not line up).
+    PbNode narrow = decode_dag_pb(store.blocks.at(sub_shard->hash)).value();
+    UnixfsData narrow_data = decode_unixfs(*narrow.data).value();
+    narrow_data.fanout = 16;
+    narrow.data = encode_unixfs(narrow_data);
+    for (auto& link : narrow.links) link.name = link.name->substr(1);  // one hex digit for 16 buckets
+    const Bytes narrow_bytes = encode_dag_pb(narrow);
+    const Cid narrow_cid = Cid::of(multicodec::dag_pb, narrow_bytes);
+    store.blocks[narrow_cid] = narrow_bytes;
+    PbNode with_narrow = root_pb;
+    for (auto& link : with_narrow.links) {
+        if (link.name == sub_shard->name) link.hash = narrow_cid;
+    }
+    const Bytes with_narrow_bytes = encode_dag_pb(with_narrow);
+    const Cid with_narrow_cid = Cid::of(multicodec::dag_pb, with_narrow_bytes);
+    store.blocks[with_narrow_cid] = with_narrow_bytes;
+    const DagNode with_narrow_node = load_node(source, with_narrow_cid).value();
+    EXPECT_EQ(list_directory(source, with_narrow_node).error().code, DagErrorCode::invalid_hamt);
+    const std::string inside = decode_dag_pb(store.blocks.at(sub_shard->hash)).value().links[0].name->substr(2);
+    EXPECT_EQ(find_entry(source, with_narrow_node, inside).error().code, DagErrorCode::invalid_hamt);
 }
 
 TEST(Dag, TraversalScopesAndEntityBytes) {

@@ -106,6 +106,10 @@ Result<void, std::string> Config::validate() const {
         return fail(std::string("origins.connect_timeout_ms and origins.request_timeout_ms must be positive"));
     }
     if (origins.max_block_bytes < 1024) return fail(std::string("origins.max_block_bytes must be at least 1024"));
+    if (origins.ipfs_parallel_requests < 1 || origins.ipfs_parallel_requests > 64) {
+        return fail(std::string("origins.ipfs_parallel_requests must be between 1 and 64"));
+    }
+    if (origins.ipfs_fetch_deadline_ms < 1) return fail(std::string("origins.ipfs_fetch_deadline_ms must be positive"));
     for (const auto& gateway_url : origins.ipfs_gateways) {
         if (!gateway_url.starts_with("http://") && !gateway_url.starts_with("https://")) {
             return fail(fmt::format("origins.ipfs_gateways: `{}` is not an http:// or https:// URL", gateway_url));

@@ -129,6 +129,11 @@ struct OriginsConfig {
     uint64_t max_blocks = 1'000'000;
     uint64_t max_block_bytes = uint64_t{4} << 20;
     uint64_t max_depth = 256;
+    uint64_t ipfs_max_expanded_bytes = uint64_t{16} << 30;
+    uint64_t ipfs_fetch_deadline_ms = 3'600'000;
+    uint64_t ipfs_low_speed_bytes_per_s = 1024;
+    uint64_t ipfs_low_speed_time_s = 30;
+    uint64_t ipfs_parallel_requests = 8;
     bool http_enabled = true;
     uint64_t http_max_bytes = uint64_t{4} << 30;
     uint32_t fetch_threads = 4;
@@ -144,6 +149,11 @@ struct OriginsConfig {
         v.field("max_blocks", max_blocks, "Most blocks in one IPFS DAG");
         v.field("max_block_bytes", max_block_bytes, "Largest single IPFS block");
         v.field("max_depth", max_depth, "Deepest IPFS DAG (levels of links)");
+        v.field("ipfs_max_expanded_bytes", ipfs_max_expanded_bytes, "Most bytes of files one IPFS DAG may describe, checked before any is written");
+        v.field("ipfs_fetch_deadline_ms", ipfs_fetch_deadline_ms, "Give up one IPFS fetch (all its gateway requests) after this long");
+        v.field("ipfs_low_speed_bytes_per_s", ipfs_low_speed_bytes_per_s, "Abandon an IPFS gateway request slower than this ... (0: never)");
+        v.field("ipfs_low_speed_time_s", ipfs_low_speed_time_s, "... for this many seconds");
+        v.field("ipfs_parallel_requests", ipfs_parallel_requests, "IPFS block requests in flight at once per fetch (1 to 64)");
         v.field("http_enabled", http_enabled, "Fetch plain URLs for PUT /http?url=...");
         v.field("http_max_bytes", http_max_bytes, "Largest HTTP origin download");
         v.field("fetch_threads", fetch_threads, "Origin fetches running at once (1 to 256), off the gateway's I/O threads");

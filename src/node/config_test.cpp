@@ -111,6 +111,18 @@ TEST(Config, OriginsTable) {
     EXPECT_NE(error_of("[origins]\nipfs_gateways = [1]\n").find("a string"), std::string::npos);
     EXPECT_NE(error_of("[origins]\nfetch_threads = 0\n").find("origins.fetch_threads"), std::string::npos);
     EXPECT_NE(error_of("[origins]\nresolver_path = \"\"\n").find("origins.resolver_path must not be empty"), std::string::npos);
+    // The IPFS fetch bounds.
+    const Config ipfs = parse("[origins]\nipfs_max_expanded_bytes = 1000\nipfs_fetch_deadline_ms = 5000\nipfs_low_speed_bytes_per_s = 10\n"
+                              "ipfs_low_speed_time_s = 3\nipfs_parallel_requests = 16\n").value();
+    EXPECT_EQ(ipfs.origins.ipfs_max_expanded_bytes, 1000u);
+    EXPECT_EQ(ipfs.origins.ipfs_fetch_deadline_ms, 5000u);
+    EXPECT_EQ(ipfs.origins.ipfs_low_speed_bytes_per_s, 10u);
+    EXPECT_EQ(ipfs.origins.ipfs_low_speed_time_s, 3u);
+    EXPECT_EQ(ipfs.origins.ipfs_parallel_requests, 16u);
+    EXPECT_EQ(Config{}.origins.ipfs_parallel_requests, 8u);
+    EXPECT_NE(error_of("[origins]\nipfs_parallel_requests = 0\n").find("origins.ipfs_parallel_requests"), std::string::npos);
+    EXPECT_NE(error_of("[origins]\nipfs_parallel_requests = 65\n").find("origins.ipfs_parallel_requests"), std::string::npos);
+    EXPECT_NE(error_of("[origins]\nipfs_fetch_deadline_ms = 0\n").find("origins.ipfs_fetch_deadline_ms"), std::string::npos);
 }
 
 TEST(Config, MalformedTomlReportsWhere) {

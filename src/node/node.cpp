@@ -91,6 +91,11 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
     ipfs_options.max_block_bytes = config.origins.max_block_bytes;
     ipfs_options.max_depth = config.origins.max_depth;
     ipfs_options.address_policy = *address_policy;
+    ipfs_options.max_expanded_bytes = config.origins.ipfs_max_expanded_bytes;
+    ipfs_options.fetch_deadline_ms = config.origins.ipfs_fetch_deadline_ms;
+    ipfs_options.low_speed_bytes_per_s = config.origins.ipfs_low_speed_bytes_per_s;
+    ipfs_options.low_speed_time_s = config.origins.ipfs_low_speed_time_s;
+    ipfs_options.parallel_requests = config.origins.ipfs_parallel_requests;
     node->m_ipfs_origin = std::make_unique<origins::IpfsOrigin>(ipfs_options, *node->m_blockstore, *node->m_resolver);
     origins::HttpOriginOptions http_options;
     http_options.enabled = config.origins.http_enabled;

@@ -3,12 +3,12 @@
 #include "content/directory.h"
 #include "ipld/car.h"
 #include "ipld/dag.h"
-#include "origins/http_client.h"
 #include "util/encoding.h"
 #include "util/log.h"
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -36,20 +36,11 @@ namespace {
 
 OriginError origin_error(OriginErrorCode code, std::string message) { return OriginError{code, std::move(message)}; }
 
-std::string trim_slash(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-}
-
 // Reads blocks back from the committed CAR: the blockstore checks every byte against its BLAKE3
 // tree, and the bytes were checked against their CID before they were written.
 class CarBlobSource : public ipld::BlockSource {
 public:
-    struct Held {
-        uint64_t offset;
-        uint32_t size;
-    };
-    CarBlobSource(content::Blockstore& store, const Hash32& car, const std::map<Bytes, Held>& blocks)
+    CarBlobSource(content::Blockstore& store, const Hash32& car, const std::map<Bytes, GatheredBlock>& blocks)
         : m_store(store), m_car(car), m_blocks(blocks) {}
 
     Result<std::optional<Bytes>, std::string> get(const Cid& cid) override {
@@ -64,235 +55,13 @@ public:
 private:
     content::Blockstore& m_store;
     Hash32 m_car;
-    const std::map<Bytes, Held>& m_blocks;
+    const std::map<Bytes, GatheredBlock>& m_blocks;
 };
 
 }  // namespace
 
-struct IpfsOrigin::Fetch {
-    Fetch(IpfsOrigin& owner, const Cid& root_cid) : origin(owner), root(root_cid) {}
-
-    IpfsOrigin& origin;
-    Cid root;
-    std::unique_ptr<content::Blockstore::Writer> car;
-    uint64_t car_offset = 0;
-    struct Held {
-        uint64_t offset;
-        uint32_t size;
-        std::vector<Cid> links;
-    };
-    std::map<Bytes, Held> blocks;  // by multihash
-    uint64_t block_bytes = 0;
-    std::vector<std::string> notes;  // what each source did wrong, for the final message
-    std::set<size_t> distrusted;     // gateways that sent a block not matching its CID
-    size_t not_found_answers = 0;
-    size_t attempts = 0;
-    std::optional<OriginError> fatal;
-
-    const IpfsOriginOptions& options() const { return origin.m_options; }
-
-    Result<void, OriginError> start() {
-        auto writer = origin.m_blockstore.begin_write();
-        if (!writer) return fail(origin_error(OriginErrorCode::store_failed, std::string(content::to_string(writer.error()))));
-        car = std::move(*writer);
-        Bytes header;
-        ipld::append_car_header(header, {root});
-        if (auto written = car->write(header); !written) {
-            return fail(origin_error(OriginErrorCode::store_failed, std::string(content::to_string(written.error()))));
-        }
-        car_offset = header.size();
-        return {};
-    }
-
-    bool holds(const Cid& cid) const {
-        return cid.hash_code() == multicodec::identity || blocks.count(Bytes(cid.multihash().begin(), cid.multihash().end())) != 0;
-    }
-
-    // Keeps a block whose bytes were already checked against `cid`.
-    Result<void, OriginError> add_block(const Cid& cid, ByteSpan bytes) {
-        if (cid.hash_code() == multicodec::identity) return {};
-        Bytes key(cid.multihash().begin(), cid.multihash().end());
-        if (blocks.count(key) != 0) return {};
-        if (bytes.size() > options().max_block_bytes) {
-            return fail(origin_error(OriginErrorCode::too_large, fmt::format("block {} has {} bytes (limit {})", cid.to_string(),
-                                                                             bytes.size(), options().max_block_bytes)));
-        }
-        if (blocks.size() + 1 > options().max_blocks) {
-            return fail(origin_error(OriginErrorCode::too_large, fmt::format("more than {} blocks", options().max_blocks)));
-        }
-        if (block_bytes + bytes.size() > options().max_content_bytes) {
-            return fail(origin_error(OriginErrorCode::too_large, fmt::format("more than {} bytes", options().max_content_bytes)));
-        }
-        if (cid.codec() != multicodec::dag_pb && cid.codec() != multicodec::raw) {
-            return fail(origin_error(OriginErrorCode::unsupported,
-                                     fmt::format("block {} is {}: only UnixFS (dag-pb and raw) is cached", cid.to_string(),
-                                                 ipld::multicodec_name(cid.codec()))));
-        }
-        auto links = ipld::block_links(cid, bytes);
-        if (!links) return fail(origin_error(OriginErrorCode::unsupported, links.error().message()));
-        const Bytes prefix = ipld::car_section_prefix(cid, bytes.size());
-        for (const ByteSpan piece : {ByteSpan(prefix), bytes}) {
-            if (auto written = car->write(piece); !written) {
-                return fail(origin_error(written.error() == content::BlockstoreError::too_large ? OriginErrorCode::too_large
-                                                                                               : OriginErrorCode::store_failed,
-                                         std::string(content::to_string(written.error()))));
-            }
-        }
-        blocks.emplace(std::move(key), Held{car_offset + prefix.size(), static_cast<uint32_t>(bytes.size()), std::move(*links)});
-        car_offset += prefix.size() + bytes.size();
-        block_bytes += bytes.size();
-        return {};
-    }
-
-    // Blocks the DAG links to that we do not hold yet, depth first from the root.
-    Result<std::vector<Cid>, OriginError> missing() {
-        std::vector<Cid> out;
-        std::set<Bytes> seen;
-        std::vector<std::pair<const Cid*, uint64_t>> stack{{&root, 0}};
-        while (!stack.empty()) {
-            auto [cid, depth] = stack.back();
-            stack.pop_back();
-            if (depth > options().max_depth) {
-                return fail(origin_error(OriginErrorCode::too_large, fmt::format("the DAG is deeper than {} levels", options().max_depth)));
-            }
-            if (cid->hash_code() == multicodec::identity) continue;
-            Bytes key(cid->multihash().begin(), cid->multihash().end());
-            if (!seen.insert(key).second) continue;
-            const auto found = blocks.find(key);
-            if (found == blocks.end()) {
-                out.push_back(*cid);
-                continue;
-            }
-            for (auto it = found->second.links.rbegin(); it != found->second.links.rend(); ++it) stack.emplace_back(&*it, depth + 1);
-        }
-        return out;
-    }
-
-    HttpGetOptions http_options(const char* accept, uint64_t max_body) const {
-        HttpGetOptions http;
-        http.connect_timeout_ms = options().connect_timeout_ms;
-        http.total_timeout_ms = options().request_timeout_ms;
-        http.max_body_bytes = max_body;
-        http.headers = {std::string("Accept: ") + accept};
-        http.cancel = &origin.m_cancelled;
-        http.address_policy = &options().address_policy;
-        return http;
-    }
-
-    void try_car(size_t gateway_index) {
-        const std::string& gateway = options().gateways[gateway_index];
-        const std::string url = fmt::format("{}/ipfs/{}?format=car&dag-scope=all", trim_slash(gateway), root.to_string());
-        ++origin.m_car_requests;
-        ++attempts;
-        ipld::CarLimits limits;
-        limits.max_section_bytes = options().max_block_bytes + ipld::cid_size_max;
-        std::optional<ipld::CarError> car_error;
-        ipld::CarStreamReader reader(limits, nullptr, [&](const ipld::CarStreamReader::Block& block) {
-            auto added = add_block(block.cid, block.bytes);
-            if (!added) {
-                fatal = added.error();
-                return false;
-            }
-            return true;
-        });
-        const uint64_t before = blocks.size();
-        const HttpGetResult result = http_get(url, http_options("application/vnd.ipld.car; version=1; order=dfs; dups=n",
-                                                                options().max_content_bytes + options().max_blocks * 128),
-                                              [&](ByteSpan bytes) {
-                                                  auto fed = reader.feed(bytes);
-                                                  if (!fed) {
-                                                      car_error = fed.error();
-                                                      return false;
-                                                  }
-                                                  return true;
-                                              });
-        if (fatal) return;
-        if (result.ok() && !car_error) {
-            if (auto done = reader.finish(); !done) car_error = done.error();
-        }
-        if (car_error && car_error->code == ipld::CarErrorCode::section_too_large) {
-            fatal = origin_error(OriginErrorCode::too_large, fmt::format("{} sent a block over the limit of {} bytes ({})", gateway,
-                                                                         options().max_block_bytes, car_error->message()));
-            return;
-        }
-        if (car_error && car_error->code != ipld::CarErrorCode::stopped) {
-            if (car_error->code == ipld::CarErrorCode::hash_mismatch || car_error->code == ipld::CarErrorCode::unverifiable_block) {
-                distrusted.insert(gateway_index);
-                ++origin.m_rejected_blocks;
-                notes.push_back(fmt::format("{} sent a CAR with a block that does not match its CID ({}); nothing of that block was kept",
-                                            gateway, car_error->message()));
-                FLEEK_LOG_WARN("origins.ipfs", "{}: {}", gateway, notes.back());
-            } else {
-                notes.push_back(fmt::format("{}: unusable CAR: {}", gateway, car_error->message()));
-            }
-            return;
-        }
-        if (!result.ok()) {
-            if (result.status == 404 || result.status == 410) ++not_found_answers;
-            notes.push_back(fmt::format("{}: CAR request: {}", gateway, result.describe()));
-            FLEEK_LOG_DEBUG("origins.ipfs", "{}", notes.back());
-            return;
-        }
-        FLEEK_LOG_DEBUG("origins.ipfs", "{}: CAR of {} gave {} new blocks", gateway, root.to_string(), blocks.size() - before);
-    }
-
-    // Asks the gateways that did not lie for one block; true when it arrived.
-    bool try_raw(const Cid& cid) {
-        for (size_t i = 0; i < options().gateways.size(); ++i) {
-            if (distrusted.count(i) != 0) continue;
-            const std::string& gateway = options().gateways[i];
-            const std::string url = fmt::format("{}/ipfs/{}?format=raw", trim_slash(gateway), cid.to_string());
-            ++origin.m_raw_requests;
-            ++attempts;
-            Bytes body;
-            const HttpGetResult result = http_get(url, http_options("application/vnd.ipld.raw", options().max_block_bytes), [&](ByteSpan bytes) {
-                body.insert(body.end(), bytes.begin(), bytes.end());
-                return true;
-            });
-            if (result.too_large) {
-                fatal = origin_error(OriginErrorCode::too_large, fmt::format("block {} from {} is over the limit of {} bytes", cid.to_string(),
-                                                                             gateway, options().max_block_bytes));
-                return false;
-            }
-            if (!result.ok()) {
-                if (result.status == 404 || result.status == 410) ++not_found_answers;
-                notes.push_back(fmt::format("{}: block {}: {}", gateway, cid.to_string(), result.describe()));
-                continue;
-            }
-            if (!cid.verify(body)) {
-                distrusted.insert(i);
-                ++origin.m_rejected_blocks;
-                notes.push_back(fmt::format("{} sent block {} with bytes that do not match the CID; not kept", gateway, cid.to_string()));
-                FLEEK_LOG_WARN("origins.ipfs", "{}", notes.back());
-                continue;
-            }
-            if (auto added = add_block(cid, body); !added) {
-                fatal = added.error();
-                return false;
-            }
-            return true;
-        }
-        return false;
-    }
-
-    OriginError failure(const std::vector<Cid>& missing_blocks) const {
-        std::string message = fmt::format("could not fetch {} block(s) of {} (first: {})", missing_blocks.size(), root.to_string(),
-                                          missing_blocks.front().to_string());
-        for (const auto& note : notes) message += "; " + note;
-        OriginErrorCode code = OriginErrorCode::unavailable;
-        if (!distrusted.empty() && distrusted.size() == options().gateways.size()) {
-            code = OriginErrorCode::verification_failed;
-        } else if (attempts > 0 && not_found_answers == attempts) {
-            code = OriginErrorCode::not_found;
-        } else if (!distrusted.empty()) {
-            code = OriginErrorCode::verification_failed;
-        }
-        return origin_error(code, message);
-    }
-};
-
 IpfsOrigin::IpfsOrigin(IpfsOriginOptions options, content::Blockstore& blockstore, Resolver& resolver)
-    : m_options(std::move(options)), m_blockstore(blockstore), m_resolver(resolver) {
+    : m_options(std::move(options)), m_blockstore(blockstore), m_resolver(resolver), m_held(blockstore, resolver) {
     // The operator chose the gateways: their hosts are reachable whatever their addresses; a
     // redirect from one of them elsewhere meets the address policy.
     for (const auto& gateway : m_options.gateways) {
@@ -303,26 +72,92 @@ IpfsOrigin::IpfsOrigin(IpfsOriginOptions options, content::Blockstore& blockstor
 IpfsOrigin::~IpfsOrigin() = default;
 
 IpfsOriginStats IpfsOrigin::stats() const {
-    return {m_fetches.load(), m_car_requests.load(), m_raw_requests.load(), m_rejected_blocks.load()};
+    IpfsOriginStats stats;
+    stats.fetches = m_fetches.load();
+    stats.car_requests = m_counters.car_requests.load();
+    stats.raw_requests = m_counters.raw_requests.load();
+    stats.rejected_blocks = m_counters.rejected_blocks.load();
+    stats.unexpected_blocks = m_counters.unexpected_blocks.load();
+    stats.oversized_blocks = m_counters.oversized_blocks.load();
+    stats.resumed_blocks = m_counters.resumed_blocks.load();
+    stats.partial_cars = m_counters.partial_cars.load();
+    stats.connections = m_connections.load();
+    return stats;
+}
+
+std::unique_ptr<GatewayClient> IpfsOrigin::take_client() {
+    {
+        std::lock_guard lock(m_clients_mutex);
+        if (!m_idle_clients.empty()) {
+            auto client = std::move(m_idle_clients.back());
+            m_idle_clients.pop_back();
+            return client;
+        }
+    }
+    GatewayClientOptions options;
+    options.connect_timeout_ms = m_options.connect_timeout_ms;
+    options.request_timeout_ms = m_options.request_timeout_ms;
+    options.low_speed_bytes_per_s = m_options.low_speed_bytes_per_s;
+    options.low_speed_time_s = m_options.low_speed_time_s;
+    options.max_parallel = static_cast<size_t>(std::max<uint64_t>(m_options.parallel_requests, 1));
+    options.cancel = &m_cancelled;
+    options.address_policy = &m_options.address_policy;
+    return std::make_unique<GatewayClient>(options);
+}
+
+void IpfsOrigin::return_client(std::unique_ptr<GatewayClient> client) {
+    constexpr size_t max_idle_clients = 4;
+    std::lock_guard lock(m_clients_mutex);
+    if (client->usable() && m_idle_clients.size() < max_idle_clients) m_idle_clients.push_back(std::move(client));
+}
+
+bool IpfsOrigin::content_complete(const IpfsRecord& record) {
+    switch (record.kind) {
+        case ResolvedKind::symlink: return true;
+        case ResolvedKind::file: return m_blockstore.info(record.hash).has_value();
+        case ResolvedKind::directory: break;
+    }
+    // Every file and directory below, each directory read (and verified) once.
+    std::set<Hash32> seen;
+    std::vector<std::pair<Hash32, uint64_t>> stack{{record.hash, 0}};
+    uint64_t entries = 0;
+    while (!stack.empty()) {
+        const auto [hash, depth] = stack.back();
+        stack.pop_back();
+        if (!seen.insert(hash).second) continue;
+        if (depth > m_options.max_depth) return false;
+        auto directory = m_blockstore.directory(hash);
+        if (!directory) return false;
+        for (const auto& entry : directory->entries()) {
+            if (++entries > m_options.max_blocks) return false;
+            if (entry.kind == content::EntryKind::file && !m_blockstore.info(entry.hash)) return false;
+            if (entry.kind == content::EntryKind::directory) stack.emplace_back(entry.hash, depth + 1);
+        }
+    }
+    return true;
 }
 
 Result<FetchedIpfs, OriginError> IpfsOrigin::fetch(const Cid& requested) {
     const Cid cid = requested.to_v1();
-    // Already held: the record, its content and the blocks' CAR are all in the store.
+    // Already held: the record, the CAR with its blocks (still indexed) and all its content.
     auto record = m_resolver.ipfs(cid);
     if (!record) return fail(origin_error(OriginErrorCode::store_failed, record.error()));
-    if (*record && m_blockstore.info((*record)->car) && ((*record)->kind == ResolvedKind::symlink || m_blockstore.info((*record)->hash))) {
-        FetchedIpfs cached;
-        cached.cid = requested;
-        cached.record = **record;
-        cached.cached = true;
-        return cached;
+    if (*record) {
+        if (!m_blockstore.info((*record)->car)) m_held.forget_if_gone((*record)->car);
+        if (m_blockstore.info((*record)->car) && m_held.has(cid) && content_complete(**record)) {
+            FetchedIpfs cached;
+            cached.cid = requested;
+            cached.record = **record;
+            cached.cached = true;
+            return cached;
+        }
+        FLEEK_LOG_INFO("origins.ipfs", "{} was fetched before but its blocks or content left the store: fetching it again", cid.to_string());
     }
     return m_flights.run(cid.bytes(), [&]() -> Result<FetchedIpfs, OriginError> {
         auto result = fetch_uncached(requested);
         if (result) {
-            FLEEK_LOG_INFO("origins.ipfs", "fetched {}: {} blocks, {} bytes -> {}", requested.to_string(), result->blocks,
-                           result->block_bytes, hex_encode(result->record.hash));
+            FLEEK_LOG_INFO("origins.ipfs", "fetched {}: {} blocks ({} from gateways), {} bytes -> {}", requested.to_string(), result->blocks,
+                           result->fetched_blocks, result->block_bytes, hex_encode(result->record.hash));
         } else {
             FLEEK_LOG_WARN("origins.ipfs", "fetching {} failed: {}", requested.to_string(), result.error().message);
         }
@@ -341,40 +176,30 @@ Result<FetchedIpfs, OriginError> IpfsOrigin::fetch_uncached(const Cid& cid) {
                                  fmt::format("{} uses {}, which this node cannot verify", cid.to_string(), ipld::multicodec_name(cid.hash_code()))));
     }
     ++m_fetches;
-    Fetch fetch(*this, cid);
-    if (auto started = fetch.start(); !started) return fail(started.error());
-
-    // 1. The whole DAG as one CAR, from each gateway in turn until nothing is missing.
-    std::vector<Cid> missing;
-    for (size_t i = 0; i < m_options.gateways.size(); ++i) {
-        fetch.try_car(i);
-        if (fetch.fatal) return fail(*fetch.fatal);
-        auto still = fetch.missing();
-        if (!still) return fail(still.error());
-        missing = std::move(*still);
-        if (missing.empty()) break;
-    }
-    // 2. What is still missing, block by block.
-    while (!missing.empty()) {
-        size_t progress = 0;
-        for (const Cid& block : missing) {
-            if (fetch.try_raw(block)) ++progress;
-            if (fetch.fatal) return fail(*fetch.fatal);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(m_options.fetch_deadline_ms);
+    auto client = take_client();
+    const uint64_t connections_before = client->connections_opened();
+    auto gathered = gather_dag(m_options, m_blockstore, m_held, *client, m_counters, cid, deadline);
+    m_connections += client->connections_opened() - connections_before;
+    return_client(std::move(client));
+    if (!gathered) return fail(gathered.error());
+    const Hash32 car = gathered->car;
+    CarBlobSource source(m_blockstore, car, gathered->blocks);
+    // Content that cannot be stored leaves no CAR of ours behind; when the store failed, the
+    // complete CAR stays indexed so that the next attempt needs no gateway.
+    const auto give_up = [&](OriginError error) -> Result<FetchedIpfs, OriginError> {
+        if (!gathered->new_car) return fail(std::move(error));
+        if (error.code != OriginErrorCode::store_failed) {
+            (void)m_blockstore.remove(car);
+            return fail(std::move(error));
         }
-        auto still = fetch.missing();
-        if (!still) return fail(still.error());
-        if (progress == 0) return fail(fetch.failure(*still));
-        missing = std::move(*still);
-    }
+        Resolver::IpfsBatch blocks_only;
+        for (const auto& [key, block] : gathered->blocks) blocks_only.blocks.emplace_back(key, BlockLocation{car, block.offset, block.size});
+        (void)m_resolver.put_ipfs(blocks_only);
+        return fail(std::move(error));
+    };
 
-    // 3. Keep the blocks: commit the CAR.
-    auto car = fetch.car->commit();
-    if (!car) return fail(origin_error(OriginErrorCode::store_failed, fmt::format("storing the CAR: {}", content::to_string(car.error()))));
-    std::map<Bytes, CarBlobSource::Held> held;
-    for (const auto& [key, block] : fetch.blocks) held.emplace(key, CarBlobSource::Held{block.offset, block.size});
-    CarBlobSource source(m_blockstore, *car, held);
-
-    // 4. Store the files and directories the DAG describes, children first.
+    // Store the files and directories the DAG describes, children first.
     Resolver::IpfsBatch batch;
     std::map<Cid, std::pair<IpfsRecord, std::string>> done;  // by CIDv1: record, symlink target
     std::function<Result<std::pair<IpfsRecord, std::string>, OriginError>(const Cid&, uint64_t)> store =
@@ -387,7 +212,19 @@ Result<FetchedIpfs, OriginError> IpfsOrigin::fetch_uncached(const Cid& cid) {
         auto node = ipld::load_node(source, node_cid);
         if (!node) return fail(origin_error(OriginErrorCode::unsupported, fmt::format("{}: {}", node_cid.to_string(), node.error().message())));
         IpfsRecord record;
-        record.car = *car;
+        record.car = car;
+        if (node->kind == ipld::NodeKind::file || node->kind == ipld::NodeKind::raw_file) {
+            // A file stored before (this DAG fetched again, or another sharing it) is not rewritten.
+            auto known = m_resolver.ipfs(key);
+            if (known && *known && (*known)->kind == ResolvedKind::file && m_blockstore.info((*known)->hash)) {
+                record.kind = ResolvedKind::file;
+                record.hash = (*known)->hash;
+                record.size = (*known)->size;
+                batch.records.emplace_back(key, record);
+                done.emplace(key, std::make_pair(record, std::string()));
+                return std::make_pair(record, std::string());
+            }
+        }
         std::string target;
         switch (node->kind) {
             case ipld::NodeKind::raw_file:
@@ -457,21 +294,24 @@ Result<FetchedIpfs, OriginError> IpfsOrigin::fetch_uncached(const Cid& cid) {
         return std::make_pair(record, target);
     };
     auto root = store(cid, 0);
-    if (!root) return fail(root.error());
+    if (!root) return give_up(root.error());
     if (root->first.kind == ResolvedKind::symlink) {
-        return fail(origin_error(OriginErrorCode::unsupported, fmt::format("{} is a symlink; a symlink is cached only inside a directory", cid.to_string())));
+        return give_up(origin_error(OriginErrorCode::unsupported, fmt::format("{} is a symlink; a symlink is cached only inside a directory", cid.to_string())));
     }
 
-    // 5. Remember it all in one batch.
-    batch.blocks.reserve(fetch.blocks.size());
-    for (const auto& [key, block] : fetch.blocks) batch.blocks.emplace_back(key, BlockLocation{*car, block.offset, block.size});
+    // Remember it all in one batch (a reused CAR's blocks are indexed already).
+    if (gathered->new_car) {
+        batch.blocks.reserve(gathered->blocks.size());
+        for (const auto& [key, block] : gathered->blocks) batch.blocks.emplace_back(key, BlockLocation{car, block.offset, block.size});
+    }
     if (auto put = m_resolver.put_ipfs(batch); !put) return fail(origin_error(OriginErrorCode::store_failed, put.error()));
 
     FetchedIpfs fetched;
     fetched.cid = cid;
     fetched.record = root->first;
-    fetched.blocks = fetch.blocks.size();
-    fetched.block_bytes = fetch.block_bytes;
+    fetched.blocks = gathered->blocks.size();
+    fetched.block_bytes = gathered->block_bytes;
+    fetched.fetched_blocks = gathered->fetched_blocks;
     return fetched;
 }
 

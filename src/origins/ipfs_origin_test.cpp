@@ -3,6 +3,7 @@
 #include "ipld/car.h"
 #include "ipld/dag.h"
 #include "ipld/importer.h"
+#include "ipld/unixfs.h"
 #include "origins/ipfs_store.h"
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
@@ -48,11 +49,14 @@ struct Dag {
                     }).has_value());
         return out;
     }
-    Bytes car(const std::optional<Cid>& corrupt = std::nullopt, size_t keep_blocks = SIZE_MAX) const {
+    // `extra` is inserted after `extra_after` blocks (a block the DAG does not hold).
+    Bytes car(const std::optional<Cid>& corrupt = std::nullopt, size_t keep_blocks = SIZE_MAX,
+              const std::optional<std::pair<Cid, Bytes>>& extra = std::nullopt, size_t extra_after = 1) const {
         Bytes out;
         ipld::append_car_header(out, {root});
         size_t kept = 0;
         for (const Cid& cid : order()) {
+            if (extra && kept == extra_after) ipld::append_car_section(out, extra->first, extra->second);
             if (kept++ == keep_blocks) break;
             Bytes block = blocks.at(cid);
             if (corrupt && *corrupt == cid) block[block.size() / 2] ^= 0x01;
@@ -77,6 +81,12 @@ struct Behaviour {
     std::optional<Cid> corrupt;    // this block's bytes are altered, in CARs and raw answers
     size_t car_blocks = SIZE_MAX;  // a CAR cut after this many blocks
     int delay_ms = 0;
+    std::optional<std::pair<Cid, Bytes>> extra_block;  // sent inside CARs, after extra_after blocks
+    size_t extra_after = 1;
+    std::map<Cid, Bytes> raw_answers;  // raw answers replaced by these bytes
+    int raw_delay_ms = 0;
+    size_t car_chunk_bytes = 0;        // CARs sent this many bytes at a time ...
+    int car_chunk_interval_ms = 0;     // ... with this pause before each piece
 };
 
 template <class Change>
@@ -108,12 +118,19 @@ TestHttpServer::Handler gateway(const Dag& dag, Behaviour behaviour) {
                 response.status = behaviour.serves_car ? 404 : 406;
                 return response;
             }
-            const Bytes car = dag.car(behaviour.corrupt, behaviour.car_blocks);
+            const Bytes car = dag.car(behaviour.corrupt, behaviour.car_blocks, behaviour.extra_block, behaviour.extra_after);
             response.body.assign(car.begin(), car.end());
+            response.chunk_bytes = behaviour.car_chunk_bytes;
+            response.chunk_interval_ms = behaviour.car_chunk_interval_ms;
             response.headers.emplace_back("Content-Type", "application/vnd.ipld.car; version=1");
             return response;
         }
         if (query.find("format=raw") != std::string::npos && behaviour.serves_raw) {
+            response.delay_ms += behaviour.raw_delay_ms;
+            if (const auto replaced = behaviour.raw_answers.find(*cid); replaced != behaviour.raw_answers.end()) {
+                response.body.assign(replaced->second.begin(), replaced->second.end());
+                return response;
+            }
             const auto found = dag.blocks.find(*cid);
             if (found == dag.blocks.end()) {
                 response.status = 404;
@@ -224,10 +241,14 @@ TEST_F(IpfsOriginTest, OnlyALiarMeansAClearErrorAndNothingStored) {
     EXPECT_EQ(fetched.error().code, OriginErrorCode::verification_failed);
     EXPECT_NE(fetched.error().message.find("does not match its CID"), std::string::npos) << fetched.error().message;
     EXPECT_NE(fetched.error().message.find(victim.to_string()), std::string::npos) << fetched.error().message;
-    // Nothing was committed: no object in the blockstore, no record, no block location.
-    EXPECT_EQ(store->stats().objects, 0u);
+    // No record, nothing of the content; the bad block is not held. The blocks before it matched
+    // their CIDs: they are kept (one partial CAR) for the next attempt.
     const auto counts = resolver->count();
-    EXPECT_EQ(counts.ipfs + counts.blocks, 0u);
+    EXPECT_EQ(counts.ipfs, 0u);
+    EXPECT_EQ(counts.blocks, dag.blocks.size() - 1);
+    EXPECT_EQ(store->stats().objects, 1u);
+    EXPECT_FALSE(IpfsStore(*store, *resolver).get(victim).value().has_value());
+    EXPECT_FALSE(store->info(crypto::blake3(content)).has_value());
     // The liar is not asked for raw blocks after lying.
     EXPECT_EQ(liar.count("format=raw"), 0u);
 }
@@ -349,6 +370,293 @@ TEST_F(IpfsOriginTest, RedirectsFromAGatewayToInternalAddressesAreRefused) {
     EXPECT_TRUE(internal.requests().empty());
     EXPECT_GE(redirecting.requests().size(), 1u);
     EXPECT_FALSE(resolver->ipfs(dag.root).value().has_value());
+}
+
+// A file node linking `links` times to one raw leaf of `leaf_bytes`: a CAR of two blocks that
+// describes links * leaf_bytes bytes.
+Dag repeated_leaf_dag(size_t leaf_bytes, size_t links) {
+    Dag dag;
+    const Bytes leaf = random_bytes(leaf_bytes, 40);
+    const Cid leaf_cid = Cid::of(ipld::multicodec::raw, leaf);
+    dag.blocks.emplace(leaf_cid, leaf);
+    ipld::UnixfsData data;
+    data.type = ipld::UnixfsType::file;
+    data.filesize = leaf_bytes * links;
+    data.blocksizes.assign(links, leaf_bytes);
+    ipld::PbNode node;
+    node.data = ipld::encode_unixfs(data);
+    for (size_t i = 0; i < links; ++i) node.links.push_back(ipld::PbLink{leaf_cid, std::string(), leaf_bytes});
+    const Bytes root = ipld::encode_dag_pb(node);
+    dag.root = Cid::of(ipld::multicodec::dag_pb, root);
+    dag.blocks.emplace(dag.root, root);
+    return dag;
+}
+
+// A gateway that slips a block the DAG does not reach into its CAR: the block matches its own
+// CID, but it is dropped (neither stored nor indexed), and the rest of the DAG still arrives.
+TEST_F(IpfsOriginTest, BlocksOutsideTheDagAreDroppedNotStored) {
+    const Bytes content = random_bytes(500'000, 10);
+    const Dag dag = file_dag(content);
+    const Bytes stranger = random_bytes(5000, 11);
+    const Cid stranger_cid = Cid::of(ipld::multicodec::raw, stranger);
+    TestHttpServer server(gateway(dag, with([&](Behaviour& b) {
+        b.extra_block = std::make_pair(stranger_cid, stranger);
+        b.extra_after = 2;
+    })));
+    auto ipfs = origin({server.url()});
+    const FetchedIpfs fetched = ipfs->fetch(dag.root).value();
+    expect_stored(dag, content, fetched);
+    EXPECT_FALSE(IpfsStore(*store, *resolver).get(stranger_cid).value().has_value());
+    EXPECT_EQ(resolver->count().blocks, dag.blocks.size());
+    EXPECT_EQ(fetched.blocks, dag.blocks.size());
+    EXPECT_EQ(ipfs->stats().unexpected_blocks, 1u);
+    // The CAR was left at the stranger; the rest came block by block.
+    EXPECT_EQ(ipfs->stats().raw_requests, dag.blocks.size() - 2);
+}
+
+// An undecodable block (a dag-pb CID over bytes that are not DAG-PB), a CAR section over the
+// block limit and a raw answer over it each end that gateway's answer, not the fetch: the next
+// gateway gives the block.
+TEST_F(IpfsOriginTest, UndecodableAndOversizedAnswersFallBackToTheNextGateway) {
+    const Bytes content = random_bytes(400'000, 12);
+    const Dag dag = file_dag(content);
+    IpfsOriginOptions options;
+    options.max_block_bytes = 100'000;  // the DAG's blocks are 64 KiB
+    const Bytes garbage = {0xff, 0xff, 0xff, 0x01};
+    const Cid undecodable = Cid::of(ipld::multicodec::dag_pb, garbage);
+    TestHttpServer sends_undecodable(gateway(dag, with([&](Behaviour& b) {
+        b.extra_block = std::make_pair(undecodable, garbage);
+        b.serves_raw = false;
+    })));
+    TestHttpServer honest(gateway(dag, {}));
+    auto ipfs = origin({sends_undecodable.url(), honest.url()}, options);
+    expect_stored(dag, content, ipfs->fetch(dag.root).value());
+    EXPECT_EQ(sends_undecodable.count("format=car"), 1u);
+    EXPECT_EQ(honest.count("format=car"), 0u);  // the root came with the first CAR
+    EXPECT_EQ(honest.count("format=raw"), dag.blocks.size() - 1);
+    EXPECT_EQ(ipfs->stats().unexpected_blocks, 1u);
+    EXPECT_FALSE(IpfsStore(*store, *resolver).get(undecodable).value().has_value());
+    // An oversized CAR section and an oversized raw body: that gateway's answer only.
+    const Bytes big = random_bytes(150'000, 13);
+    TestHttpServer sends_oversized(gateway(dag, with([&](Behaviour& b) {
+        b.extra_block = std::make_pair(Cid::of(ipld::multicodec::raw, big), big);
+        b.raw_answers[dag.order()[1]] = big;
+    })));
+    ScratchDirectory other;
+    store = content::Blockstore::open(other / "blockstore", {}).value();
+    resolver = Resolver::open(other / "resolver").value();
+    auto second = origin({sends_oversized.url(), honest.url()}, options);
+    const size_t honest_requests = honest.requests().size();
+    expect_stored(dag, content, second->fetch(dag.root).value());
+    EXPECT_EQ(second->stats().oversized_blocks, 2u);  // the CAR section, then the raw answer
+    // The honest gateway was asked for that one block only.
+    const auto requests = honest.requests();
+    ASSERT_EQ(requests.size(), honest_requests + 1);
+    EXPECT_EQ(requests.back().target, "/ipfs/" + dag.order()[1].to_string() + "?format=raw");
+}
+
+// A block the DAG links to that matches its CID but does not decode makes the DAG unreadable
+// (no gateway can send other bytes for that CID): a typed error naming it, nothing stored.
+TEST_F(IpfsOriginTest, AnUndecodableBlockOfTheDagIsATypedError) {
+    Dag dag;
+    const Bytes garbage = {0xff, 0xff, 0xff, 0x01};
+    const Cid undecodable = Cid::of(ipld::multicodec::dag_pb, garbage);
+    dag.blocks.emplace(undecodable, garbage);
+    ipld::UnixfsData directory;
+    directory.type = ipld::UnixfsType::directory;
+    ipld::PbNode node;
+    node.data = ipld::encode_unixfs(directory);
+    node.links.push_back(ipld::PbLink{undecodable, std::string("bad"), garbage.size()});
+    const Bytes root = ipld::encode_dag_pb(node);
+    dag.root = Cid::of(ipld::multicodec::dag_pb, root);
+    dag.blocks.emplace(dag.root, root);
+    TestHttpServer server(gateway(dag, with([&](Behaviour& b) { b.serves_car = false; })));
+    auto fetched = origin({server.url()})->fetch(dag.root);
+    ASSERT_FALSE(fetched.has_value());
+    EXPECT_EQ(fetched.error().code, OriginErrorCode::unsupported);
+    EXPECT_NE(fetched.error().message.find(undecodable.to_string()), std::string::npos) << fetched.error().message;
+    EXPECT_EQ(store->stats().objects, 0u);
+    EXPECT_EQ(resolver->count().blocks + resolver->count().ipfs, 0u);
+}
+
+// Two blocks of CAR describe a 16 MB file: the expanded size is checked against
+// max_expanded_bytes before anything is written.
+TEST_F(IpfsOriginTest, ExpandedSizeIsCappedBeforeAnythingIsWritten) {
+    const Dag dag = repeated_leaf_dag(16384, 1000);
+    TestHttpServer server(gateway(dag, {}));
+    IpfsOriginOptions options;
+    options.max_expanded_bytes = 10'000'000;
+    auto fetched = origin({server.url()}, options)->fetch(dag.root);
+    ASSERT_FALSE(fetched.has_value());
+    EXPECT_EQ(fetched.error().code, OriginErrorCode::too_large);
+    EXPECT_NE(fetched.error().message.find("max_expanded_bytes"), std::string::npos) << fetched.error().message;
+    EXPECT_EQ(store->stats().objects, 0u);
+    EXPECT_EQ(store->stats().bytes, 0u);
+    EXPECT_EQ(resolver->count().blocks + resolver->count().ipfs, 0u);
+    // Under a larger cap the same DAG is stored, all 16 MB of it.
+    options.max_expanded_bytes = 20'000'000;
+    const FetchedIpfs stored = origin({server.url()}, options)->fetch(dag.root).value();
+    EXPECT_EQ(stored.record.size, 16384u * 1000);
+}
+
+// A gateway that trickles its CAR below the low-speed limit is abandoned for the next one long
+// before the request timeout.
+TEST_F(IpfsOriginTest, ASlowGatewayIsAbandonedAtTheLowSpeedLimit) {
+    const Bytes content = random_bytes(300'000, 14);
+    const Dag dag = file_dag(content);
+    TestHttpServer slow(gateway(dag, with([&](Behaviour& b) {
+        b.car_chunk_bytes = 100;
+        b.car_chunk_interval_ms = 250;  // 400 B/s
+    })));
+    TestHttpServer fast(gateway(dag, {}));
+    IpfsOriginOptions options;
+    options.request_timeout_ms = 60'000;
+    options.low_speed_bytes_per_s = 4096;
+    options.low_speed_time_s = 1;
+    auto ipfs = origin({slow.url(), fast.url()}, options);
+    const auto started = std::chrono::steady_clock::now();
+    expect_stored(dag, content, ipfs->fetch(dag.root).value());
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(8));
+    EXPECT_EQ(slow.count("format=car"), 1u);
+}
+
+// A fetch has a deadline: a gateway fast enough for the low-speed limit but too slow for the
+// deadline ends the fetch in time, with a message that says so.
+TEST_F(IpfsOriginTest, AFetchEndsAtItsDeadline) {
+    const Bytes content = random_bytes(700'000, 15);
+    const Dag dag = file_dag(content);
+    TestHttpServer slow(gateway(dag, with([&](Behaviour& b) {
+        b.car_chunk_bytes = 2000;
+        b.car_chunk_interval_ms = 50;  // 40 kB/s: 18 s for the CAR
+        b.serves_raw = false;
+    })));
+    IpfsOriginOptions options;
+    options.request_timeout_ms = 60'000;
+    options.fetch_deadline_ms = 1500;
+    auto ipfs = origin({slow.url()}, options);
+    const auto started = std::chrono::steady_clock::now();
+    const auto fetched = ipfs->fetch(dag.root);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    ASSERT_FALSE(fetched.has_value());
+    EXPECT_EQ(fetched.error().code, OriginErrorCode::unavailable);
+    EXPECT_NE(fetched.error().message.find("deadline"), std::string::npos) << fetched.error().message;
+    EXPECT_GE(elapsed, std::chrono::milliseconds(1400));
+    EXPECT_LT(elapsed, std::chrono::seconds(5));
+}
+
+// A fetch that failed kept its verified blocks; the next one asks only for the others.
+TEST_F(IpfsOriginTest, ASecondFetchResumesFromTheBlocksTheFirstKept) {
+    const Bytes content = random_bytes(600'000, 16);
+    const Dag dag = file_dag(content);
+    TestHttpServer cut(gateway(dag, with([&](Behaviour& b) {
+        b.car_blocks = 5;
+        b.serves_raw = false;
+    })));
+    auto first = origin({cut.url()})->fetch(dag.root);
+    ASSERT_FALSE(first.has_value());
+    EXPECT_EQ(resolver->count().ipfs, 0u);  // no record: the DAG is not complete
+    EXPECT_EQ(resolver->count().blocks, 5u);
+    TestHttpServer raw_only(gateway(dag, with([&](Behaviour& b) { b.serves_car = false; })));
+    auto ipfs = origin({raw_only.url()});
+    const FetchedIpfs fetched = ipfs->fetch(dag.root).value();
+    expect_stored(dag, content, fetched);
+    EXPECT_EQ(fetched.fetched_blocks, dag.blocks.size() - 5);
+    EXPECT_EQ(ipfs->stats().resumed_blocks, 5u);
+    EXPECT_EQ(raw_only.requests().size(), dag.blocks.size() - 5);
+    const auto order = dag.order();
+    for (size_t i = 0; i < 5; ++i) EXPECT_EQ(raw_only.count(order[i].to_string()), 0u) << i;
+}
+
+// Missing blocks are asked many at once over a few reused connections.
+TEST_F(IpfsOriginTest, RawBlocksKeepEightRequestsInFlightOverReusedConnections) {
+    const Bytes content = random_bytes(40 * 65536, 17);
+    const Dag dag = file_dag(content);  // a root and 40 leaves
+    ASSERT_EQ(dag.blocks.size(), 41u);
+    TestHttpServer server(gateway(dag, with([&](Behaviour& b) {
+                              b.serves_car = false;
+                              b.raw_delay_ms = 100;
+                          })),
+                          testing::TestHttpServerOptions{.keep_alive = true});
+    auto ipfs = origin({server.url()});
+    expect_stored(dag, content, ipfs->fetch(dag.root).value());
+    EXPECT_EQ(server.count("format=raw"), 41u);
+    EXPECT_GE(server.max_concurrent(), 8u);
+    EXPECT_LE(server.connections(), 8u);  // the refused CAR's connection is reused too
+    EXPECT_EQ(ipfs->stats().connections, server.connections());
+}
+
+// The block index follows the blockstore: a CAR that left it is forgotten as soon as a read
+// notices, and a DAG whose CAR or content left is fetched again rather than reported cached.
+TEST_F(IpfsOriginTest, EvictedBlocksAreForgottenAndTheDagFetchedAgain) {
+    const Bytes content = random_bytes(300'000, 18);
+    const Dag dag = file_dag(content);
+    TestHttpServer server(gateway(dag, {}));
+    auto ipfs = origin({server.url()});
+    const FetchedIpfs fetched = ipfs->fetch(dag.root).value();
+    const Hash32 car = fetched.record.car;
+    ASSERT_TRUE(store->remove(car).has_value());  // as an eviction would
+    IpfsStore held(*store, *resolver);
+    EXPECT_FALSE(held.get(dag.order()[1]).value().has_value());
+    EXPECT_EQ(resolver->count().blocks, 0u);  // every block of that CAR, not only the one read
+    EXPECT_EQ(resolver->count().car_blocks, 0u);
+    EXPECT_EQ(held.forgotten_cars(), 1u);
+    // Asked again: not "cached", fetched again.
+    const FetchedIpfs again = ipfs->fetch(dag.root).value();
+    EXPECT_FALSE(again.cached);
+    EXPECT_EQ(server.count("format=car"), 2u);
+    expect_stored(dag, content, again);
+}
+
+TEST_F(IpfsOriginTest, ADirectoryWhoseContentLeftIsStoredAgain) {
+    Dag dag;
+    ipld::ImportOptions options = ipld::ImportOptions::kubo_v1();
+    const Bytes a = random_bytes(3000, 19);
+    const Bytes b = random_bytes(4000, 20);
+    const ipld::ImportedNode file_a = ipld::import_bytes(a, options, dag.sink()).value();
+    const ipld::ImportedNode file_b = ipld::import_bytes(b, options, dag.sink()).value();
+    const ipld::ImportedNode inner = ipld::import_directory({{"b.bin", file_b}}, options, dag.sink()).value();
+    dag.root = ipld::import_directory({{"a.bin", file_a}, {"inner", inner}}, options, dag.sink()).value().cid;
+    TestHttpServer server(gateway(dag, {}));
+    auto ipfs = origin({server.url()});
+    const FetchedIpfs fetched = ipfs->fetch(dag.root).value();
+    // A file deep inside the directory leaves the store (its CAR stays).
+    ASSERT_TRUE(store->remove(crypto::blake3(b)).has_value());
+    const FetchedIpfs again = ipfs->fetch(dag.root).value();
+    EXPECT_FALSE(again.cached);
+    EXPECT_EQ(again.fetched_blocks, 0u);  // every block was still held: no gateway asked
+    EXPECT_EQ(server.requests().size(), 1u);
+    EXPECT_EQ(again.record, fetched.record);
+    EXPECT_EQ(store->resolve_path(again.record.hash, "inner/b.bin").value().hash, crypto::blake3(b));
+    EXPECT_EQ(store->read_range(crypto::blake3(b), 0, b.size()).value(), b);
+    EXPECT_TRUE(ipfs->fetch(dag.root).value().cached);
+}
+
+// Blocks the node holds for another DAG are taken from the store, not asked again, wherever they
+// turn up in the DAG being fetched.
+TEST_F(IpfsOriginTest, BlocksHeldForAnotherDagAreNotAskedAgain) {
+    Dag dag;
+    ipld::ImportOptions options = ipld::ImportOptions::kubo_v1();
+    options.chunk_size = 65536;
+    const Bytes shared = random_bytes(300'000, 21);
+    const Bytes own = random_bytes(200'000, 22);
+    const ipld::ImportedNode shared_file = ipld::import_bytes(shared, options, dag.sink()).value();
+    const ipld::ImportedNode own_file = ipld::import_bytes(own, options, dag.sink()).value();
+    dag.root = ipld::import_directory({{"shared.bin", shared_file}, {"own.bin", own_file}}, options, dag.sink()).value().cid;
+    Dag first;
+    first.blocks = dag.blocks;
+    first.root = shared_file.cid;
+    TestHttpServer first_gateway(gateway(first, {}));
+    ASSERT_TRUE(origin({first_gateway.url()})->fetch(shared_file.cid).has_value());
+    const size_t shared_blocks = first.order().size();
+    TestHttpServer raw_only(gateway(dag, with([&](Behaviour& b) { b.serves_car = false; })));
+    auto ipfs = origin({raw_only.url()});
+    const FetchedIpfs fetched = ipfs->fetch(dag.root).value();
+    EXPECT_EQ(fetched.blocks, dag.blocks.size());
+    EXPECT_EQ(fetched.fetched_blocks, dag.blocks.size() - shared_blocks);
+    EXPECT_EQ(raw_only.count("format=raw"), dag.blocks.size() - shared_blocks);
+    for (const Cid& cid : first.order()) EXPECT_EQ(raw_only.count(cid.to_string()), 0u);
+    EXPECT_EQ(store->resolve_path(fetched.record.hash, "own.bin").value().hash, crypto::blake3(own));
+    EXPECT_EQ(store->resolve_path(fetched.record.hash, "shared.bin").value().hash, crypto::blake3(shared));
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+
 namespace fleek::origins {
 
 namespace {
@@ -102,6 +104,24 @@ Result<HttpRecord, std::string> decode_http_record(ByteSpan bytes) {
     });
 }
 
+namespace {
+
+constexpr std::string_view legacy_blocks_family = "blocks";
+
+std::string block_car_key(ByteSpan multihash, const Hash32& car) {
+    std::string key(as_string_view(multihash));
+    key.append(as_string_view(car));
+    return key;
+}
+
+std::string car_block_key(const Hash32& car, ByteSpan multihash) {
+    std::string key(as_string_view(car));
+    key.append(as_string_view(multihash));
+    return key;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Resolver>, std::string> Resolver::open(const std::filesystem::path& path, ResolverOptions resolver_options) {
     std::error_code error;
     std::filesystem::create_directories(path, error);
@@ -113,15 +133,23 @@ Result<std::unique_ptr<Resolver>, std::string> Resolver::open(const std::filesys
     options.max_open_files = 256;
     rocksdb::ColumnFamilyOptions family_options;
     family_options.compression = rocksdb::kNoCompression;  // keys and values are hashes
-    const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
         {rocksdb::kDefaultColumnFamilyName, family_options},
         {"ipfs", family_options},
-        {"blocks", family_options},
+        {"block_cars", family_options},
+        {"car_blocks", family_options},
         {"http", family_options},
         {"claims", family_options},
         {"claims_by_hash", family_options},
         {"claim_counts", family_options},
     };
+    // A database from before block_cars: its `blocks` family is opened to be converted.
+    std::vector<std::string> existing;
+    bool legacy = false;
+    if (rocksdb::DB::ListColumnFamilies(options, path.string(), &existing).ok()) {
+        legacy = std::find(existing.begin(), existing.end(), legacy_blocks_family) != existing.end();
+    }
+    if (legacy) families.emplace_back(std::string(legacy_blocks_family), family_options);
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     const rocksdb::Status status = rocksdb::DB::Open(options, path.string(), families, &handles, &db);
@@ -130,22 +158,48 @@ Result<std::unique_ptr<Resolver>, std::string> Resolver::open(const std::filesys
     resolver->m_db.reset(db);
     resolver->m_default = handles[0];
     resolver->m_ipfs = handles[1];
-    resolver->m_blocks = handles[2];
-    resolver->m_http = handles[3];
-    resolver->m_claims = handles[4];
-    resolver->m_claims_by_hash = handles[5];
-    resolver->m_claim_counts = handles[6];
+    resolver->m_block_cars = handles[2];
+    resolver->m_car_blocks = handles[3];
+    resolver->m_http = handles[4];
+    resolver->m_claims = handles[5];
+    resolver->m_claims_by_hash = handles[6];
+    resolver->m_claim_counts = handles[7];
     resolver->m_options = resolver_options;
+    if (legacy) {
+        auto converted = resolver->convert_legacy_blocks(handles[8]);
+        resolver->m_db->DestroyColumnFamilyHandle(handles[8]);
+        if (!converted) return fail(converted.error());
+    }
     auto total = resolver->load_claim_total();
     if (!total) return fail(total.error());
     resolver->m_claims_total = *total;
     return resolver;
 }
 
+Result<void, std::string> Resolver::convert_legacy_blocks(rocksdb::ColumnFamilyHandle* legacy) {
+    rocksdb::WriteBatch write;
+    {
+        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), legacy));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            const ByteSpan multihash = as_bytes(std::string_view(it->key().data(), it->key().size()));
+            auto location = decode_block_location(as_bytes(std::string_view(it->value().data(), it->value().size())));
+            if (!location) continue;  // unreadable: the block is simply not known any more
+            write.Put(m_block_cars, slice(block_car_key(multihash, location->car)), slice(std::string_view(it->value().data(), it->value().size())));
+            write.Put(m_car_blocks, slice(car_block_key(location->car, multihash)), rocksdb::Slice());
+        }
+        if (!it->status().ok()) return fail(fmt::format("resolver: reading the old block index: {}", it->status().ToString()));
+    }
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    if (const auto status = m_db->Write(options, &write); !status.ok()) return fail(fmt::format("resolver: {}", status.ToString()));
+    if (const auto status = m_db->DropColumnFamily(legacy); !status.ok()) return fail(fmt::format("resolver: {}", status.ToString()));
+    return {};
+}
+
 Resolver::~Resolver() {
     if (!m_db) return;
     // Debian's RocksDB asserts that every handle is released before the database closes.
-    for (auto* handle : {m_ipfs, m_blocks, m_http, m_claims, m_claims_by_hash, m_claim_counts, m_default}) {
+    for (auto* handle : {m_ipfs, m_block_cars, m_car_blocks, m_http, m_claims, m_claims_by_hash, m_claim_counts, m_default}) {
         if (handle != nullptr) m_db->DestroyColumnFamilyHandle(handle);
     }
     m_db->Close();
@@ -168,7 +222,8 @@ Result<void, std::string> Resolver::put_ipfs(const IpfsBatch& batch) {
     }
     for (const auto& [multihash, location] : batch.blocks) {
         const Bytes value = encode_block_location(location);
-        write.Put(m_blocks, slice(multihash), slice(value));
+        write.Put(m_block_cars, slice(block_car_key(multihash, location.car)), slice(value));
+        write.Put(m_car_blocks, slice(car_block_key(location.car, multihash)), rocksdb::Slice());
     }
     rocksdb::WriteOptions options;
     options.sync = true;
@@ -186,21 +241,43 @@ Result<std::optional<IpfsRecord>, std::string> Resolver::ipfs(const ipld::Cid& c
     return std::optional<IpfsRecord>(*record);
 }
 
-Result<std::optional<BlockLocation>, std::string> Resolver::block(ByteSpan multihash) {
-    auto value = get(m_blocks, as_string_view(multihash));
-    if (!value) return fail(value.error());
-    if (!*value) return std::optional<BlockLocation>();
-    auto location = decode_block_location(as_bytes(**value));
-    if (!location) return fail(location.error());
-    return std::optional<BlockLocation>(*location);
+Result<std::vector<BlockLocation>, std::string> Resolver::block_locations(ByteSpan multihash) {
+    std::vector<BlockLocation> out;
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), m_block_cars));
+    const std::string_view prefix = as_string_view(multihash);
+    for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
+        const std::string_view key(it->key().data(), it->key().size());
+        if (!key.starts_with(prefix)) break;
+        if (key.size() != prefix.size() + 32) continue;  // another multihash that starts with this one
+        auto location = decode_block_location(as_bytes(std::string_view(it->value().data(), it->value().size())));
+        if (!location) return fail(location.error());
+        if (as_string_view(location->car) != key.substr(prefix.size())) return fail(std::string("resolver: a block location under the wrong CAR"));
+        out.push_back(*location);
+    }
+    if (!it->status().ok()) return fail(fmt::format("resolver: {}", it->status().ToString()));
+    return out;
 }
 
-Result<void, std::string> Resolver::remove_blocks(const std::vector<Bytes>& multihashes) {
+Result<uint64_t, std::string> Resolver::forget_car(const Hash32& car) {
     rocksdb::WriteBatch write;
-    for (const auto& multihash : multihashes) write.Delete(m_blocks, slice(multihash));
+    uint64_t forgotten = 0;
+    {
+        std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), m_car_blocks));
+        const std::string_view prefix = as_string_view(car);
+        for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
+            const std::string_view key(it->key().data(), it->key().size());
+            if (!key.starts_with(prefix)) break;
+            const ByteSpan multihash = as_bytes(key.substr(prefix.size()));
+            write.Delete(m_block_cars, slice(block_car_key(multihash, car)));
+            write.Delete(m_car_blocks, slice(key));
+            ++forgotten;
+        }
+        if (!it->status().ok()) return fail(fmt::format("resolver: {}", it->status().ToString()));
+    }
+    if (forgotten == 0) return forgotten;
     const rocksdb::Status status = m_db->Write(rocksdb::WriteOptions(), &write);
     if (!status.ok()) return fail(fmt::format("resolver: {}", status.ToString()));
-    return {};
+    return forgotten;
 }
 
 Result<void, std::string> Resolver::put_http(std::string_view pointer, const HttpRecord& record) {
@@ -230,7 +307,8 @@ Resolver::Counts Resolver::count() {
         return n;  // the iterator is released here, before anyone can close the database
     };
     counts.ipfs = count_family(m_ipfs);
-    counts.blocks = count_family(m_blocks);
+    counts.blocks = count_family(m_block_cars);
+    counts.car_blocks = count_family(m_car_blocks);
     counts.http = count_family(m_http);
     counts.claims = count_family(m_claims);
     return counts;

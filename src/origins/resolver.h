@@ -1,9 +1,10 @@
 // The resolver store: what origin pointers resolved to (docs/formats/ipfs-resolver.md).
 //
 // A RocksDB database with these column families:
-//   ipfs    key: CIDv1 bytes (a CIDv0 is stored as its v1 form)  value: IpfsRecord
-//   blocks  key: multihash bytes                                  value: BlockLocation
-//   http    key: the pointer text "url[#integrity=...]"           value: HttpRecord
+//   ipfs        key: CIDv1 bytes (a CIDv0 is stored as its v1 form)  value: IpfsRecord
+//   block_cars  key: multihash bytes ++ CAR hash (32 bytes)           value: BlockLocation
+//   car_blocks  key: CAR hash (32 bytes) ++ multihash bytes           value: empty
+//   http        key: the pointer text "url[#integrity=...]"           value: HttpRecord
 // and, for signed resolver records from any node (this one included;
 // docs/formats/resolver-records.md):
 //   claims          key: pointer key | originator [32]               value: the signed record
@@ -17,7 +18,11 @@
 //
 // The blocks of an IPFS DAG are kept, as they came from the origin and after checking each one
 // against its CID, in a CARv1 stored in the blockstore like any other content (verified by BLAKE3
-// on every read); `blocks` says where each block's bytes are inside which CAR.
+// on every read); `block_cars` says where each block's bytes are inside which CARs (a block may
+// be in several: a finished DAG's CAR, the CAR a failed fetch kept for resuming, another DAG
+// sharing it), and `car_blocks` lists the blocks of each CAR so that all of them can be forgotten
+// at once when the CAR leaves the blockstore (`forget_car`). A database written before
+// `block_cars` existed (one `blocks` family, multihash -> location) is converted when opened.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -93,9 +98,12 @@ public:
     };
     Result<void, std::string> put_ipfs(const IpfsBatch& batch);
     Result<std::optional<IpfsRecord>, std::string> ipfs(const ipld::Cid& cid);
-    Result<std::optional<BlockLocation>, std::string> block(ByteSpan multihash);
-    // Forgets block locations (a CAR that left the blockstore).
-    Result<void, std::string> remove_blocks(const std::vector<Bytes>& multihashes);
+    // Every stored CAR known to hold the block, ordered by CAR hash; empty when none.
+    Result<std::vector<BlockLocation>, std::string> block_locations(ByteSpan multihash);
+    // Forgets every block location inside `car` (a CAR that left the blockstore); returns how
+    // many were forgotten. Records that name the CAR stay: their content may still be held, and
+    // the origin sees that their CAR is gone.
+    Result<uint64_t, std::string> forget_car(const Hash32& car);
 
     Result<void, std::string> put_http(std::string_view pointer, const HttpRecord& record);
     Result<std::optional<HttpRecord>, std::string> http(std::string_view pointer);
@@ -110,7 +118,8 @@ public:
 
     struct Counts {
         uint64_t ipfs = 0;
-        uint64_t blocks = 0;
+        uint64_t blocks = 0;      // block locations (a block in two CARs counts twice)
+        uint64_t car_blocks = 0;  // the reverse entries: equal to `blocks` when consistent
         uint64_t http = 0;
         uint64_t claims = 0;
     };
@@ -121,11 +130,13 @@ private:
     Resolver() = default;
     Result<std::optional<std::string>, std::string> get(rocksdb::ColumnFamilyHandle* family, std::string_view key);
     Result<uint64_t, std::string> load_claim_total();
+    Result<void, std::string> convert_legacy_blocks(rocksdb::ColumnFamilyHandle* legacy);
 
     std::unique_ptr<rocksdb::DB> m_db;
     rocksdb::ColumnFamilyHandle* m_default = nullptr;
     rocksdb::ColumnFamilyHandle* m_ipfs = nullptr;
-    rocksdb::ColumnFamilyHandle* m_blocks = nullptr;
+    rocksdb::ColumnFamilyHandle* m_block_cars = nullptr;
+    rocksdb::ColumnFamilyHandle* m_car_blocks = nullptr;
     rocksdb::ColumnFamilyHandle* m_http = nullptr;
     rocksdb::ColumnFamilyHandle* m_claims = nullptr;
     rocksdb::ColumnFamilyHandle* m_claims_by_hash = nullptr;

@@ -4,6 +4,9 @@
 #include "util/encoding.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <algorithm>
 
 namespace fleek::origins {
 namespace {
@@ -35,18 +38,84 @@ TEST(Resolver, StoresAndReloadsRecords) {
     }
     auto resolver = Resolver::open(scratch / "resolver").value();
     EXPECT_EQ(resolver->ipfs(v0).value(), file);
-    EXPECT_EQ(resolver->block(raw.multihash()).value(), location);
+    EXPECT_EQ(resolver->block_locations(raw.multihash()).value(), std::vector<BlockLocation>{location});
     // Blocks are found by multihash, whatever the codec of the CID asking.
     const ipld::Cid same_hash_dag_pb = ipld::Cid::v1(ipld::multicodec::dag_pb, ipld::multicodec::sha2_256, raw.digest());
-    EXPECT_EQ(resolver->block(same_hash_dag_pb.multihash()).value(), location);
+    EXPECT_EQ(resolver->block_locations(same_hash_dag_pb.multihash()).value(), std::vector<BlockLocation>{location});
     EXPECT_EQ(resolver->http("https://example.com/a#integrity=sha256-x").value(), (HttpRecord{filled(3), 7}));
     EXPECT_FALSE(resolver->http("https://example.com/a").value().has_value());
     const auto counts = resolver->count();
     EXPECT_EQ(counts.ipfs, 1u);
     EXPECT_EQ(counts.blocks, 1u);
+    EXPECT_EQ(counts.car_blocks, 1u);
     EXPECT_EQ(counts.http, 1u);
-    ASSERT_TRUE(resolver->remove_blocks({Bytes(raw.multihash().begin(), raw.multihash().end())}).has_value());
-    EXPECT_FALSE(resolver->block(raw.multihash()).value().has_value());
+    EXPECT_EQ(resolver->forget_car(filled(2)).value(), 1u);
+    EXPECT_TRUE(resolver->block_locations(raw.multihash()).value().empty());
+    // The record stays (its content may still be held); the block index is empty.
+    EXPECT_EQ(resolver->ipfs(v0).value(), file);
+    EXPECT_EQ(resolver->count().blocks + resolver->count().car_blocks, 0u);
+}
+
+// A block held in two CARs is found in both; forgetting one CAR (evicted) removes every block
+// location inside it, and only those.
+TEST(Resolver, ForgettingACarRemovesAllItsBlocksAndOnlyThose) {
+    ScratchDirectory scratch;
+    auto resolver = Resolver::open(scratch / "resolver").value();
+    const auto multihash = [](std::string_view text) {
+        const ipld::Cid cid = ipld::Cid::of(ipld::multicodec::raw, as_bytes(text));
+        return Bytes(cid.multihash().begin(), cid.multihash().end());
+    };
+    const Bytes shared = multihash("shared");
+    const Bytes only_a = multihash("only in a");
+    const Bytes only_b = multihash("only in b");
+    Resolver::IpfsBatch a;
+    a.blocks = {{shared, {filled(0xa0), 100, 6}}, {only_a, {filled(0xa0), 200, 9}}};
+    Resolver::IpfsBatch b;
+    b.blocks = {{shared, {filled(0xb0), 50, 6}}, {only_b, {filled(0xb0), 80, 9}}};
+    ASSERT_TRUE(resolver->put_ipfs(a).has_value());
+    ASSERT_TRUE(resolver->put_ipfs(b).has_value());
+    EXPECT_EQ(resolver->block_locations(shared).value(),
+              (std::vector<BlockLocation>{{filled(0xa0), 100, 6}, {filled(0xb0), 50, 6}}));
+    EXPECT_EQ(resolver->count().blocks, 4u);
+    EXPECT_EQ(resolver->forget_car(filled(0xa0)).value(), 2u);
+    EXPECT_EQ(resolver->block_locations(shared).value(), (std::vector<BlockLocation>{{filled(0xb0), 50, 6}}));
+    EXPECT_TRUE(resolver->block_locations(only_a).value().empty());
+    EXPECT_EQ(resolver->block_locations(only_b).value().size(), 1u);
+    EXPECT_EQ(resolver->forget_car(filled(0xa0)).value(), 0u);  // already forgotten
+    EXPECT_EQ(resolver->count().blocks, 2u);
+    EXPECT_EQ(resolver->count().car_blocks, 2u);
+}
+
+// A database written with the single `blocks` family (multihash -> location) opens, its block
+// locations converted, the old family gone.
+TEST(Resolver, ConvertsTheOldBlockIndex) {
+    ScratchDirectory scratch;
+    const ipld::Cid raw = ipld::Cid::of(ipld::multicodec::raw, as_bytes("old"));
+    const BlockLocation location{filled(7), 59, 3};
+    {
+        rocksdb::DBOptions options;
+        options.create_if_missing = true;
+        options.create_missing_column_families = true;
+        const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+            {rocksdb::kDefaultColumnFamilyName, {}}, {"ipfs", {}}, {"blocks", {}}, {"http", {}}};
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        rocksdb::DB* raw_db = nullptr;
+        ASSERT_TRUE(rocksdb::DB::Open(options, (scratch / "resolver").string(), families, &handles, &raw_db).ok());
+        std::unique_ptr<rocksdb::DB> db(raw_db);
+        const Bytes value = encode_block_location(location);
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[2], rocksdb::Slice(as_string_view(raw.multihash()).data(), raw.multihash().size()),
+                            rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size())).ok());
+        for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+        db->Close();
+    }
+    {
+        auto resolver = Resolver::open(scratch / "resolver").value();
+        EXPECT_EQ(resolver->block_locations(raw.multihash()).value(), std::vector<BlockLocation>{location});
+        EXPECT_EQ(resolver->forget_car(filled(7)).value(), 1u);  // the reverse entry came along
+    }
+    std::vector<std::string> families;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), (scratch / "resolver").string(), &families).ok());
+    EXPECT_EQ(std::count(families.begin(), families.end(), "blocks"), 0);
 }
 
 TEST(Resolver, RecordEncodingsAreCanonical) {

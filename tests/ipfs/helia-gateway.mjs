@@ -8,7 +8,10 @@
 //                     "chunkSize": 262144, "maxChildren": 174, "shardSplitThresholdBytes": 262144}],
 //        "corrupt": false}
 // With "corrupt": true, every block but the requested root is sent with one byte flipped, in raw
-// answers and inside CARs: a lying gateway.
+// answers and inside CARs: a lying gateway. Other misbehaviour of real gateways:
+//   "carBlocks": N      CAR answers end after N blocks
+//   "strangerAfter": N  CAR answers carry, after N blocks, a valid block that no DAG here reaches
+//   "raw": false        raw-block requests answer 502
 // Prints one JSON line {"url": "...", "roots": {"a": "<cid>"}} and serves until killed.
 // GET /_stats answers {"requests", "car", "raw"}.
 import fs from 'node:fs'
@@ -23,6 +26,7 @@ import { importer } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
 const blockstore = new MemoryBlockstore()
@@ -65,6 +69,26 @@ function flip (bytes) {
   const copy = Uint8Array.from(bytes)
   if (copy.length > 0) copy[Math.floor(copy.length / 2)] ^= 0x01
   return copy
+}
+
+const strangerBytes = new TextEncoder().encode('a block that no DAG of this gateway reaches')
+const stranger = { cid: CID.createV1(0x55, await sha256.digest(strangerBytes)), bytes: strangerBytes }
+
+// The CAR cut after spec.carBlocks blocks, with the stranger block after spec.strangerAfter.
+async function misbehavingCar (bytes, root) {
+  const blocks = []
+  for await (const block of await CarBlockIterator.fromBytes(bytes)) blocks.push(block)
+  const { writer, out } = CarWriter.create([root])
+  const chunks = []
+  const collecting = (async () => { for await (const chunk of out) chunks.push(chunk) })()
+  for (let i = 0; i < blocks.length; i++) {
+    if (i === spec.strangerAfter) await writer.put(stranger)
+    if (i === spec.carBlocks) break
+    await writer.put(blocks[i])
+  }
+  await writer.close()
+  await collecting
+  return Buffer.concat(chunks)
 }
 
 async function corruptCar (bytes, root) {
@@ -116,10 +140,22 @@ const server = http.createServer(async (req, res) => {
     const wantsRaw = (headers.accept ?? '').includes('vnd.ipld.raw')
     if (wantsCar) stats.car++
     if (wantsRaw) stats.raw++
+    if (wantsRaw && spec.raw === false) {
+      res.writeHead(502, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: 'raw blocks are not served here' }))
+      return
+    }
     const query = url.searchParams.toString()
     const response = await verifiedFetch(`ipfs://${match[1]}${match[2] ?? ''}${query ? '?' + query : ''}`, { headers, session: false })
     const out = {}
     response.headers.forEach((value, key) => { out[key] = value })
+    if (wantsCar && response.ok && (spec.carBlocks != null || spec.strangerAfter != null)) {
+      const changed = await misbehavingCar(new Uint8Array(await response.arrayBuffer()), cid)
+      delete out['content-length']
+      res.writeHead(response.status, out)
+      res.end(changed)
+      return
+    }
     if (spec.corrupt && response.ok && (wantsCar || wantsRaw)) {
       const body = new Uint8Array(await response.arrayBuffer())
       const isRoot = Object.values(roots).some(root => CID.parse(root).multihash.bytes.toString() === cid.multihash.bytes.toString())
