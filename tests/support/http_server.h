@@ -208,10 +208,11 @@ private:
                 }
             }
             --m_answering;
-            if (!sent || !keep_alive || cut || m_stopping) break;
-        }
-        for (int waited = 0; waited < response.hold_open_ms && !m_stopping; waited += 10) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            // A stalled server: the connection stays open, silent, then closes.
+            for (int waited = 0; waited < response.hold_open_ms && !m_stopping; waited += 10) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            if (!sent || !keep_alive || cut || m_stopping || response.hold_open_ms > 0) break;
         }
         ::shutdown(fd, SHUT_WR);
         ::close(fd);
