@@ -308,6 +308,7 @@ private:
         Header header;
         AuthorityIndex from = 0;
         TimeUs since = 0;
+        TimeUs refetch_at = 0;  // next time what it waits for and is not being fetched is asked again
     };
     // Earliest time (our clock) at which a parked header's created_at_ms is no longer ahead of us.
     TimeUs earliest_pending_time() const;

@@ -148,7 +148,7 @@ void Node::process_header(AuthorityIndex from, const Header& header, const Diges
             ++m_stats.dropped_pending;
             return false;
         }
-        m_pending_headers[digest] = PendingHeader{header, from, m_now};
+        m_pending_headers.try_emplace(digest, PendingHeader{header, from, m_now, m_now + m_params.sync_retry_us});
         return true;
     };
     if (!missing_parents.empty()) {
@@ -221,23 +221,30 @@ void Node::retry_pending_headers() {
     for (const auto& [digest, p] : pending) {
         if (m_halted) return;
         if (!m_pending_headers.count(digest)) continue;
-        // Still waiting for something? Ask again for what is no longer being fetched (a fetch
-        // that was dropped by a bound or gave up).
-        std::vector<Digest> missing_parents;
+        // Still waiting for something? Once per sync_retry, ask again for what is no longer being
+        // fetched (a fetch dropped by a bound, or one that gave up); otherwise the first missing
+        // item is enough to know (a header can name 256 batches).
+        const bool refetch = m_now >= p.refetch_at;
+        if (refetch) m_pending_headers[digest].refetch_at = m_now + m_params.sync_retry_us;
+        std::vector<Digest> missing;
         for (const Digest& parent : p.header.parents) {
-            if (!m_certs.count(parent)) missing_parents.push_back(parent);
+            if (m_certs.count(parent)) continue;
+            missing.push_back(parent);
+            if (!refetch) break;
         }
-        if (!missing_parents.empty()) {
-            fetch_certificates(missing_parents, p.from, p.header.author);
+        if (!missing.empty()) {
+            if (refetch) fetch_certificates(missing, p.from, p.header.author);
             continue;
         }
         if (!m_hooks.skip_payload_check) {
-            std::vector<Digest> missing_batches;
             for (const auto& entry : p.header.payload) {
-                if (!has_batch(entry)) missing_batches.push_back(entry.batch);
+                if (has_batch(entry)) continue;
+                missing.push_back(entry.batch);
+                if (!refetch) break;
             }
-            if (!missing_batches.empty()) {
-                fetch_batches(missing_batches, p.header.author, true, false);
+            if (m_halted) return;
+            if (!missing.empty()) {
+                if (refetch) fetch_batches(missing, p.header.author, true, false);
                 continue;
             }
         }

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace fleek::sim {
 namespace {
 
@@ -267,7 +269,14 @@ TEST(SimLiveness, LaggingNodeCatchesUpBeyondGcDepth) {
     s.crashes.push_back(Crash{3, 1'000'000, 7'000'000, false});  // ~50 rounds offline, gc depth 6
     const Report report = run(s);
     EXPECT_TRUE(report.ok()) << report.summary();
-    EXPECT_EQ(report.node_summaries[3].committed_sub_dags, report.node_summaries[0].committed_sub_dags);
+    // It commits everything the others committed (up to the last few ms of the run, where it
+    // may trail by one commit: it commits each sub-DAG a few ms after them).
+    const auto& reference = report.node_summaries[0].commit_times;
+    const auto settled = static_cast<uint64_t>(
+        std::count_if(reference.begin(), reference.end(), [&](TimeUs t) { return t + 300'000 < s.duration_us; }));
+    EXPECT_GT(settled, 50u);
+    EXPECT_GE(report.node_summaries[3].committed_sub_dags, settled);
+    EXPECT_LE(report.node_summaries[3].committed_sub_dags, report.node_summaries[0].committed_sub_dags);
 }
 
 TEST(SimLiveness, StaggeredStart) {
