@@ -289,7 +289,7 @@ void Node::report_equivocation(Round round, const Digest& first, const Signature
     evidence.author = second.author;
     evidence.first = ledger::SignedStatement{first_statement, first_signature};
     evidence.second = ledger::SignedStatement{header_statement(m_committee, second, second_digest), second.signature};
-    FLEEK_LOG_WARN("consensus", "authority {} signed two headers for round {}: evidence kept", second.author, round);
+    FLEEK_LOG_DEBUG("consensus", "authority {} signed two headers for round {}: evidence kept", second.author, round);
     ++m_stats.evidence_emitted;
     m_evidence.push_back(std::move(evidence));
 }
