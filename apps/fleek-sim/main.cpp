@@ -1,14 +1,15 @@
 // fleek-sim: runs the deterministic consensus simulator (src/sim/README.md).
 //
-//   fleek-sim consensus --seed S --nodes N [--faults LIST] [--real-bls] [--duration-ms MS]
-//       one run; prints a summary and every violated property; exit 1 when one is violated
-//   fleek-sim consensus --sweep --seeds A..B [--nodes 4,7,10] [--faults LIST|rotate]
+//   fleek-sim consensus --seed S --nodes N [--faults LIST] [--byzantine KIND] [--real-bls] [--duration-ms MS]
+//       one run; prints a summary, its trace hash and every violated property; exit 1 when one is violated
+//   fleek-sim consensus --sweep --seeds A..B [--nodes 4,7,10] [--faults LIST|rotate] [--byzantine KIND]
 //       many runs; prints each failure with its seed, then "N passed, M failed"
 //
 // Faults: crash, power-loss, partition, byzantine, loss, skew, stagger, quorum-loss, all, none.
 // A failing seed reproduces exactly: same seed, same nodes, same faults, same output.
 #include "apps/common/cli.h"
 #include "sim/sim.h"
+#include "util/encoding.h"
 
 #include <fmt/format.h>
 
@@ -26,6 +27,7 @@ struct Options {
     bool real_bls = false;
     uint64_t duration_ms = 0;
     bool sweep = false;
+    std::string byzantine;
     std::string seeds = "1..100";
     bool verbose = false;
 };
@@ -89,10 +91,17 @@ int run_consensus(const Options& options) {
         faults = sim::parse_faults(options.faults, error);
         if (!error.empty()) return cli::report_error(error);
     }
+    std::optional<sim::Byzantine> byzantine;
+    if (!options.byzantine.empty()) {
+        byzantine = sim::parse_byzantine(options.byzantine);
+        if (!byzantine) return cli::report_error(fmt::format("--byzantine: unknown behaviour '{}'", options.byzantine));
+    }
+    const std::string byzantine_flag = options.byzantine.empty() ? "" : " --byzantine " + options.byzantine;
     if (!options.sweep) {
         if (sizes->size() != 1) return cli::report_error("a single run takes one --nodes value (use --sweep for several)");
         sim::Scenario scenario = sim::make_scenario(options.seed, sizes->front(), faults ? *faults : sim::fault_family(options.seed));
         scenario.real_bls = options.real_bls;
+        if (byzantine) sim::force_byzantine(scenario, *byzantine);
         if (options.duration_ms) {
             const uint64_t scale_num = options.duration_ms * 1000;
             scenario.gst_us = scenario.gst_us * scale_num / scenario.duration_us;
@@ -107,7 +116,7 @@ int run_consensus(const Options& options) {
                     scenario.partitions.size(), static_cast<unsigned long long>(scenario.parameters.gc_depth),
                     options.real_bls ? "BLS" : "test scheme");
         const sim::Report report = sim::run(scenario);
-        std::printf("%s\n", report.summary().c_str());
+        std::printf("%s\ntrace %s\n", report.summary().c_str(), hex_encode(report.trace_hash).c_str());
         if (options.verbose || !report.ok()) print_nodes(report);
         return report.ok() ? cli::exit_ok : cli::exit_failure;
     }
@@ -120,13 +129,15 @@ int run_consensus(const Options& options) {
                                            ++passed;
                                            if (options.verbose) std::printf("%s\n", report.summary().c_str());
                                        } else {
-                                           std::printf("FAILED: fleek-sim consensus --seed %llu --nodes %zu --faults %s\n%s\n",
+                                           std::printf("FAILED: fleek-sim consensus --seed %llu --nodes %zu --faults %s%s%s\n%s\n",
                                                        static_cast<unsigned long long>(report.seed), report.nodes,
                                                        sim::to_string(faults ? *faults : sim::fault_family(report.seed)).c_str(),
+                                                       byzantine_flag.c_str(), options.real_bls ? " --real-bls" : "",
                                                        report.summary().c_str());
                                        }
                                        std::fflush(stdout);
-                                   });
+                                   },
+                                   byzantine);
     std::printf("%llu passed, %zu failed\n", static_cast<unsigned long long>(passed), result.failures.size());
     return result.failures.empty() ? cli::exit_ok : cli::exit_failure;
 }
@@ -146,6 +157,10 @@ int main(int argc, char** argv) {
     consensus->add_option("--faults", options.faults,
                           "crash, power-loss, partition, byzantine, loss, skew, stagger, quorum-loss, all, none; "
                           "'rotate' picks a family per seed");
+    consensus->add_option("--byzantine", options.byzantine,
+                          "Behaviour of the scenario's Byzantine nodes: equivocate, bad-signatures, withhold-certificates, "
+                          "far-future, invalid-parents, vote-everything, silent, withhold-batches, junk-spam, "
+                          "cross-epoch-replay, timestamp-abuse, slow-leader, withhold-from-some");
     consensus->add_flag("--real-bls", options.real_bls, "Sign and verify with BLS12-381 instead of the test scheme");
     consensus->add_option("--duration-ms", options.duration_ms, "Virtual duration of a single run (default 20000)");
     consensus->add_flag("--sweep", options.sweep, "Run many seeds and print the failures with their seeds");

@@ -159,9 +159,27 @@ CommittedSubDag Bullshark::linearize(const CertificatePtr& leader) {
     out.index = m_state.next_index++;
     out.leader = leader;
     out.certificates = std::move(members);
-    m_state.last_timestamp_ms = std::max(m_state.last_timestamp_ms, leader->certificate.header.created_at_ms);
+    m_state.last_timestamp_ms = std::max(m_state.last_timestamp_ms, commit_time_ms(leader));
     out.timestamp_ms = m_state.last_timestamp_ms;
     return out;
+}
+
+uint64_t Bullshark::commit_time_ms(const CertificatePtr& leader) const {
+    if (m_hooks.trust_header_timestamps) return leader->certificate.header.created_at_ms;  // injected bug
+    // The (f+1)-th smallest created_at_ms of the leader's parents (f = validity - 1). The parents
+    // are at least a quorum (2f+1) of distinct authors, at most f of them Byzantine, so at least
+    // one honest time is <= this value and at least one honest time is >= it: no set of f
+    // authors, the leader included, can move it outside the honest authors' times.
+    std::vector<uint64_t> times;
+    times.reserve(leader->parents().size());
+    for (const Digest& parent : leader->parents()) {
+        if (auto it = m_by_digest.find(parent); it != m_by_digest.end()) {
+            times.push_back(it->second->certificate.header.created_at_ms);
+        }
+    }
+    if (times.empty()) return 0;
+    std::sort(times.begin(), times.end());
+    return times[std::min(m_committee.validity() - 1, times.size() - 1)];
 }
 
 void Bullshark::collect_garbage() {

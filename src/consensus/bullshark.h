@@ -12,6 +12,9 @@
 //               the chain; the chain is committed oldest first
 //   sub-DAG     the leader's causal history minus what is already committed minus rounds
 //               <= leader.round - gc_depth, sorted by (round, authority index); the leader is last
+//   time        timestamp_ms = max(previous sub-DAG's, the (f+1)-th smallest created_at_ms of the
+//               leader's parents): monotone, and within the times of honest authors whatever
+//               f Byzantine authors (the leader among them) write in their headers
 //
 // Unlike Narwhal's implementation, no author's older uncommitted certificate is dropped once a
 // newer one of that author is committed: the whole causal history above the GC bound is
@@ -32,7 +35,7 @@ struct CommittedSubDag {
     uint64_t index = 0;
     CertificatePtr leader;
     std::vector<CertificatePtr> certificates;  // in commit order; the leader is last
-    uint64_t timestamp_ms = 0;                 // max(previous, leader header's created_at_ms)
+    uint64_t timestamp_ms = 0;                 // max(previous, commit_time_ms(leader)): see Bullshark
     bool direct = false;                       // committed by its own support, not through a later leader
     std::vector<Digest> supporters;            // direct only: round+1 certificates that reference the leader
 };
@@ -79,6 +82,7 @@ private:
         uint64_t arrival = 0;
     };
     bool linked(const CertificatePtr& from, const CertificatePtr& to) const;
+    uint64_t commit_time_ms(const CertificatePtr& leader) const;
     CommittedSubDag linearize(const CertificatePtr& leader);
     void collect_garbage();
 

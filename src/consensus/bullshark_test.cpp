@@ -83,7 +83,7 @@ TEST(Bullshark, CommitsLeaderWithValiditySupport) {
     for (size_t i = 0; i < 4; ++i) EXPECT_EQ(sd.certificates[i], dag.at(1, static_cast<AuthorityIndex>(i)));
     EXPECT_EQ(sd.certificates.back(), leader);
     EXPECT_EQ(b.state().last_leader_round, 2u);
-    EXPECT_EQ(sd.timestamp_ms, 200u);
+    EXPECT_EQ(sd.timestamp_ms, 100u);  // the (f+1)-th smallest time of its parents (round 1)
     EXPECT_TRUE(add_all(b, std::vector<CertificatePtr>(round3.begin() + 2, round3.end())).empty());
 }
 
@@ -185,6 +185,62 @@ TEST(Bullshark, ConflictingCertificateIsRefusedAndCounted) {
     EXPECT_TRUE(b.add(make_vertex(other)).empty());
     EXPECT_EQ(b.conflicting_certificates(), 1u);
     EXPECT_EQ(b.size(), 4u);
+}
+
+// A Byzantine leader writing a far-future created_at
+// cannot move the commit time: it is the (f+1)-th smallest time of the leader's parents, and it
+// never goes back.
+TEST(Bullshark, ByzantineLeaderCannotMoveCommitTime) {
+    const auto c = committee_of(4);
+    const AuthorityIndex byzantine = c.leader(2);
+    constexpr uint64_t far_future_ms = 1'000'000'000'000;
+    auto at = [](Round round, AuthorityIndex author, const std::vector<CertificatePtr>& parents, uint64_t created_at_ms) {
+        Certificate x;
+        x.header.epoch = 1;
+        x.header.round = round;
+        x.header.author = author;
+        x.header.created_at_ms = created_at_ms;
+        for (const auto& p : parents) x.header.parents.push_back(p->digest);
+        std::sort(x.header.parents.begin(), x.header.parents.end());
+        return make_vertex(std::move(x));
+    };
+    auto build = [&](const std::vector<CertificatePtr>& parents, Round round, uint64_t honest_ms) {
+        std::vector<CertificatePtr> level;
+        for (AuthorityIndex a = 0; a < 4; ++a) {
+            level.push_back(at(round, a, parents, a == byzantine ? far_future_ms : honest_ms + 10 * a));
+        }
+        return level;
+    };
+    const auto round1 = build(genesis(c), 1, 1'000);
+    const auto round2 = build(round1, 2, 2'000);
+    const auto round3 = build(round2, 3, 500);  // a later round with older honest times
+    const auto round4 = build(round3, 4, 600);
+    const auto round5 = build(round4, 5, 700);
+    std::vector<uint64_t> honest_round1;
+    for (AuthorityIndex a = 0; a < 4; ++a) {
+        if (a != byzantine) honest_round1.push_back(1'000 + 10 * a);
+    }
+    auto run = [&](TestHooks hooks) {
+        Bullshark b(c, 50, {}, hooks);
+        std::vector<CommittedSubDag> out;
+        for (const auto* level : {&round1, &round2, &round3, &round4, &round5}) {
+            auto committed = add_all(b, *level);
+            out.insert(out.end(), committed.begin(), committed.end());
+        }
+        return out;
+    };
+    const auto committed = run({});
+    ASSERT_GE(committed.size(), 2u);
+    ASSERT_EQ(committed[0].leader->author(), byzantine);
+    // Leader of round 2: the 2nd smallest of its parents' times, an honest author's time.
+    EXPECT_EQ(committed[0].timestamp_ms, honest_round1[1]);
+    // Leader of round 4: its parents' (f+1)-th time (510) is older: the commit time stays.
+    EXPECT_EQ(committed[1].leader->round(), 4u);
+    EXPECT_EQ(committed[1].timestamp_ms, committed[0].timestamp_ms);
+    // The rule this replaces (the newest leader's own time) let the leader set the clock.
+    TestHooks old_rule;
+    old_rule.trust_header_timestamps = true;
+    EXPECT_EQ(run(old_rule)[0].timestamp_ms, far_future_ms);
 }
 
 TEST(Bullshark, RestartWithCommittedMarksContinuesTheSameStream) {

@@ -50,6 +50,11 @@ Node::Node(Committee committee, AuthorityIndex me, std::shared_ptr<const Signatu
     FLEEK_ASSERT(m_committee.contains(me));
     FLEEK_ASSERT(m_params.gc_depth >= 2);
     m_peer_rounds.assign(m_committee.size(), 0);
+    m_batch_fetches_by_owner.assign(m_committee.size(), 0);
+    m_cert_fetches_by_owner.assign(m_committee.size(), 0);
+    m_suspended_by_peer.assign(m_committee.size(), 0);
+    m_range_served.assign(m_committee.size(), std::nullopt);
+    m_unsolicited_by_peer.assign(m_committee.size(), 0);
     m_last_progress = now;
     m_last_range_request = now;
     if (m_halted) {
@@ -90,13 +95,20 @@ void Node::recover() {
         }
     }
     // Votes we signed.
+    bool corrupt_votes = false;
     auto votes = m_store.scan(Table::last_vote, {}, {}, [&](ByteSpan key, ByteSpan value) {
         auto record = codec::decode<LastVoteRecord>(value);
-        if (key.size() != 2 || !record) return true;
-        m_last_votes[static_cast<AuthorityIndex>((key[0] << 8) | key[1])] = {record->round, record->header};
+        if (key.size() != 2 || !record) {
+            corrupt_votes = true;  // a vote we cannot read could be contradicted: refuse to run
+            return false;
+        }
+        LastVote vote{record->round, record->header, record->created_at_ms, std::nullopt};
+        if (record->has_header_fields) vote.signature = record->header_signature;
+        m_last_votes[static_cast<AuthorityIndex>((key[0] << 8) | key[1])] = vote;
         return true;
     });
-    if (!votes) {
+    if (!votes || corrupt_votes) {
+        if (corrupt_votes) FLEEK_LOG_ERROR("consensus", "a vote record in the store does not decode");
         m_halted = true;
         return;
     }
@@ -135,7 +147,7 @@ void Node::recover() {
         auto certificate = codec::decode<Certificate>(*raw);
         if (!certificate) continue;
         auto vertex = make_vertex(std::move(*certificate));
-        if (vertex->digest != d) continue;
+        if (vertex->digest != d || vertex->certificate.header.epoch != m_committee.epoch()) continue;
         if (!m_hooks.restart_forgets_commits) {
             if (auto committed = read(Table::committed, d); committed) m_bullshark.mark_committed(d);
         }
@@ -295,17 +307,19 @@ void Node::on_message(AuthorityIndex from, Plane plane, ByteSpan bytes, TimeUs n
     switch (message.index()) {
         case 0: on_header(from, std::move(std::get<Header>(message))); break;
         case 1: on_vote(from, std::get<Vote>(message)); break;
-        case 2: on_certificate(from, std::move(std::get<Certificate>(message)), false); break;
-        case 3: on_certificates_request(from, std::get<CertificatesRequest>(message)); break;
-        case 4: on_range_request(from, std::get<CertificateRangeRequest>(message)); break;
-        case 5: {
-            auto& response = std::get<CertificatesResponse>(message);
-            for (auto& c : response.certificates) {
-                if (m_halted) break;
-                on_certificate(from, std::move(c), true);
+        case 2: {
+            // Only its author broadcasts a certificate; others' arrive as answers to our requests.
+            auto& certificate = std::get<Certificate>(message);
+            if (certificate.header.author != from) {
+                unsolicited(from, 1);
+                break;
             }
+            on_certificate(from, make_vertex(std::move(certificate)));
             break;
         }
+        case 3: on_certificates_request(from, std::get<CertificatesRequest>(message)); break;
+        case 4: on_range_request(from, std::get<CertificateRangeRequest>(message)); break;
+        case 5: on_certificates_response(from, std::move(std::get<CertificatesResponse>(message)), bytes.size()); break;
         case 6: break;  // handled above without decoding
         case 7: on_batch_ack(from, std::get<BatchAck>(message)); break;
         case 8: on_batch_request(from, std::get<BatchRequest>(message)); break;
@@ -349,6 +363,7 @@ TimeUs Node::next_wakeup() const {
     for (const auto& [d, f] : m_batch_fetches) consider(f.last_request + m_params.sync_retry_us);
     for (const auto& [d, f] : m_cert_fetches) consider(f.last_request + m_params.sync_retry_us);
     if (m_header && !m_header_certified) consider(m_header_sent + m_params.header_resend_us);
+    if (const TimeUs pending = earliest_pending_time(); pending != UINT64_MAX) consider(pending);
     consider(m_last_range_request + m_params.sync_interval_us);
     if (m_next_resolve < m_bullshark.state().next_index && m_batch_fetches.empty()) consider(m_now + 1);
     // Proposer timers.
@@ -396,7 +411,7 @@ void Node::prefetch_outputs(uint64_t from_index) {
             for (const auto& entry : vertex->certificate.header.payload) {
                 if (!has_batch(entry)) missing.push_back(entry.batch);
             }
-            if (!missing.empty()) fetch_batches(missing, vertex->author(), true);
+            if (!missing.empty()) fetch_batches(missing, vertex->author(), false, true);
         }
     }
     m_prefetched_until = until;
@@ -447,7 +462,7 @@ void Node::resolve_outputs() {
         }
         if (m_halted) return;
         if (!missing.empty()) {
-            for (const auto& [who, digests] : missing) fetch_batches(digests, who.first, who.second);
+            for (const auto& [who, digests] : missing) fetch_batches(digests, who.first, false, who.second);
             if (catching_up && m_prefetched_until <= m_next_resolve) prefetch_outputs(m_next_resolve + 1);
             return;
         }

@@ -24,6 +24,7 @@
 #include "consensus/store.h"
 #include "consensus/types.h"
 
+#include <bitset>
 #include <deque>
 #include <map>
 #include <memory>
@@ -53,6 +54,17 @@ struct CommittedOutput {
     std::vector<Digest> certificates;  // in commit order
     std::vector<Digest> batches;       // in commit order
     std::vector<OrderedTransaction> transactions;
+};
+
+// Proof that an authority signed two different headers for one round: two signed header
+// statements as the ledger's Slash transaction takes them (ledger::check_equivocation accepts
+// them under committee.member(author).consensus_key). `first` is the header this node saw (and
+// voted for) first.
+struct EquivocationEvidence {
+    AuthorityIndex author = 0;
+    ledger::SignedStatement first;
+    ledger::SignedStatement second;
+    friend bool operator==(const EquivocationEvidence&, const EquivocationEvidence&) = default;
 };
 
 // Optional observation points for the simulator's checkers and the benchmark. Called
@@ -85,8 +97,17 @@ struct NodeStats {
     uint64_t batches_sealed = 0;
     uint64_t sub_dags_committed = 0;
     uint64_t outputs_emitted = 0;
-    uint64_t dropped_pending = 0;  // waiting-room overflows
+    uint64_t dropped_pending = 0;  // waiting-room overflows (global bound or the peer's share)
     uint64_t range_requests = 0;
+    uint64_t signature_checks = 0;        // signature and aggregate-signature verifications done
+    uint64_t wrong_epoch = 0;             // a header, vote or certificate of another epoch (inside a message)
+    uint64_t unsolicited = 0;             // responses, or certificates in them, nobody asked that peer for
+    uint64_t oversized_responses = 0;     // responses with more certificates or bytes than asked: refused whole
+    uint64_t future_headers = 0;          // headers more than max_header_time_drift_ms ahead of our clock
+    uint64_t stale_timestamps = 0;        // headers older than their author's previous header
+    uint64_t range_requests_refused = 0;  // a peer asked for a range again too soon: not served
+    uint64_t evidence_emitted = 0;        // equivocation evidence handed out
+    uint64_t evidence_dropped = 0;        // equivocation evidence beyond the queue bound
 };
 
 class Node {
@@ -113,6 +134,12 @@ public:
     TimeUs next_wakeup() const;
     std::vector<Outbound> take_outbound() { return std::exchange(m_outbound, {}); }
     std::vector<CommittedOutput> take_output();
+    // Equivocation evidence seen since the last call: at most one per (author, round) per
+    // instance, at most evidence_queue_max waiting (more is dropped and counted). Nothing here has
+    // been checked by the ledger's rules yet, but both statements were verified under the author's
+    // key before they were kept.
+    std::vector<EquivocationEvidence> take_equivocation_evidence() { return std::exchange(m_evidence, {}); }
+    static constexpr size_t evidence_queue_max = 64;
 
     // A storage write failed: the node stopped (nothing more is sent or committed) and must be
     // restarted over a healthy store.
@@ -131,6 +158,14 @@ public:
     size_t suspended_certificates() const noexcept { return m_suspended.size(); }
     size_t outstanding_fetches() const noexcept { return m_cert_fetches.size() + m_batch_fetches.size(); }
     size_t queued_batches() const noexcept { return m_queued.size(); }
+    // Per-authority use of the waiting rooms (see Parameters).
+    size_t pending_headers_of(AuthorityIndex author) const;
+    size_t fetches_owned_by(AuthorityIndex peer) const;
+    size_t suspended_from(AuthorityIndex peer) const { return peer < m_suspended_by_peer.size() ? m_suspended_by_peer[peer] : 0; }
+    // Unsolicited responses (or certificates in them) refused, per sending peer.
+    uint64_t unsolicited_from(AuthorityIndex peer) const {
+        return peer < m_unsolicited_by_peer.size() ? m_unsolicited_by_peer[peer] : 0;
+    }
     // Has the certificate of (round, author), if it is above the GC round.
     CertificatePtr certificate_at(Round round, AuthorityIndex author) const;
 
@@ -156,8 +191,10 @@ private:
     bool has_batch(const PayloadEntry& entry);
     // Registers batches to fetch from `preferred`, then from random peers. Without `now` the first
     // request waits sync_retry: a batch a fresh header names is usually still in flight, and
-    // asking at once would double the bulk traffic under load. Committed batches are asked now.
-    void fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred, bool now = false);
+    // asking at once would double the bulk traffic under load. Committed batches are asked now
+    // and are outside the per-peer budget (their certificates were certified by a quorum);
+    // a header's batches count against its author's share.
+    void fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred, bool for_header, bool now);
     // Missing batches of the next few committed sub-DAGs, fetched together (catch-up).
     void prefetch_outputs(uint64_t from_index);
     void worker_tick();
@@ -165,19 +202,32 @@ private:
     // ---- primary (primary.cpp)
     void on_header(AuthorityIndex from, Header header);
     void process_header(AuthorityIndex from, const Header& header, const Digest& digest);
+    bool header_time_acceptable(const Header& header);
+    // Keeps evidence that `second` and the header (author, round, first) both carry the author's
+    // signature; both signatures were verified before.
+    void report_equivocation(Round round, const Digest& first, const SignatureBytes& first_signature,
+                             const Header& second, const Digest& second_digest);
     void retry_pending_headers();
     void vote_for(const Header& header, const Digest& digest);
     void on_vote(AuthorityIndex from, const Vote& vote);
     void form_certificate();
-    void on_certificate(AuthorityIndex from, Certificate certificate, bool from_range);
+    void on_certificate(AuthorityIndex from, const CertificatePtr& vertex);
     bool validate_header_structure(const Header& header);
     bool verify_certificate(const CertificatePtr& vertex);
+    bool verify_signature(AuthorityIndex signer, const ledger::ConsensusStatement& statement, const SignatureBytes& signature);
     void accept_certificate(const CertificatePtr& vertex);
     void insert_certificate(const CertificatePtr& vertex);
+    // ---- synchronization (sync.cpp)
     void on_certificates_request(AuthorityIndex from, const CertificatesRequest& request);
     void on_range_request(AuthorityIndex from, const CertificateRangeRequest& request);
-    void fetch_certificates(const std::vector<Digest>& digests, AuthorityIndex from);
+    void on_certificates_response(AuthorityIndex from, CertificatesResponse response, size_t bytes);
+    // Fetches certificates from `from`; `owner` is the peer whose message needs them (budget).
+    void fetch_certificates(const std::vector<Digest>& digests, AuthorityIndex from, AuthorityIndex owner);
     void send_range_request(AuthorityIndex to);
+    void retry_certificate_fetches();
+    void range_sync_tick();
+    void unsolicited(AuthorityIndex from, uint64_t count);
+    size_t share_of(uint32_t bound) const;
     void primary_tick();
     void try_propose();
     bool leader_ready(Round parents_round) const;
@@ -215,12 +265,17 @@ private:
         TimeUs last_sent = 0;
     };
     std::map<Digest, AwaitingAcks> m_awaiting_acks;
+    using PeerSet = std::bitset<committee_size_max>;
     struct BatchFetch {
         AuthorityIndex preferred = 0;
         TimeUs last_request = 0;
         uint32_t attempts = 0;
+        bool budgeted = false;  // counted in m_batch_fetches_by_owner[preferred]
+        PeerSet asked;          // peers a request went to: only their responses are read
     };
     std::map<Digest, BatchFetch> m_batch_fetches;
+    std::vector<uint32_t> m_batch_fetches_by_owner;  // budgeted (header) fetches per author
+    void erase_batch_fetch(std::map<Digest, BatchFetch>::iterator it);
     // Recently stored batch digests, so availability checks rarely reach the store (bounded).
     std::set<Digest> m_known_batches;
     std::deque<Digest> m_known_order;
@@ -229,7 +284,13 @@ private:
     std::vector<CertificatePtr> m_genesis;
     std::map<Round, std::map<AuthorityIndex, CertificatePtr>> m_dag;
     std::map<Digest, CertificatePtr> m_certs;
-    std::map<AuthorityIndex, std::pair<Round, Digest>> m_last_votes;
+    struct LastVote {
+        Round round = 0;
+        Digest header{};
+        uint64_t created_at_ms = 0;
+        std::optional<SignatureBytes> signature;  // the header's, for equivocation evidence
+    };
+    std::map<AuthorityIndex, LastVote> m_last_votes;
     std::set<Digest> m_verified_headers;
     // proposer
     Round m_round = 0;  // round of our last proposed header
@@ -247,19 +308,41 @@ private:
         Header header;
         AuthorityIndex from = 0;
         TimeUs since = 0;
+        TimeUs refetch_at = 0;  // next time what it waits for and is not being fetched is asked again
     };
+    // Earliest time (our clock) at which a parked header's created_at_ms is no longer ahead of us.
+    TimeUs earliest_pending_time() const;
     std::map<Digest, PendingHeader> m_pending_headers;
     struct Suspended {
         CertificatePtr certificate;
         AuthorityIndex from = 0;
     };
     std::map<Digest, Suspended> m_suspended;
+    std::vector<uint32_t> m_suspended_by_peer;
+    void erase_suspended(std::map<Digest, Suspended>::iterator& it);
     struct CertificateFetch {
         AuthorityIndex from = 0;
         TimeUs last_request = 0;
         uint32_t attempts = 0;
+        AuthorityIndex owner = 0;  // whose message needs it (budget)
+        PeerSet asked;
     };
     std::map<Digest, CertificateFetch> m_cert_fetches;
+    std::vector<uint32_t> m_cert_fetches_by_owner;
+    void erase_cert_fetch(std::map<Digest, CertificateFetch>::iterator it);
+    // Range requests we sent, by peer (one outstanding each): its response may hold this many
+    // certificates of rounds >= from_round.
+    struct RangeSent {
+        TimeUs sent = 0;
+        Round from_round = 0;
+        uint32_t max_certificates = 0;
+    };
+    std::map<AuthorityIndex, RangeSent> m_range_sent;
+    std::vector<std::optional<TimeUs>> m_range_served;  // when we last served each peer a range
+    std::vector<uint64_t> m_unsolicited_by_peer;
+    // equivocation evidence
+    std::vector<EquivocationEvidence> m_evidence;
+    std::set<std::pair<Round, AuthorityIndex>> m_evidence_reported;  // (round, author)
     // sync
     TimeUs m_last_progress = 0;
     TimeUs m_last_range_request = 0;

@@ -1,5 +1,6 @@
 // The node as a state machine, driven directly (the simulator covers networks and faults).
 #include "consensus/node.h"
+#include "consensus/node_test_support.h"
 #include "consensus/records.h"
 
 #include <gtest/gtest.h>
@@ -9,84 +10,7 @@
 namespace fleek::consensus {
 namespace {
 
-Committee committee_of(size_t n) {
-    std::vector<Member> members;
-    for (size_t i = 0; i < n; ++i) {
-        Bytes seed(32, static_cast<uint8_t>(i + 1));
-        members.push_back(Member{crypto::NodeSecretKey::from_seed(seed).value().public_key(),
-                                 crypto::bls::SecretKey::from_seed(seed).value().public_key()});
-    }
-    return Committee::create(1, std::move(members)).value();
-}
-
-Parameters fast_parameters() {
-    Parameters p;
-    p.batch_size_bytes = 1000;
-    p.max_batch_delay_us = 10'000;
-    p.min_header_delay_us = 10'000;
-    p.max_header_delay_us = 50'000;
-    p.gc_depth = 10;
-    return p;
-}
-
-struct Cluster {
-    explicit Cluster(size_t n, Parameters p = fast_parameters()) : committee(committee_of(n)), parameters(p) {
-        stores.resize(n);
-        for (auto& s : stores) s = std::make_unique<MemoryStore>();
-        nodes.resize(n);
-        outputs.resize(n);
-        for (size_t i = 0; i < n; ++i) start(static_cast<AuthorityIndex>(i));
-    }
-    void start(AuthorityIndex i, TestHooks hooks = {}) {
-        Node::Options options;
-        options.parameters = parameters;
-        options.hooks = hooks;
-        options.rng_seed = i + 1;
-        options.next_output_index = outputs[i].size();
-        nodes[i] = std::make_unique<Node>(committee, i, make_test_scheme(committee, i), *stores[i], options, now);
-        collect(i);
-    }
-    void collect(AuthorityIndex i) {
-        if (!nodes[i]) return;
-        for (auto& out : nodes[i]->take_outbound()) {
-            if (!down.count(out.to)) queue.push_back({i, std::move(out)});
-        }
-        for (auto& o : nodes[i]->take_output()) outputs[i].push_back(std::move(o));
-    }
-    // Delivers queued messages and ticks every 5 ms until `until`.
-    void run_until(TimeUs until) {
-        while (now < until) {
-            while (!queue.empty()) {
-                auto [from, out] = std::move(queue.front());
-                queue.pop_front();
-                if (!nodes[out.to]) continue;
-                nodes[out.to]->on_message(from, out.plane, out.bytes, now);
-                collect(out.to);
-            }
-            now += 5'000;
-            for (size_t i = 0; i < nodes.size(); ++i) {
-                if (!nodes[i]) continue;
-                nodes[i]->on_tick(now);
-                collect(static_cast<AuthorityIndex>(i));
-            }
-        }
-    }
-    std::vector<Bytes> transactions(size_t i) const {
-        std::vector<Bytes> out;
-        for (const auto& o : outputs[i]) {
-            for (const auto& tx : o.transactions) out.push_back(tx.bytes);
-        }
-        return out;
-    }
-    Committee committee;
-    Parameters parameters;
-    std::vector<std::unique_ptr<MemoryStore>> stores;
-    std::vector<std::unique_ptr<Node>> nodes;
-    std::vector<std::vector<CommittedOutput>> outputs;
-    std::deque<std::pair<AuthorityIndex, Outbound>> queue;
-    std::set<AuthorityIndex> down;
-    TimeUs now = 1'000'000;
-};
+using namespace testing;
 
 TEST(Node, CommitsTransactionsInTheSameOrderEverywhere) {
     Cluster cluster(4);
@@ -253,31 +177,39 @@ TEST(Node, MalformedAndOutOfBoundsInputIsCountedAndDropped) {
 }
 
 TEST(Node, WaitingRoomsAreBounded) {
+    // Small bounds: pending headers 8 (a share of 2 per author), fetches 12 (3 per peer).
     Parameters p = fast_parameters();
     p.max_pending_headers = 8;
     p.max_suspended_certificates = 8;
+    p.max_outstanding_fetches = 12;
     Cluster cluster(4, p);
     Node& node = *cluster.nodes[0];
-    const auto signer = make_test_scheme(cluster.committee, 2);
-    for (uint64_t k = 0; k < 50; ++k) {
-        // Headers of round 5 whose parents nobody has: parked, up to the bound.
-        Header h;
-        h.epoch = 1;
-        h.round = 5;
-        h.author = 2;
-        h.created_at_ms = k;
-        for (uint8_t q = 0; q < 3; ++q) {
-            Digest d{};
-            d.fill(static_cast<uint8_t>(k * 3 + q + 1));
-            h.parents.push_back(d);
+    for (AuthorityIndex author = 1; author < 4; ++author) {
+        for (uint64_t k = 0; k < 20; ++k) {
+            // Headers of round 5 whose parents nobody has: parked and their parents fetched, up
+            // to the bounds; 3 x 20 x 3 = 180 fetches are wanted.
+            std::vector<Digest> parents;
+            for (uint8_t q = 0; q < 3; ++q) {
+                Digest d{};
+                d.fill(static_cast<uint8_t>(author * 64 + k * 3 + q + 1));
+                parents.push_back(d);
+            }
+            node.on_message(author, Plane::primary, encode_message(signed_header(cluster.committee, 5, author, parents, k)),
+                            cluster.now);
         }
-        std::sort(h.parents.begin(), h.parents.end());
-        h.signature = signer->sign(header_statement(cluster.committee, h, h.digest()));
-        node.on_message(2, Plane::primary, encode_message(h), cluster.now);
     }
-    EXPECT_LE(node.pending_headers(), 8u);
-    EXPECT_GT(node.stats().dropped_pending, 0u);
+    EXPECT_EQ(node.pending_headers(), 6u);  // 2 per author
+    for (AuthorityIndex author = 1; author < 4; ++author) EXPECT_EQ(node.pending_headers_of(author), 2u);
+    // Each author's first header fills its fetch share (3 parents); nothing beyond the bound.
+    EXPECT_EQ(node.outstanding_fetches(), 9u);
     EXPECT_LE(node.outstanding_fetches(), p.max_outstanding_fetches);
+    for (AuthorityIndex author = 1; author < 4; ++author) EXPECT_EQ(node.fetches_owned_by(author), 3u);
+    EXPECT_GT(node.stats().dropped_pending, 0u);
+    // Ticks re-ask (the waiting headers still need their parents) without growing past the bound.
+    for (int k = 0; k < 20; ++k) {
+        node.on_tick(cluster.now + 500'000 * (k + 1));
+        EXPECT_LE(node.outstanding_fetches(), p.max_outstanding_fetches);
+    }
 }
 
 }  // namespace

@@ -28,15 +28,24 @@ struct Parameters {
     TimeUs sync_retry_us = 1'000'000;
     TimeUs sync_interval_us = 2'000'000;
     uint32_t max_certificates_per_response = 256;
+    // Bytes of one CertificatesResponse: what a node asks for in its range requests and the most
+    // it serves; a response larger than this is refused unread.
+    uint32_t max_certificate_response_bytes = 4 * 1024 * 1024;
     uint32_t max_batch_response_bytes = 8 * 1024 * 1024;
 
     // Garbage collection: rounds at or below (last committed leader round - gc_depth) are dropped.
     Round gc_depth = 50;
+    // Header timestamps: a header whose created_at_ms is ahead of our clock waits until our clock
+    // reaches it before we vote, and one more than this far ahead gets no vote at all.
+    uint64_t max_header_time_drift_ms = 1'000;
     // Headers, votes and certificates more than this many rounds above our highest round are dropped.
     Round max_round_ahead = 1000;
 
     // Bounds of the waiting rooms (headers waiting for parents or batches, certificates waiting
     // for parents, outstanding fetches); beyond them new entries are dropped and re-fetched later.
+    // Each authority (the author of a parked header, the peer that sent a suspended certificate or
+    // whose message caused a fetch) gets at most its share, max(1, bound / committee size), so no
+    // single peer can fill a room.
     uint32_t max_pending_headers = 64;
     uint32_t max_suspended_certificates = 2048;
     uint32_t max_outstanding_fetches = 4096;
@@ -57,6 +66,9 @@ struct TestHooks {
     bool replay_output_from_start = false;    // restarts emit output from index 0 again
     bool wrong_leader_schedule = false;       // use leader(round + 2)
     bool never_propose = false;
+    bool trust_header_timestamps = false;     // no time checks on headers; commit time = newest leader time
+    bool accept_any_epoch = false;            // certificates in responses are not checked for the epoch
+    bool unsynced_own_certificate = false;    // an own certificate is broadcast before it is durable
 };
 
 }  // namespace fleek::consensus

@@ -1,5 +1,6 @@
-// The Narwhal primary of a node: headers, votes, certificates, the DAG, synchronization,
-// garbage collection and the proposer (consensus.md §1.3-1.6, §7.3).
+// The Narwhal primary of a node: headers, votes, certificates, the DAG, garbage collection and the
+// proposer (consensus.md §1.3-1.6, §7.3). Synchronization (fetches, requests, responses) is in
+// sync.cpp.
 #include "consensus/node.h"
 #include "consensus/records.h"
 #include "util/log.h"
@@ -25,6 +26,12 @@ bool Node::round_acceptable(Round round) {
 }
 
 bool Node::validate_header_structure(const Header& h) {
+    // Every header, vote and certificate that enters is of this instance's epoch: a certificate
+    // of another epoch (valid there, same keys) would otherwise take its (author, round) slot.
+    if (h.epoch != m_committee.epoch() && !m_hooks.accept_any_epoch) {
+        ++m_stats.wrong_epoch;
+        return false;
+    }
     if (!m_committee.contains(h.author) || h.round == 0) return false;
     if (h.payload.size() > m_params.max_header_batches) return false;
     if (h.parents.size() < m_committee.quorum() || h.parents.size() > m_committee.size()) return false;
@@ -37,24 +44,38 @@ bool Node::validate_header_structure(const Header& h) {
     return true;
 }
 
+bool Node::verify_signature(AuthorityIndex signer, const ledger::ConsensusStatement& statement,
+                            const SignatureBytes& signature) {
+    ++m_stats.signature_checks;
+    return m_signer->verify(signer, statement, signature);
+}
+
 // ---- headers ----------------------------------------------------------------------------------------
 
 void Node::on_header(AuthorityIndex from, Header header) {
-    if (!validate_header_structure(header)) {
+    // Only its author sends a header (others never relay one): anything else is refused before
+    // the signature check.
+    if (header.author != from || !validate_header_structure(header)) {
         ++m_stats.rejected;
         return;
     }
-    if (header.author == m_me) return;
     if (!round_acceptable(header.round)) return;
     const Digest digest = header.digest();
     if (!m_verified_headers.count(digest)) {
-        if (!m_signer->verify(header.author, header_statement(m_committee, header, digest), header.signature)) {
+        if (!verify_signature(header.author, header_statement(m_committee, header, digest), header.signature)) {
             ++m_stats.bad_signatures;
             ++m_stats.rejected;
             return;
         }
         if (m_verified_headers.size() >= verified_cache_max) m_verified_headers.clear();
         m_verified_headers.insert(digest);
+        // A parked header of the same (author, round) with another digest: both are signed.
+        for (const auto& [pending_digest, pending] : m_pending_headers) {
+            if (pending.header.author == header.author && pending.header.round == header.round && pending_digest != digest) {
+                report_equivocation(header.round, pending_digest, pending.header.signature, header, digest);
+                break;
+            }
+        }
     }
     // Only authenticated rounds count as evidence that a peer is ahead (junk rounds must not
     // steer our range requests to the junk's sender).
@@ -62,24 +83,58 @@ void Node::on_header(AuthorityIndex from, Header header) {
     process_header(from, header, digest);
 }
 
+bool Node::header_time_acceptable(const Header& header) {
+    if (m_hooks.trust_header_timestamps) return true;
+    if (header.created_at_ms > m_now / 1000 + m_params.max_header_time_drift_ms) {
+        ++m_stats.future_headers;
+        ++m_stats.rejected;
+        return false;
+    }
+    // Per author, created_at never goes back: not below the last header of that author we voted
+    // for, nor below the author's own certificate among the parents.
+    if (auto it = m_last_votes.find(header.author);
+        it != m_last_votes.end() && header.round > it->second.round && header.created_at_ms < it->second.created_at_ms) {
+        ++m_stats.stale_timestamps;
+        ++m_stats.rejected;
+        return false;
+    }
+    for (const Digest& p : header.parents) {
+        auto parent = m_certs.find(p);
+        if (parent != m_certs.end() && parent->second->author() == header.author &&
+            header.created_at_ms < parent->second->certificate.header.created_at_ms) {
+            ++m_stats.stale_timestamps;
+            ++m_stats.rejected;
+            return false;
+        }
+    }
+    return true;
+}
+
 void Node::process_header(AuthorityIndex from, const Header& header, const Digest& digest) {
     // Cheap guard first: a header we can never vote for is not worth fetching anything for.
     if (!m_hooks.vote_without_guard) {
         if (auto it = m_last_votes.find(header.author); it != m_last_votes.end()) {
-            if (header.round < it->second.first) {
+            if (header.round < it->second.round) {
                 m_pending_headers.erase(digest);
                 return;
             }
-            if (header.round == it->second.first) {
+            if (header.round == it->second.round) {
                 m_pending_headers.erase(digest);
-                if (it->second.second == digest) {
+                if (it->second.header == digest) {
                     vote_for(header, digest);  // re-send the same vote
                 } else {
                     ++m_stats.equivocations_refused;
+                    if (it->second.signature) {
+                        report_equivocation(header.round, it->second.header, *it->second.signature, header, digest);
+                    }
                 }
                 return;
             }
         }
+    }
+    if (!header_time_acceptable(header)) {
+        m_pending_headers.erase(digest);
+        return;
     }
     // Parents: all known, all of the previous round, distinct authors, a quorum.
     std::vector<Digest> missing_parents;
@@ -87,11 +142,13 @@ void Node::process_header(AuthorityIndex from, const Header& header, const Diges
         if (!m_certs.count(p)) missing_parents.push_back(p);
     }
     auto park = [&]() {
-        if (!m_pending_headers.count(digest) && m_pending_headers.size() >= m_params.max_pending_headers) {
+        if (!m_pending_headers.count(digest) &&
+            (m_pending_headers.size() >= m_params.max_pending_headers ||
+             pending_headers_of(header.author) >= share_of(m_params.max_pending_headers))) {
             ++m_stats.dropped_pending;
             return false;
         }
-        m_pending_headers[digest] = PendingHeader{header, from, m_now};
+        m_pending_headers.try_emplace(digest, PendingHeader{header, from, m_now, m_now + m_params.sync_retry_us});
         return true;
     };
     if (!missing_parents.empty()) {
@@ -100,7 +157,7 @@ void Node::process_header(AuthorityIndex from, const Header& header, const Diges
             m_pending_headers.erase(digest);
             return;
         }
-        if (park()) fetch_certificates(missing_parents, from);
+        if (park()) fetch_certificates(missing_parents, from, header.author);
         return;
     }
     std::set<AuthorityIndex> parent_authors;
@@ -117,6 +174,10 @@ void Node::process_header(AuthorityIndex from, const Header& header, const Diges
         m_pending_headers.erase(digest);
         return;
     }
+    if (!header_time_acceptable(header)) {  // now against the author's parent certificate too
+        m_pending_headers.erase(digest);
+        return;
+    }
     // Payload: every (batch, worker) stored by our worker before we vote.
     if (!m_hooks.skip_payload_check) {
         std::vector<Digest> missing_batches;
@@ -125,12 +186,33 @@ void Node::process_header(AuthorityIndex from, const Header& header, const Diges
         }
         if (m_halted) return;
         if (!missing_batches.empty()) {
-            if (park()) fetch_batches(missing_batches, header.author);
+            if (park()) fetch_batches(missing_batches, header.author, true, false);
             return;
         }
     }
+    // A header from (less than max_header_time_drift_ms in) the future waits for our clock: a
+    // certified header's time is then never ahead of the clock of an honest voter.
+    if (!m_hooks.trust_header_timestamps && header.created_at_ms > m_now / 1000) {
+        park();
+        return;
+    }
     m_pending_headers.erase(digest);
     vote_for(header, digest);
+}
+
+size_t Node::pending_headers_of(AuthorityIndex author) const {
+    size_t count = 0;
+    for (const auto& [digest, p] : m_pending_headers) count += p.header.author == author;
+    return count;
+}
+
+TimeUs Node::earliest_pending_time() const {
+    TimeUs earliest = UINT64_MAX;
+    if (m_hooks.trust_header_timestamps) return earliest;
+    for (const auto& [digest, p] : m_pending_headers) {
+        if (p.header.created_at_ms > m_now / 1000) earliest = std::min(earliest, p.header.created_at_ms * 1000);
+    }
+    return earliest;
 }
 
 void Node::retry_pending_headers() {
@@ -139,50 +221,86 @@ void Node::retry_pending_headers() {
     for (const auto& [digest, p] : pending) {
         if (m_halted) return;
         if (!m_pending_headers.count(digest)) continue;
-        // Still waiting for something outstanding?
-        bool waiting = false;
+        // Still waiting for something? Once per sync_retry, ask again for what is no longer being
+        // fetched (a fetch dropped by a bound, or one that gave up); otherwise the first missing
+        // item is enough to know (a header can name 256 batches).
+        const bool refetch = m_now >= p.refetch_at;
+        if (refetch) m_pending_headers[digest].refetch_at = m_now + m_params.sync_retry_us;
+        std::vector<Digest> missing;
         for (const Digest& parent : p.header.parents) {
-            if (!m_certs.count(parent)) {
-                waiting = true;
-                break;
-            }
+            if (m_certs.count(parent)) continue;
+            missing.push_back(parent);
+            if (!refetch) break;
         }
-        if (!waiting && !m_hooks.skip_payload_check) {
+        if (!missing.empty()) {
+            if (refetch) fetch_certificates(missing, p.from, p.header.author);
+            continue;
+        }
+        if (!m_hooks.skip_payload_check) {
             for (const auto& entry : p.header.payload) {
-                if (!has_batch(entry)) {
-                    waiting = true;
-                    break;
-                }
+                if (has_batch(entry)) continue;
+                missing.push_back(entry.batch);
+                if (!refetch) break;
+            }
+            if (m_halted) return;
+            if (!missing.empty()) {
+                if (refetch) fetch_batches(missing, p.header.author, true, false);
+                continue;
             }
         }
-        if (!waiting) process_header(p.from, p.header, digest);
+        if (!m_hooks.trust_header_timestamps && p.header.created_at_ms > m_now / 1000) continue;
+        process_header(p.from, p.header, digest);
     }
 }
 
 void Node::vote_for(const Header& header, const Digest& digest) {
     const bool repeat = [&] {
         auto it = m_last_votes.find(header.author);
-        return it != m_last_votes.end() && it->second.first == header.round && it->second.second == digest;
+        return it != m_last_votes.end() && it->second.round == header.round && it->second.header == digest;
     }();
     Vote vote{m_committee.epoch(), header.round, header.author, digest, m_me, {}};
     vote.signature = m_signer->sign(vote_statement(m_committee, vote.epoch, vote.round, vote.origin, digest));
     if (!repeat) {
         if (!m_hooks.skip_vote_persistence) {
+            LastVoteRecord record{header.round, digest, true, header.created_at_ms, header.signature};
             WriteBatch b;
-            b.put(Table::last_vote, key_u16(header.author), codec::encode(LastVoteRecord{header.round, digest}));
+            b.put(Table::last_vote, key_u16(header.author), codec::encode(record));
             if (!write(b, true)) return;  // durable before it leaves
         }
         auto& last = m_last_votes[header.author];
-        if (header.round >= last.first) last = {header.round, digest};
+        if (header.round >= last.round) last = LastVote{header.round, digest, header.created_at_ms, header.signature};
         ++m_stats.votes_sent;
         if (m_observer) m_observer->on_vote_signed(vote);
     }
     send(header.author, Plane::primary, vote);
 }
 
+void Node::report_equivocation(Round round, const Digest& first, const SignatureBytes& first_signature,
+                               const Header& second, const Digest& second_digest) {
+    if (first == second_digest || second.round != round) return;
+    if (!m_evidence_reported.insert({round, second.author}).second) return;  // one per (author, round)
+    if (m_evidence.size() >= evidence_queue_max) {
+        ++m_stats.evidence_dropped;
+        return;
+    }
+    ledger::ConsensusStatement first_statement = header_statement(m_committee, second, second_digest);
+    first_statement.subject = first;
+    EquivocationEvidence evidence;
+    evidence.author = second.author;
+    evidence.first = ledger::SignedStatement{first_statement, first_signature};
+    evidence.second = ledger::SignedStatement{header_statement(m_committee, second, second_digest), second.signature};
+    FLEEK_LOG_DEBUG("consensus", "authority {} signed two headers for round {}: evidence kept", second.author, round);
+    ++m_stats.evidence_emitted;
+    m_evidence.push_back(std::move(evidence));
+}
+
 // ---- votes and certificates of our own header -------------------------------------------------------
 
 void Node::on_vote(AuthorityIndex from, const Vote& vote) {
+    if (vote.epoch != m_committee.epoch()) {
+        ++m_stats.wrong_epoch;
+        return;
+    }
     if (!m_header || m_header_certified || vote.round != m_round || vote.origin != m_me ||
         vote.header != m_header_digest) {
         return;  // not for our current header (late or stray): dropped
@@ -208,17 +326,22 @@ void Node::form_certificate() {
         }
         // One aggregate check instead of one check per vote; only on failure find the culprits.
         auto aggregate = m_signer->aggregate(signatures);
+        if (aggregate) ++m_stats.signature_checks;
         if (aggregate && m_signer->verify_aggregate(signers, statement, *aggregate)) {
             Certificate certificate{*m_header, signer_bitmap(m_committee.size(), signers), *aggregate};
             auto vertex = make_vertex(std::move(certificate));
             m_header_certified = true;
             ++m_stats.certificates_formed;
-            broadcast(Plane::primary, vertex->certificate);
+            // Inserting it writes it with sync (insert_certificate) before the broadcast leaves
+            // this call: a certificate that peers may hold is never lost by a power loss here, so
+            // a restart cannot take its header for uncertified and re-propose its batches.
             accept_certificate(vertex);
+            if (m_halted) return;
+            broadcast(Plane::primary, vertex->certificate);
             return;
         }
         for (auto it = m_votes.begin(); it != m_votes.end();) {
-            if (!m_signer->verify(it->first, statement, it->second)) {
+            if (!verify_signature(it->first, statement, it->second)) {
                 ++m_stats.bad_signatures;
                 m_bad_voters.insert(it->first);
                 it = m_votes.erase(it);
@@ -237,6 +360,7 @@ bool Node::verify_certificate(const CertificatePtr& vertex) {
     if (!signers || signers->size() < m_committee.quorum()) return false;
     if (m_hooks.skip_certificate_signature_check) return true;
     const auto statement = vote_statement(m_committee, c.header.epoch, c.header.round, c.header.author, vertex->digest);
+    ++m_stats.signature_checks;
     if (!m_signer->verify_aggregate(*signers, statement, c.aggregate_signature)) {
         ++m_stats.bad_signatures;
         return false;
@@ -244,44 +368,48 @@ bool Node::verify_certificate(const CertificatePtr& vertex) {
     return true;
 }
 
-void Node::on_certificate(AuthorityIndex from, Certificate certificate, bool from_range) {
-    (void)from_range;
-    if (!validate_header_structure(certificate.header)) {
+void Node::on_certificate(AuthorityIndex from, const CertificatePtr& vertex) {
+    if (!validate_header_structure(vertex->certificate.header)) {
         ++m_stats.rejected;
         return;
     }
-    if (!round_acceptable(certificate.header.round)) return;
-    auto vertex = make_vertex(std::move(certificate));
+    if (!round_acceptable(vertex->round())) return;
     if (m_certs.count(vertex->digest) || m_suspended.count(vertex->digest)) return;
+    if (auto existing = certificate_at(vertex->round(), vertex->author()); existing) {
+        // A second valid certificate for one (author, round) needs f+1 honest double votes: one
+        // that is not ours is refused before its signatures cost anything.
+        ++m_stats.rejected;
+        return;
+    }
     if (!verify_certificate(vertex)) {
         ++m_stats.rejected;
         return;
     }
     m_peer_rounds[from] = std::max(m_peer_rounds[from], vertex->round());
-    if (auto existing = certificate_at(vertex->round(), vertex->author()); existing) {
-        // A second valid certificate for one (author, round) needs f+1 honest double votes.
-        ++m_stats.rejected;
-        FLEEK_LOG_ERROR("consensus", "refused a second valid certificate for author {} round {}", vertex->author(),
-                        vertex->round());
-        return;
-    }
-    m_cert_fetches.erase(vertex->digest);
+    if (auto fetch = m_cert_fetches.find(vertex->digest); fetch != m_cert_fetches.end()) erase_cert_fetch(fetch);
     if (vertex->round() > m_bullshark.gc_round() + 1) {
         std::vector<Digest> missing;
         for (const Digest& p : vertex->parents()) {
             if (!m_certs.count(p)) missing.push_back(p);
         }
         if (!missing.empty()) {
-            if (m_suspended.size() >= m_params.max_suspended_certificates) {
+            if (m_suspended.size() >= m_params.max_suspended_certificates ||
+                suspended_from(from) >= share_of(m_params.max_suspended_certificates)) {
                 ++m_stats.dropped_pending;
                 return;
             }
             m_suspended.emplace(vertex->digest, Suspended{vertex, from});
-            fetch_certificates(missing, from);
+            ++m_suspended_by_peer[from];
+            fetch_certificates(missing, from, from);
             return;
         }
     }
     accept_certificate(vertex);
+}
+
+void Node::erase_suspended(std::map<Digest, Suspended>::iterator& it) {
+    --m_suspended_by_peer[it->second.from];
+    it = m_suspended.erase(it);
 }
 
 void Node::accept_certificate(const CertificatePtr& vertex) {
@@ -296,15 +424,15 @@ void Node::accept_certificate(const CertificatePtr& vertex) {
         inserted_any = true;
         // Wake the suspended certificates whose parents are now all present (or below GC).
         for (auto it = m_suspended.begin(); it != m_suspended.end();) {
-            const auto& s = it->second.certificate;
+            const auto s = it->second.certificate;
             bool ready = s->round() <= m_bullshark.gc_round() + 1 ||
                          std::all_of(s->parents().begin(), s->parents().end(),
                                      [&](const Digest& p) { return m_certs.count(p) != 0; });
             if (s->round() <= m_bullshark.gc_round()) {
-                it = m_suspended.erase(it);
+                erase_suspended(it);
             } else if (ready) {
                 work.push_back(s);
-                it = m_suspended.erase(it);
+                erase_suspended(it);
             } else {
                 ++it;
             }
@@ -316,7 +444,7 @@ void Node::accept_certificate(const CertificatePtr& vertex) {
 void Node::insert_certificate(const CertificatePtr& c) {
     m_dag[c->round()][c->author()] = c;
     m_certs[c->digest] = c;
-    m_cert_fetches.erase(c->digest);
+    if (auto fetch = m_cert_fetches.find(c->digest); fetch != m_cert_fetches.end()) erase_cert_fetch(fetch);
     m_last_progress = m_now;
     ++m_stats.certificates_accepted;
     WriteBatch b;
@@ -325,106 +453,13 @@ void Node::insert_certificate(const CertificatePtr& c) {
     const Bytes author_key = key_u16(c->author());
     index_key.insert(index_key.end(), author_key.begin(), author_key.end());
     b.put(Table::certificate_rounds, index_key, c->digest);
-    if (!write(b, false)) return;
+    // Our own certificates are synced (see form_certificate); the others can be fetched again.
+    const bool sync = c->author() == m_me && !m_hooks.unsynced_own_certificate;
+    if (!write(b, sync)) return;
     if (c->author() == m_me && m_header && c->digest == m_header_digest) m_header_certified = true;
     if (m_observer) m_observer->on_certificate_accepted(c);
     auto committed = m_bullshark.add(c);
     if (!committed.empty()) on_committed(committed);
-}
-
-// ---- synchronization --------------------------------------------------------------------------------
-
-void Node::fetch_certificates(const std::vector<Digest>& digests, AuthorityIndex from) {
-    CertificatesRequest request{m_committee.epoch(), {}};
-    for (const Digest& d : digests) {
-        if (m_certs.count(d) || m_suspended.count(d) || m_cert_fetches.count(d)) continue;
-        if (m_cert_fetches.size() >= m_params.max_outstanding_fetches) {
-            ++m_stats.dropped_pending;
-            break;
-        }
-        m_cert_fetches.emplace(d, CertificateFetch{from, m_now, 1});
-        request.digests.push_back(d);
-        if (request.digests.size() == request_digests_max) break;
-    }
-    if (!request.digests.empty()) send(from, Plane::primary, request);
-}
-
-void Node::on_certificates_request(AuthorityIndex from, const CertificatesRequest& request) {
-    std::vector<Certificate> found;
-    for (const Digest& d : request.digests) {
-        if (found.size() >= m_params.max_certificates_per_response) break;
-        if (auto it = m_certs.find(d); it != m_certs.end()) {
-            if (it->second->round() > 0) found.push_back(it->second->certificate);
-            continue;
-        }
-        auto raw = read(Table::certificates, d);
-        if (!raw) continue;
-        auto c = codec::decode<Certificate>(*raw);
-        if (c) found.push_back(std::move(*c));
-    }
-    if (found.empty()) return;
-    std::stable_sort(found.begin(), found.end(),
-                     [](const Certificate& a, const Certificate& b) { return a.header.round < b.header.round; });
-    send(from, Plane::primary, CertificatesResponse{m_committee.epoch(), std::move(found)});
-}
-
-void Node::on_range_request(AuthorityIndex from, const CertificateRangeRequest& request) {
-    const Round from_round = std::max<Round>(request.from_round, 1);
-    CertificatesResponse response{m_committee.epoch(), {}};
-    size_t bytes = 0;
-    std::vector<Digest> digests;
-    size_t scanned = 0;
-    const size_t scan_max = (range_rounds_max + 1) * m_committee.size() + m_params.max_certificates_per_response;
-    auto scanned_ok = m_store.scan(Table::certificate_rounds, key_u64(from_round), {}, [&](ByteSpan key, ByteSpan value) {
-        if (++scanned > scan_max || digests.size() >= m_params.max_certificates_per_response) return false;
-        if (key.size() != 10 || value.size() != 32) return true;
-        const Round round = read_key_u64(key, 0);
-        const AuthorityIndex author = static_cast<AuthorityIndex>((key[8] << 8) | key[9]);
-        const uint64_t offset = round - request.from_round;
-        if (round >= request.from_round && offset < request.have.size()) {
-            const Bytes& have = request.have[offset];
-            if (author / 8 < have.size() && (have[author / 8] & (1u << (author % 8)))) return true;
-        }
-        Digest d{};
-        std::copy(value.begin(), value.end(), d.begin());
-        digests.push_back(d);
-        return true;
-    });
-    if (!scanned_ok) return;
-    for (const Digest& d : digests) {
-        if (bytes >= 4 * 1024 * 1024) break;
-        if (auto it = m_certs.find(d); it != m_certs.end()) {
-            response.certificates.push_back(it->second->certificate);
-            bytes += 200 + 36 * it->second->certificate.header.payload.size();
-            continue;
-        }
-        auto raw = read(Table::certificates, d);
-        if (!raw) continue;
-        auto c = codec::decode<Certificate>(*raw);
-        if (!c) continue;
-        bytes += raw->size();
-        response.certificates.push_back(std::move(*c));
-    }
-    if (!response.certificates.empty()) send(from, Plane::primary, response);
-}
-
-void Node::send_range_request(AuthorityIndex to) {
-    CertificateRangeRequest request{m_committee.epoch(), m_bullshark.gc_round() + 1, {}};
-    const Round top = std::max(highest_round(), request.from_round);
-    for (Round r = request.from_round; r <= top && request.have.size() < range_rounds_max; ++r) {
-        std::vector<AuthorityIndex> have;
-        if (auto level = m_dag.find(r); level != m_dag.end()) {
-            for (const auto& [author, c] : level->second) have.push_back(author);
-        }
-        for (const auto& [d, s] : m_suspended) {
-            if (s.certificate->round() == r) have.push_back(s.certificate->author());
-        }
-        std::sort(have.begin(), have.end());
-        have.erase(std::unique(have.begin(), have.end()), have.end());
-        request.have.push_back(signer_bitmap(m_committee.size(), have));
-    }
-    ++m_stats.range_requests;
-    send(to, Plane::primary, request);
 }
 
 void Node::primary_tick() {
@@ -442,47 +477,8 @@ void Node::primary_tick() {
             }
         }
     }
-    // Retry certificate fetches against random peers.
-    std::map<AuthorityIndex, std::vector<Digest>> retries;
-    for (auto it = m_cert_fetches.begin(); it != m_cert_fetches.end();) {
-        auto& fetch = it->second;
-        if (m_now < fetch.last_request + m_params.sync_retry_us) {
-            ++it;
-            continue;
-        }
-        if (++fetch.attempts > 3 * m_committee.size()) {
-            it = m_cert_fetches.erase(it);
-            continue;
-        }
-        fetch.last_request = m_now;
-        retries[random_peer()].push_back(it->first);
-        ++it;
-    }
-    for (auto& [peer, digests] : retries) {
-        CertificatesRequest request{m_committee.epoch(), {}};
-        for (const Digest& d : digests) {
-            request.digests.push_back(d);
-            if (request.digests.size() == request_digests_max) break;
-        }
-        send(peer, Plane::primary, request);
-    }
-    // Range sync when a peer is ahead of us, when something waits for parents, or when nothing
-    // arrived for a while.
-    if (m_now >= m_last_range_request + m_params.sync_interval_us) {
-        m_last_range_request = m_now;  // checked once per interval, sent or not
-        std::vector<AuthorityIndex> ahead;
-        for (size_t i = 0; i < m_peer_rounds.size(); ++i) {
-            if (i != m_me && m_peer_rounds[i] > highest_round() + 1) ahead.push_back(static_cast<AuthorityIndex>(i));
-        }
-        const bool stalled = m_now >= m_last_progress + m_params.sync_interval_us;
-        if (!ahead.empty() || stalled || !m_suspended.empty() || !m_pending_headers.empty()) {
-            // Half of the time a random peer, so one peer cannot monopolize our catch-up.
-            const AuthorityIndex target =
-                ahead.empty() || m_rng.chance(1, 2) ? random_peer() : ahead[m_rng.below(ahead.size())];
-            m_last_range_request = m_now;
-            send_range_request(target);
-        }
-    }
+    retry_certificate_fetches();
+    range_sync_tick();
     retry_pending_headers();
 }
 
@@ -534,8 +530,13 @@ void Node::propose(Round round) {
     h.epoch = m_committee.epoch();
     h.round = round;
     h.author = m_me;
-    h.created_at_ms = m_now / 1000;
-    for (const auto& [author, c] : m_dag.at(round - 1)) h.parents.push_back(c->digest);
+    // Our clock, but never below our previous header (a clock set back, a restart): voters refuse
+    // an author's header that is older than its previous one.
+    h.created_at_ms = std::max(m_now / 1000, m_header ? m_header->created_at_ms : 0);
+    for (const auto& [author, c] : m_dag.at(round - 1)) {
+        h.parents.push_back(c->digest);
+        if (author == m_me) h.created_at_ms = std::max(h.created_at_ms, c->certificate.header.created_at_ms);
+    }
     std::sort(h.parents.begin(), h.parents.end());
     while (!m_queued.empty() && h.payload.size() < m_params.max_header_batches) {
         h.payload.push_back(PayloadEntry{m_queued.front(), 0});
@@ -543,8 +544,9 @@ void Node::propose(Round round) {
     }
     const Digest digest = h.digest();
     h.signature = m_signer->sign(header_statement(m_committee, h, digest));
-    // The previous header never got certified: nobody can certify it any more, so its batches
-    // go into a later header.
+    // The previous header never got certified: nobody can certify it any more (only we aggregate
+    // its votes, and a certificate we formed is durable before it is sent), so its batches go into
+    // a later header.
     if (m_header && !m_header_certified) {
         if (auto it = m_own_proposed.find(m_round); it != m_own_proposed.end()) {
             std::vector<Digest> previous = std::move(it->second);
@@ -575,7 +577,7 @@ void Node::propose(Round round) {
     Vote own{h.epoch, round, m_me, digest, m_me, {}};
     own.signature = m_signer->sign(vote_statement(m_committee, h.epoch, round, m_me, digest));
     m_votes[m_me] = own.signature;
-    m_last_votes[m_me] = {round, digest};
+    m_last_votes[m_me] = LastVote{round, digest, h.created_at_ms, h.signature};
     if (m_observer) m_observer->on_vote_signed(own);
     if (m_votes.size() >= m_committee.quorum()) form_certificate();
 }
@@ -624,7 +626,14 @@ void Node::collect_garbage() {
     // Suspended certificates just above the GC round no longer need their parents; they are
     // picked up by the wake-up loop of accept_certificate (which is running, or runs next).
     for (auto it = m_suspended.begin(); it != m_suspended.end();) {
-        it = it->second.certificate->round() <= gc ? m_suspended.erase(it) : std::next(it);
+        if (it->second.certificate->round() <= gc) {
+            erase_suspended(it);
+        } else {
+            ++it;
+        }
+    }
+    while (!m_evidence_reported.empty() && m_evidence_reported.begin()->first <= gc) {
+        m_evidence_reported.erase(m_evidence_reported.begin());
     }
     // Own certificates that can no longer be committed: their batches go into a new header.
     std::vector<Digest> stale;

@@ -9,6 +9,10 @@ namespace fleek::consensus {
 void LastVoteRecord::encode(codec::Writer& w) const {
     w.u64(round);
     w.fixed(header);
+    if (has_header_fields) {
+        w.u64(created_at_ms);
+        w.fixed(header_signature);
+    }
 }
 
 Result<LastVoteRecord, codec::DecodeError> LastVoteRecord::decode(codec::Reader& r) {
@@ -17,6 +21,12 @@ Result<LastVoteRecord, codec::DecodeError> LastVoteRecord::decode(codec::Reader&
     RECORD_TRY(header, r.array<32>());
     out.round = *round;
     out.header = *header;
+    if (r.remaining() == 0) return out;  // the older form
+    RECORD_TRY(created, r.u64());
+    RECORD_TRY(signature, r.array<crypto::bls::signature_size>());
+    out.has_header_fields = true;
+    out.created_at_ms = *created;
+    out.header_signature = *signature;
     return out;
 }
 

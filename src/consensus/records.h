@@ -10,10 +10,15 @@ namespace fleek::consensus {
 inline constexpr std::string_view meta_consensus_key = "consensus";  // ConsensusState
 inline constexpr std::string_view meta_output_key = "output";        // OutputState
 
-// Table::last_vote value: the round and header digest of the last vote sent to an author.
+// Table::last_vote value: the last vote sent to an author: the header's round and digest, and
+// (since the header-time and evidence rules) its created_at_ms and its author's signature. A
+// record of the older form (round and digest only) decodes with has_header_fields false.
 struct LastVoteRecord {
     Round round = 0;
     Digest header{};
+    bool has_header_fields = false;
+    uint64_t created_at_ms = 0;
+    SignatureBytes header_signature{};
     void encode(codec::Writer& w) const;
     static Result<LastVoteRecord, codec::DecodeError> decode(codec::Reader& r);
 };

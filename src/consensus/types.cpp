@@ -206,6 +206,12 @@ CertificatePtr make_vertex(Certificate certificate) {
     return vertex;
 }
 
+size_t encoded_size(const Certificate& c) noexcept {
+    const size_t header = 8 + 8 + 2 + 8 + 4 + 36 * c.header.payload.size() + 4 + 32 * c.header.parents.size() +
+                          crypto::bls::signature_size;
+    return header + 4 + c.signers.size() + crypto::bls::signature_size;
+}
+
 std::vector<CertificatePtr> genesis(const Committee& committee) {
     std::vector<CertificatePtr> out;
     for (size_t i = 0; i < committee.size(); ++i) {
@@ -290,6 +296,8 @@ struct MessageEncoder {
         w.u64(m.from_round);
         w.sequence(std::span<const Bytes>(m.have), range_rounds_max,
                    [](codec::Writer& out, const Bytes& b) { out.bytes(b, signer_bitmap_bytes_max); });
+        w.u32(m.max_certificates);
+        w.u32(m.max_bytes);
     }
     void operator()(const CertificatesResponse& m) const {
         w.tag(static_cast<uint8_t>(MessageTag::certificates_response));
@@ -353,6 +361,10 @@ Result<Message, codec::DecodeError> decode_body(codec::Reader& r, uint8_t tag) {
                 CONSENSUS_TRY(b, r.bytes(signer_bitmap_bytes_max));
                 m.have.emplace_back(b->begin(), b->end());
             }
+            CONSENSUS_TRY(max_certificates, r.u32());
+            m.max_certificates = *max_certificates;
+            CONSENSUS_TRY(max_bytes, r.u32());
+            m.max_bytes = *max_bytes;
             return Message(std::move(m));
         }
         case MessageTag::certificates_response: {

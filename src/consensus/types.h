@@ -167,6 +167,10 @@ struct CertifiedVertex {
 };
 using CertificatePtr = std::shared_ptr<const CertifiedVertex>;
 CertificatePtr make_vertex(Certificate certificate);
+// Bytes of a certificate's encoding, without encoding it.
+size_t encoded_size(const Certificate& certificate) noexcept;
+// Bytes of a CertificatesResponse holding no certificate (tag, epoch, count).
+inline constexpr size_t certificates_response_overhead = 1 + 8 + 4;
 
 // Genesis: one certificate per authority at round 0 with an empty header and no signers.
 // Computed locally by every node and never sent.
@@ -193,11 +197,15 @@ struct CertificatesRequest {
 };
 
 // "Send me the certificates of rounds >= from_round that I do not have": have[i] is the signer-
-// style bitmap of authorities whose certificate of round from_round+i the requester holds.
+// style bitmap of authorities whose certificate of round from_round+i the requester holds. The
+// answer holds at most max_certificates certificates and max_bytes bytes (the requester refuses a
+// larger one).
 struct CertificateRangeRequest {
     uint64_t epoch = 0;
     Round from_round = 0;
     std::vector<Bytes> have;
+    uint32_t max_certificates = 0;
+    uint32_t max_bytes = 0;
     friend bool operator==(const CertificateRangeRequest&, const CertificateRangeRequest&) = default;
 };
 

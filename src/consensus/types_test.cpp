@@ -97,7 +97,7 @@ TEST(ConsensusFormats, EveryMessageRoundTrips) {
     messages.emplace_back(Vote{7, 3, 1, filled(1), 2, {}});
     messages.emplace_back(Certificate{sample_header(), Bytes{0x07}, {}});
     messages.emplace_back(CertificatesRequest{7, {filled(1), filled(2)}});
-    messages.emplace_back(CertificateRangeRequest{7, 5, {Bytes{0x03}, Bytes{0x0f}}});
+    messages.emplace_back(CertificateRangeRequest{7, 5, {Bytes{0x03}, Bytes{0x0f}}, 256, 4 << 20});
     messages.emplace_back(CertificatesResponse{7, {Certificate{sample_header(), Bytes{0x07}, {}}}});
     messages.emplace_back(BatchMessage{7, Batch{{to_bytes("tx")}}});
     messages.emplace_back(BatchAck{7, filled(3)});

@@ -80,7 +80,7 @@ void Node::on_batch(AuthorityIndex from, ByteSpan encoding, size_t payload_bytes
     const Digest digest = batch_digest_of_encoding(encoding);
     if (!has_batch(PayloadEntry{digest, 0})) {
         if (!store_batch(digest, encoding, false)) return;
-        m_batch_fetches.erase(digest);
+        if (auto fetch = m_batch_fetches.find(digest); fetch != m_batch_fetches.end()) erase_batch_fetch(fetch);
         retry_pending_headers();
     }
     send(from, Plane::worker, BatchAck{m_committee.epoch(), digest});
@@ -97,12 +97,15 @@ void Node::on_batch_ack(AuthorityIndex from, const BatchAck& ack) {
 }
 
 void Node::on_batch_request(AuthorityIndex from, const BatchRequest& request) {
+    // Bounded by what was asked (these digests) and by our response limits; the first batch is
+    // always sent so that a batch larger than the byte limit can still be fetched.
     BatchResponse response{m_committee.epoch(), {}};
     size_t bytes = 0;
     for (const Digest& d : request.digests) {
-        if (response.batches.size() >= response_batches_max || bytes >= m_params.max_batch_response_bytes) break;
+        if (response.batches.size() >= response_batches_max) break;
         auto raw = read(Table::batches, batch_key(0, d));
         if (!raw) continue;
+        if (!response.batches.empty() && bytes + raw->size() > m_params.max_batch_response_bytes) break;
         auto batch = codec::decode<Batch>(*raw);
         if (!batch) continue;
         bytes += raw->size();
@@ -111,31 +114,65 @@ void Node::on_batch_request(AuthorityIndex from, const BatchRequest& request) {
     if (!response.batches.empty()) send(from, Plane::worker, response);
 }
 
-void Node::on_batch_response(AuthorityIndex, BatchResponse response) {
+void Node::on_batch_response(AuthorityIndex from, BatchResponse response) {
+    // Only answers to what we asked this peer: anything else is refused before it is hashed.
+    size_t asked = 0;
+    for (const auto& [digest, fetch] : m_batch_fetches) asked += fetch.asked.test(from);
+    if (asked == 0) {
+        unsolicited(from, std::max<size_t>(1, response.batches.size()));
+        return;
+    }
+    if (response.batches.size() > asked) {
+        ++m_stats.oversized_responses;
+        ++m_stats.rejected;
+        return;
+    }
     bool stored = false;
     for (const Batch& batch : response.batches) {
         const Digest digest = batch_digest(batch);
         // Only batches we asked for: a peer cannot fill our disk with unrequested data.
-        if (!m_batch_fetches.count(digest)) continue;
+        auto fetch = m_batch_fetches.find(digest);
+        if (fetch == m_batch_fetches.end() || !fetch->second.asked.test(from)) {
+            unsolicited(from, 1);
+            continue;
+        }
         if (!store_batch(digest, codec::encode(batch), false)) return;
-        m_batch_fetches.erase(digest);
+        erase_batch_fetch(fetch);
         stored = true;
     }
     if (stored) retry_pending_headers();
 }
 
-void Node::fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred, bool now) {
+void Node::erase_batch_fetch(std::map<Digest, BatchFetch>::iterator it) {
+    if (it->second.budgeted) --m_batch_fetches_by_owner[it->second.preferred];
+    m_batch_fetches.erase(it);
+}
+
+size_t Node::fetches_owned_by(AuthorityIndex peer) const {
+    size_t count = 0;
+    if (peer < m_batch_fetches_by_owner.size()) count += m_batch_fetches_by_owner[peer];
+    if (peer < m_cert_fetches_by_owner.size()) count += m_cert_fetches_by_owner[peer];
+    return count;
+}
+
+void Node::fetch_batches(const std::vector<Digest>& digests, AuthorityIndex preferred, bool for_header, bool now) {
     std::vector<Digest> request;
+    const AuthorityIndex target = preferred == m_me ? random_peer() : preferred;
     for (const Digest& d : digests) {
         if (m_batch_fetches.count(d)) continue;
-        if (m_batch_fetches.size() >= m_params.max_outstanding_fetches) {
+        if (m_batch_fetches.size() >= m_params.max_outstanding_fetches ||
+            (for_header && m_batch_fetches_by_owner[preferred] >= share_of(m_params.max_outstanding_fetches))) {
             ++m_stats.dropped_pending;
             break;
         }
-        m_batch_fetches.emplace(d, BatchFetch{preferred, m_now, now ? 1u : 0u});
-        if (now) request.push_back(d);
+        BatchFetch fetch{preferred, m_now, now ? 1u : 0u, for_header, {}};
+        if (now) {
+            fetch.asked.set(target);
+            request.push_back(d);
+        }
+        m_batch_fetches.emplace(d, fetch);
+        if (for_header) ++m_batch_fetches_by_owner[preferred];
     }
-    const AuthorityIndex target = preferred == m_me ? random_peer() : preferred;
     for (size_t i = 0; i < request.size(); i += request_digests_max) {
         BatchRequest message{m_committee.epoch(), {}};
         for (size_t j = i; j < request.size() && j < i + request_digests_max; ++j) message.digests.push_back(request[j]);
@@ -163,12 +200,13 @@ void Node::worker_tick() {
             continue;
         }
         if (++fetch.attempts > 3 * m_committee.size()) {
-            it = m_batch_fetches.erase(it);
+            erase_batch_fetch(it++);
             continue;
         }
         fetch.last_request = m_now;
         // First ask the author of the header that named the batch, then random peers.
         const AuthorityIndex target = fetch.attempts == 1 && fetch.preferred != m_me ? fetch.preferred : random_peer();
+        fetch.asked.set(target);
         retries[target].push_back(it->first);
         ++it;
     }

@@ -59,6 +59,7 @@ void check_agreement(const World& world, std::vector<std::string>& violations) {
 void check_no_duplicates(const World& world, std::vector<std::string>& violations) {
     for_each_honest(world, [&](size_t i, const NodeRecord& node) {
         std::set<Digest> seen;
+        std::set<Digest> batches;
         std::set<std::pair<AuthorityIndex, Round>> slots;
         for (const auto& [index, record] : node.commits) {
             for (const Digest& d : record.certificates) {
@@ -68,10 +69,20 @@ void check_no_duplicates(const World& world, std::vector<std::string>& violation
                                     short_hex(d), index));
                     return;
                 }
-                if (auto c = find(world, d); c && !slots.insert({c->author(), c->round()}).second) {
+                auto c = find(world, d);
+                if (!c) continue;
+                if (!slots.insert({c->author(), c->round()}).second) {
                     violations.push_back(fmt::format("no-duplicates: node {} committed two certificates of author {} round {}",
                                                      i, c->author(), c->round()));
                     return;
+                }
+                for (const auto& entry : c->certificate.header.payload) {
+                    if (!batches.insert(entry.batch).second) {
+                        violations.push_back(fmt::format(
+                            "no-duplicates: node {} committed batch {} twice (again in author {} round {}, index {})", i,
+                            short_hex(entry.batch), c->author(), c->round(), index));
+                        return;
+                    }
                 }
             }
         }
@@ -80,6 +91,14 @@ void check_no_duplicates(const World& world, std::vector<std::string>& violation
 
 void check_validity(const World& world, std::vector<std::string>& violations) {
     const auto& committee = *world.committee;
+    // Every certificate an honest node accepted is of this instance's epoch.
+    for (const auto& [digest, c] : world.certificates) {
+        if (c->certificate.header.epoch != committee.epoch() && c->round() > 0) {
+            violations.push_back(fmt::format("validity: an honest node accepted certificate {} of epoch {} (instance epoch {})",
+                                             short_hex(digest), c->certificate.header.epoch, committee.epoch()));
+            return;
+        }
+    }
     std::set<Digest> checked;
     for_each_honest(world, [&](size_t i, const NodeRecord& node) {
         for (const auto& [index, record] : node.commits) {
@@ -307,6 +326,26 @@ void check_exactly_once(const World& world, std::vector<std::string>& violations
                                                  tx.sequence));
                 return;
             }
+        }
+    });
+}
+
+void check_commit_time(const World& world, std::vector<std::string>& violations) {
+    for_each_honest(world, [&](size_t i, const NodeRecord& node) {
+        uint64_t previous = 0;
+        for (const auto& [index, record] : node.commits) {
+            if (record.timestamp_ms < previous) {
+                violations.push_back(fmt::format("commit-time: node {} sub-DAG {} has timestamp {} ms after {} ms", i, index,
+                                                 record.timestamp_ms, previous));
+                return;
+            }
+            if (record.timestamp_ms > record.honest_clock_ms) {
+                violations.push_back(fmt::format(
+                    "commit-time: node {} sub-DAG {} has timestamp {} ms, ahead of every honest clock ({} ms at most)", i,
+                    index, record.timestamp_ms, record.honest_clock_ms));
+                return;
+            }
+            previous = record.timestamp_ms;
         }
     });
 }

@@ -1,7 +1,7 @@
 // The properties of consensus.md §7.6, checked over what a simulation recorded. Each checker
 // adds "<name>: <what went wrong>" lines to `violations`; names:
 //   agreement, no-duplicates, validity, causal-order, leader-rules, non-equivocation,
-//   availability, determinism, crash-recovery, exactly-once, liveness.
+//   availability, determinism, crash-recovery, exactly-once, commit-time, liveness.
 #pragma once
 
 #include "consensus/bullshark.h"
@@ -30,8 +30,10 @@ struct CommitRecord {
     bool direct = false;
     std::vector<Digest> supporters;
     TimeUs at_us = 0;  // virtual time of the commit
+    uint64_t timestamp_ms = 0;     // the commit's timestamp (block time)
+    uint64_t honest_clock_ms = 0;  // the most advanced honest node's clock when it was committed
     bool operator==(const CommitRecord& o) const {
-        return index == o.index && leader == o.leader && certificates == o.certificates;
+        return index == o.index && leader == o.leader && certificates == o.certificates && timestamp_ms == o.timestamp_ms;
     }
 };
 
@@ -74,6 +76,8 @@ void check_non_equivocation(const World& world, std::vector<std::string>& violat
 void check_availability(const World& world, std::vector<std::string>& violations);
 void check_crash_recovery(const World& world, std::vector<std::string>& violations);
 void check_exactly_once(const World& world, std::vector<std::string>& violations);
+// Commit timestamps never go back and are never ahead of every honest clock.
+void check_commit_time(const World& world, std::vector<std::string>& violations);
 
 struct LivenessBounds {
     TimeUs from_us = 0;      // start checking gaps here (GST + settle)

@@ -3,6 +3,7 @@
 #include "consensus/rng.h"
 #include "consensus/signature.h"
 #include "consensus/store.h"
+#include "sim/byzantine.h"
 #include "sim/checkers.h"
 
 #include <algorithm>
@@ -25,8 +26,24 @@ std::string_view to_string(Byzantine behaviour) noexcept {
         case Byzantine::vote_everything: return "vote-everything";
         case Byzantine::silent: return "silent";
         case Byzantine::withhold_batches: return "withhold-batches";
+        case Byzantine::junk_spam: return "junk-spam";
+        case Byzantine::cross_epoch_replay: return "cross-epoch-replay";
+        case Byzantine::timestamp_abuse: return "timestamp-abuse";
+        case Byzantine::slow_leader: return "slow-leader";
+        case Byzantine::withhold_from_some: return "withhold-from-some";
     }
     return "?";
+}
+
+std::optional<Byzantine> parse_byzantine(std::string_view name) noexcept {
+    for (uint8_t k = 1; k <= byzantine_kinds; ++k) {
+        if (to_string(static_cast<Byzantine>(k)) == name) return static_cast<Byzantine>(k);
+    }
+    return std::nullopt;
+}
+
+void force_byzantine(Scenario& scenario, Byzantine behaviour) {
+    for (auto& [node, b] : scenario.byzantine) b = behaviour;
 }
 
 FaultSet parse_faults(std::string_view list, std::string& error) {
@@ -122,10 +139,13 @@ Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults) {
     size_t used = 0;
     if (faults.byzantine && f > 0) {
         const size_t count = 1 + rng.below(f);
-        static const Byzantine kinds[] = {Byzantine::equivocate,      Byzantine::bad_signatures, Byzantine::withhold_certificates,
-                                          Byzantine::far_future,      Byzantine::invalid_parents, Byzantine::vote_everything,
-                                          Byzantine::silent,          Byzantine::withhold_batches};
-        for (size_t k = 0; k < count; ++k) s.byzantine[order[used++]] = kinds[rng.below(8)];
+        static const Byzantine kinds[] = {
+            Byzantine::equivocate,  Byzantine::bad_signatures,  Byzantine::withhold_certificates, Byzantine::far_future,
+            Byzantine::invalid_parents, Byzantine::vote_everything, Byzantine::silent,        Byzantine::withhold_batches,
+            Byzantine::junk_spam,   Byzantine::cross_epoch_replay, Byzantine::timestamp_abuse, Byzantine::slow_leader,
+            Byzantine::withhold_from_some};
+        static_assert(std::size(kinds) == byzantine_kinds);
+        for (size_t k = 0; k < count; ++k) s.byzantine[order[used++]] = kinds[rng.below(byzantine_kinds)];
     }
     if (faults.crashes && used < f) {
         const size_t count = 1 + rng.below(f - used);
@@ -167,9 +187,13 @@ Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults) {
         }
     }
     if (faults.skew) {
+        // Wall clocks far from zero, synchronized within what NTP keeps: each node within +-50 ms
+        // of a common base and drifting by up to +-0.5 %, so two honest clocks stay well within
+        // max_header_time_drift_ms of each other over a run (headers are voted on by time).
+        const TimeUs base = 100'000'000 + rng.below(1'000'000'000);
         for (size_t i = 0; i < nodes; ++i) {
-            s.clock_drift_ppm[static_cast<AuthorityIndex>(i)] = static_cast<int64_t>(rng.below(200'001)) - 100'000;
-            s.clock_offset_us[static_cast<AuthorityIndex>(i)] = rng.below(1'000'000'000);
+            s.clock_drift_ppm[static_cast<AuthorityIndex>(i)] = static_cast<int64_t>(rng.below(10'001)) - 5'000;
+            s.clock_offset_us[static_cast<AuthorityIndex>(i)] = base - 50'000 + rng.below(100'001);
         }
     }
     if (faults.stagger) {
@@ -223,7 +247,7 @@ crypto::NodeSecretKey member_node_key(size_t index) {
     return crypto::NodeSecretKey::from_seed(seed).value();
 }
 
-enum class EventKind : uint8_t { deliver, tick, crash, restart, start, load };
+enum class EventKind : uint8_t { deliver, tick, crash, restart, start, load, transmit };
 
 struct Event {
     TimeUs at = 0;
@@ -234,6 +258,7 @@ struct Event {
     Plane plane = Plane::primary;
     Bytes bytes;
     bool power_loss = false;
+    TimeUs isolate_us = 0;  // restart: cut the node off for this long
     bool operator>(const Event& o) const { return std::pair(at, seq) > std::pair(o.at, o.seq); }
 };
 
@@ -275,6 +300,11 @@ struct SimNode {
     TimeUs offset_us = 0;
     uint64_t tx_counter = 0;
     std::deque<Bytes> backlog;  // transactions refused with `busy`, retried
+    // Crash::after_own_certificate, armed until it fires.
+    std::optional<Crash> certificate_crash;
+    uint64_t certificates_formed = 0;  // at the start of the current call
+    Round own_certificate_round = 0;   // of the last own certificate it accepted
+    size_t unsynced_before = 0;        // unsynced writes at the start of the current call
 };
 
 class Simulation {
@@ -309,6 +339,7 @@ public:
             if (n.byzantine == Byzantine::vote_everything) n.hooks.vote_without_guard = true;
             if (auto it = s.clock_drift_ppm.find(index); it != s.clock_drift_ppm.end()) n.drift_ppm = it->second;
             if (auto it = s.clock_offset_us.find(index); it != s.clock_offset_us.end()) n.offset_us = it->second;
+            if (n.byzantine == Byzantine::timestamp_abuse) n.offset_us += Adversary::abuse_offset_us(s, index);
             m_world.nodes[i].honest = n.byzantine == Byzantine::none;
             TimeUs start = 0;
             if (auto it = s.start_us.find(index); it != s.start_us.end()) start = it->second;
@@ -316,9 +347,17 @@ public:
             push(Event{start + 1'000, 0, EventKind::load, index, 0, Plane::primary, {}, false});
         }
         for (const Crash& c : s.crashes) {
+            if (c.after_own_certificate) {
+                m_nodes[c.node].certificate_crash = c;
+                continue;
+            }
             push(Event{c.at_us, 0, EventKind::crash, c.node, 0, Plane::primary, {}, c.power_loss});
             push(Event{c.restart_us, 0, EventKind::restart, c.node, 0, Plane::primary, {}, false});
         }
+        m_partitions = s.partitions;
+        std::vector<std::shared_ptr<const SignatureScheme>> signers;
+        for (const SimNode& n : m_nodes) signers.push_back(n.signer);
+        m_adversary = std::make_unique<Adversary>(m_s, *m_committee, std::move(signers));
         m_load_until = s.load_until_us ? s.load_until_us : s.duration_us - std::min(s.duration_us, drain_us(s));
     }
 
@@ -333,6 +372,7 @@ public:
         }
         m_now = m_s.duration_us;
         finish();
+        m_report.trace_hash = m_trace.finalize();
         return std::move(m_report);
     }
 
@@ -342,6 +382,7 @@ public:
     }
     void record_certificate(size_t node, const CertificatePtr& c) {
         if (m_world.nodes[node].honest) m_world.certificates.emplace(c->digest, c);
+        if (c->author() == node) m_nodes[node].own_certificate_round = c->round();
     }
     void record_commit(size_t node, const CommittedSubDag& sd) {
         CommitRecord r;
@@ -353,6 +394,18 @@ public:
         r.direct = sd.direct;
         r.supporters = sd.supporters;
         r.at_us = m_now;
+        r.timestamp_ms = sd.timestamp_ms;
+        for (size_t i = 0; i < m_nodes.size(); ++i) {
+            if (m_world.nodes[i].honest) r.honest_clock_ms = std::max(r.honest_clock_ms, local_time(m_nodes[i], m_now) / 1000);
+        }
+        codec::Writer w;
+        w.u8(1);
+        w.u64(m_now);
+        w.u16(static_cast<uint16_t>(node));
+        w.u64(sd.index);
+        w.fixed(sd.leader->digest);
+        w.u64(sd.timestamp_ms);
+        m_trace.update(w.view());
         auto& record = m_world.nodes[node];
         auto [it, inserted] = record.commits.emplace(sd.index, r);
         if (inserted) {
@@ -389,6 +442,8 @@ private:
         options.rng_seed = m_rng.next();
         options.next_output_index = m_world.nodes[index].delivered_sub_dags.size();
         options.observer = n.recorder.get();
+        n.certificates_formed = 0;
+        n.unsynced_before = n.store->unsynced_writes();
         n.node = std::make_unique<Node>(*m_committee, index, n.signer, *n.store, options, local_time(n, m_now));
         n.running = true;
         n.scheduled_tick = UINT64_MAX;
@@ -397,17 +452,20 @@ private:
 
     void handle(const Event& e) {
         SimNode& n = m_nodes[e.node];
+        if (n.node) {
+            n.certificates_formed = n.node->stats().certificates_formed;
+            n.unsynced_before = n.store->unsynced_writes();
+        }
         switch (e.kind) {
+            case EventKind::transmit:
+                transmit(e.from, e.node, e.plane, e.bytes);
+                break;
             case EventKind::start:
                 if (!n.running && !n.node) start_node(e.node);
                 break;
             case EventKind::crash:
                 if (n.running) {
-                    n.node.reset();
-                    n.running = false;
-                    n.last_crash_us = m_now;
-                    n.backlog.clear();
-                    m_world.nodes[e.node].restarted = true;
+                    crash_node(e.node);
                     if (e.power_loss) n.store->power_loss(m_rng.below(n.store->unsynced_writes() + 1));
                 }
                 break;
@@ -415,6 +473,10 @@ private:
                 if (!n.running) {
                     ++n.restarts;
                     start_node(e.node);
+                    if (e.isolate_us > 0) {
+                        std::vector<AuthorityIndex> alone{e.node};
+                        m_partitions.push_back(Partition{m_now, m_now + e.isolate_us, alone});
+                    }
                 }
                 break;
             case EventKind::tick:
@@ -429,6 +491,7 @@ private:
                     break;
                 }
                 ++m_report.messages_delivered;
+                trace_delivery(e);
                 n.node->on_message(e.from, e.plane, e.bytes, local_time(n, m_now));
                 after_call(e.node);
                 break;
@@ -459,8 +522,42 @@ private:
         }
     }
 
+    void crash_node(AuthorityIndex index) {
+        SimNode& n = m_nodes[index];
+        n.node.reset();
+        n.running = false;
+        n.last_crash_us = m_now;
+        n.backlog.clear();
+        m_world.nodes[index].restarted = true;
+    }
+
+    // The call that just returned formed a certificate, and a quorum of that round's other
+    // certificates was in the DAG before it (so a restart from the writes before the call has a
+    // quorum of the round without its own certificate).
+    bool certificate_crash_due(const SimNode& n) const {
+        if (!n.node || n.node->stats().certificates_formed == n.certificates_formed) return false;
+        const Round round = n.own_certificate_round;
+        size_t others = 0;
+        for (size_t a = 0; a < m_s.nodes; ++a) {
+            if (a != n.node->index() && n.node->certificate_at(round, static_cast<AuthorityIndex>(a))) ++others;
+        }
+        return others >= m_committee->quorum();
+    }
+
+    void trace_delivery(const Event& e) {
+        codec::Writer w;
+        w.u8(0);
+        w.u64(m_now);
+        w.u16(e.from);
+        w.u16(e.node);
+        w.u8(static_cast<uint8_t>(e.plane));
+        w.u32(static_cast<uint32_t>(e.bytes.size()));
+        m_trace.update(w.view());
+        m_trace.update(e.bytes);
+    }
+
     bool partitioned(AuthorityIndex a, AuthorityIndex b) const {
-        for (const Partition& p : m_s.partitions) {
+        for (const Partition& p : m_partitions) {
             if (m_now < p.start_us || m_now >= p.end_us) continue;
             const bool a_in = std::find(p.side.begin(), p.side.end(), a) != p.side.end();
             const bool b_in = std::find(p.side.begin(), p.side.end(), b) != p.side.end();
@@ -494,106 +591,22 @@ private:
         push(Event{busy + latency(), 0, EventKind::deliver, to, from, plane, std::move(bytes), false});
     }
 
-    // Byzantine behaviours rewrite what the (otherwise honest) node sends.
-    void byzantine_send(AuthorityIndex me, Outbound out) {
-        SimNode& n = m_nodes[me];
-        if (n.byzantine == Byzantine::silent) return;
-        auto decoded = decode_message(out.bytes);
-        if (!decoded) return;
-        Message& m = *decoded;
-        auto resign_header = [&](Header& h) {
-            h.signature = n.signer->sign(header_statement(*m_committee, h, h.digest()));
-        };
-        switch (n.byzantine) {
-            case Byzantine::equivocate:
-                if (auto* h = std::get_if<Header>(&m); h && h->author == me && out.to % 2 == 1) {
-                    // Odd recipients get the real header and then a second one for the same round.
-                    transmit(me, out.to, out.plane, out.bytes);
-                    h->created_at_ms += 1 + out.to;
-                    if (!h->payload.empty()) h->payload.pop_back();
-                    resign_header(*h);
-                    out.bytes = encode_message(m);
-                }
-                break;
-            case Byzantine::withhold_batches:
-                if (auto* b = std::get_if<BatchMessage>(&m)) {
-                    // Keep the batch to itself but act as if the peer had acknowledged it, so its
-                    // headers reference batches no one else has.
-                    const Bytes ack = encode_message(BatchAck{b->epoch, batch_digest(b->batch)});
-                    push(Event{m_now + 1'000, 0, EventKind::deliver, me, out.to, Plane::worker, ack, false});
-                    return;
-                }
-                if (std::holds_alternative<BatchResponse>(m)) return;
-                break;
-            case Byzantine::bad_signatures:
-                if (m_rng.chance(1, 2)) {
-                    if (auto* h = std::get_if<Header>(&m)) h->signature[5] ^= 0x40;
-                    if (auto* v = std::get_if<Vote>(&m)) v->signature[7] ^= 0x01;
-                    if (auto* c = std::get_if<Certificate>(&m)) {
-                        if (m_rng.chance(1, 2)) {
-                            c->aggregate_signature[9] ^= 0x10;
-                        } else {
-                            // Too few signers for the same signature.
-                            for (auto& byte : c->signers) byte = 0;
-                            c->signers[0] = 1;
-                        }
-                    }
-                    if (m_rng.chance(1, 4)) {
-                        // Replay into another epoch.
-                        if (auto* h = std::get_if<Header>(&m)) h->epoch -= 1;
-                    }
-                    out.bytes = encode_message(m);
-                }
-                break;
-            case Byzantine::withhold_certificates:
-                if (std::holds_alternative<Certificate>(m) || std::holds_alternative<CertificatesResponse>(m)) return;
-                break;
-            case Byzantine::far_future:
-                if (auto* h = std::get_if<Header>(&m); h && h->author == me) {
-                    Header junk = *h;
-                    junk.round += m_rng.chance(1, 2) ? 1'000'000 : m_s.parameters.max_round_ahead + 3;
-                    resign_header(junk);
-                    transmit(me, out.to, Plane::primary, encode_message(junk));
-                    Certificate fake{junk, signer_bitmap(m_committee->size(), std::vector<AuthorityIndex>{me}), junk.signature};
-                    transmit(me, out.to, Plane::primary, encode_message(fake));
-                }
-                break;
-            case Byzantine::invalid_parents:
-                if (auto* h = std::get_if<Header>(&m); h && h->author == me && h->round > 1) {
-                    switch (m_rng.below(3)) {
-                        case 0: h->parents.resize(m_committee->quorum() - 1); break;
-                        case 1: {
-                            // A parent of the wrong round: a genesis certificate.
-                            h->parents.back() = genesis(*m_committee)[0]->digest;
-                            std::sort(h->parents.begin(), h->parents.end());
-                            h->parents.erase(std::unique(h->parents.begin(), h->parents.end()), h->parents.end());
-                            break;
-                        }
-                        default: {
-                            // Duplicate authors: an older certificate of a parent's author is not at hand,
-                            // so list an unknown digest in place of one parent.
-                            h->parents.back()[0] ^= 0xff;
-                            std::sort(h->parents.begin(), h->parents.end());
-                            break;
-                        }
-                    }
-                    resign_header(*h);
-                    out.bytes = encode_message(m);
-                }
-                break;
-            default: break;
-        }
-        transmit(me, out.to, out.plane, std::move(out.bytes));
-    }
-
     void after_call(AuthorityIndex index) {
         SimNode& n = m_nodes[index];
         if (!n.node) return;
         for (auto& out : n.node->take_outbound()) {
-            if (n.byzantine != Byzantine::none) {
-                byzantine_send(index, std::move(out));
-            } else {
+            if (n.byzantine == Byzantine::none) {
                 transmit(index, out.to, out.plane, std::move(out.bytes));
+                continue;
+            }
+            for (auto& send : m_adversary->rewrite(index, n.byzantine, std::move(out), m_rng)) {
+                if (send.loopback) {
+                    push(Event{m_now + send.delay_us, 0, EventKind::deliver, send.to, send.from, send.plane, std::move(send.bytes), false});
+                } else if (send.delay_us > 0) {
+                    push(Event{m_now + send.delay_us, 0, EventKind::transmit, send.to, send.from, send.plane, std::move(send.bytes), false});
+                } else {
+                    transmit(send.from, send.to, send.plane, std::move(send.bytes));
+                }
             }
         }
         auto& record = m_world.nodes[index];
@@ -603,6 +616,20 @@ private:
             for (auto& tx : output.transactions) {
                 record.delivered.push_back(DeliveredTransaction{tx.sequence, output.sub_dag_index, std::move(tx.bytes)});
             }
+        }
+        if (n.certificate_crash && m_now >= n.certificate_crash->at_us && certificate_crash_due(n)) {
+            // Power loss right after the call that formed and broadcast a certificate: every
+            // write of this call that was not synced is lost.
+            const Crash c = *n.certificate_crash;
+            n.certificate_crash.reset();
+            ++m_report.triggered_crashes;
+            const size_t keep = n.unsynced_before;
+            crash_node(index);
+            if (c.power_loss) n.store->power_loss(keep);
+            Event restart{m_now + (c.restart_us - c.at_us), 0, EventKind::restart, index, 0, Plane::primary, {}, false};
+            restart.isolate_us = c.isolate_us;
+            push(std::move(restart));
+            return;
         }
         const TimeUs wake = std::max(virtual_time(n, n.node->next_wakeup()), m_now + 1);
         if (wake < n.scheduled_tick || n.scheduled_tick <= m_now) {
@@ -654,6 +681,7 @@ private:
         check_availability(m_world, v);
         check_crash_recovery(m_world, v);
         check_exactly_once(m_world, v);
+        check_commit_time(m_world, v);
         if (m_s.check_liveness) {
             LivenessBounds bounds;
             bounds.from_us = m_s.gst_us + m_s.settle_us;
@@ -675,6 +703,9 @@ private:
     std::vector<SimNode> m_nodes;
     std::priority_queue<Event, std::vector<Event>, std::greater<Event>> m_queue;
     std::map<std::pair<AuthorityIndex, AuthorityIndex>, TimeUs> m_link_busy;
+    std::vector<Partition> m_partitions;  // the scenario's, plus isolations after triggered crashes
+    std::unique_ptr<Adversary> m_adversary;
+    crypto::Blake3Hasher m_trace;
     uint64_t m_seq = 0;
     TimeUs m_now = 0;
     TimeUs m_load_until = 0;
@@ -708,12 +739,14 @@ FaultSet fault_family(uint64_t seed) {
 }
 
 SweepResult sweep(const std::vector<size_t>& sizes, uint64_t first_seed, uint64_t count,
-                  const std::optional<FaultSet>& faults, bool real_bls, const std::function<void(const Report&)>& on_result) {
+                  const std::optional<FaultSet>& faults, bool real_bls, const std::function<void(const Report&)>& on_result,
+                  std::optional<Byzantine> byzantine) {
     SweepResult result;
     for (size_t n : sizes) {
         for (uint64_t seed = first_seed; seed < first_seed + count; ++seed) {
             Scenario scenario = make_scenario(seed, n, faults ? *faults : fault_family(seed));
             scenario.real_bls = real_bls;
+            if (byzantine) force_byzantine(scenario, *byzantine);
             Report report = run(scenario);
             ++result.runs;
             if (on_result) on_result(report);

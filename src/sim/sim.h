@@ -9,6 +9,7 @@
 #include "consensus/node.h"
 #include "consensus/parameters.h"
 #include "consensus/types.h"
+#include "crypto/hash.h"
 
 #include <cstdint>
 #include <functional>
@@ -43,14 +44,29 @@ enum class Byzantine : uint8_t {
     vote_everything,        // votes for every header it sees, equivocations included
     silent,                 // sends nothing at all
     withhold_batches,       // never sends its batches: headers reference batches nobody else has
+    junk_spam,              // also sends junk: random bytes, unsolicited responses, range requests, relayed headers
+    cross_epoch_replay,     // answers requests with genuine certificates of the previous epoch first
+    timestamp_abuse,        // its clock runs ahead (just under the drift bound, or an hour) and it
+                            // sends a second header of each round dated at time 0
+    slow_leader,            // its primary messages leave 150-450 ms late
+    withhold_from_some,     // sends nothing at all to half of the other nodes
 };
+inline constexpr size_t byzantine_kinds = 13;  // behaviours other than none
 std::string_view to_string(Byzantine behaviour) noexcept;
+// "equivocate", "junk-spam", ... (to_string's names); nothing for an unknown name.
+std::optional<Byzantine> parse_byzantine(std::string_view name) noexcept;
 
 struct Crash {
     AuthorityIndex node = 0;
     TimeUs at_us = 0;
     TimeUs restart_us = 0;
     bool power_loss = false;  // lose a random suffix of the writes that were not synced
+    // Instead of at at_us: right after the node's first call at or after at_us in which it formed
+    // (and broadcast) a certificate while a quorum of that round's other certificates was already
+    // in its DAG; a power loss then drops exactly the unsynced writes of that call. It restarts
+    // restart_us - at_us later and is cut off from every other node for isolate_us after that.
+    bool after_own_certificate = false;
+    TimeUs isolate_us = 0;
 };
 
 struct Partition {
@@ -105,6 +121,9 @@ std::string to_string(const FaultSet& faults);
 // A random scenario within the fault model: at most f = (n-1)/3 Byzantine or crashing nodes at
 // any time, except the quorum-loss family, which crashes f+1 at once and restarts them all.
 Scenario make_scenario(uint64_t seed, size_t nodes, const FaultSet& faults);
+// Every Byzantine node of the scenario (there are some when its faults include byzantine and
+// n >= 4) behaves as `behaviour`.
+void force_byzantine(Scenario& scenario, Byzantine behaviour);
 
 struct NodeSummary {
     bool byzantine = false;
@@ -127,6 +146,10 @@ struct Report {
     uint64_t messages_dropped = 0;
     uint64_t transactions_submitted = 0;
     uint64_t max_commit_gap_us = 0;
+    // BLAKE3 over every delivered message (time, from, to, plane, bytes) and every commit (node,
+    // index, leader, timestamp) in order: two runs of one scenario have the same trace hash.
+    crypto::Hash32 trace_hash{};
+    uint64_t triggered_crashes = 0;  // Crash::after_own_certificate crashes that happened
     bool ok() const noexcept { return violations.empty(); }
     std::string summary() const;
     bool has_violation(std::string_view checker) const;
@@ -145,6 +168,7 @@ struct SweepResult {
 // Runs seeds [first_seed, first_seed + count) for every size; `faults` nothing = fault_family(seed).
 SweepResult sweep(const std::vector<size_t>& sizes, uint64_t first_seed, uint64_t count,
                   const std::optional<FaultSet>& faults, bool real_bls,
-                  const std::function<void(const Report&)>& on_result = {});
+                  const std::function<void(const Report&)>& on_result = {},
+                  std::optional<Byzantine> byzantine = std::nullopt);
 
 }  // namespace fleek::sim
