@@ -188,6 +188,7 @@ void Blockstore::insert_locked(const Hash32& hash, ObjectKind kind, uint64_t len
     m_lru.push_back(hash);
     m_index.emplace(hash, Entry{kind, length, disk_bytes, false, std::prev(m_lru.end())});
     m_disk_bytes += disk_bytes;
+    if (m_listener) m_listener(hash, kind, true);
 }
 
 void Blockstore::touch_locked(Entry& entry) { m_lru.splice(m_lru.end(), m_lru, entry.lru); }
@@ -215,6 +216,7 @@ void Blockstore::evict_locked(const Hash32& keep) {
         for (const char* suffix : {".tree", ".data", ".dir"}) fs::remove(object_path(hash, suffix), error);
         m_disk_bytes -= entry.disk_bytes;
         it = m_lru.erase(it);
+        if (m_listener) m_listener(hash, entry.kind, false);
         m_index.erase(hash);
         ++m_stats.evictions;
         drop_caches(hash);
@@ -535,6 +537,7 @@ void Blockstore::quarantine(const Hash32& hash, uint64_t block) {
         m_disk_bytes -= it->second.disk_bytes;
         if (it->second.pinned) --m_stats.pinned;
         m_lru.erase(it->second.lru);
+        if (m_listener) m_listener(hash, it->second.kind, false);
         m_index.erase(it);
     }
 }
@@ -591,6 +594,7 @@ Result<void, BlockstoreError> Blockstore::remove(const Hash32& hash) {
         m_disk_bytes -= it->second.disk_bytes;
         if (was_pinned) --m_stats.pinned;
         m_lru.erase(it->second.lru);
+        if (m_listener) m_listener(hash, it->second.kind, false);
         m_index.erase(it);
         for (const char* suffix : {".tree", ".data", ".dir"}) fs::remove(object_path(hash, suffix), error);
         if (was_pinned) {
@@ -599,6 +603,19 @@ Result<void, BlockstoreError> Blockstore::remove(const Hash32& hash) {
     }
     drop_caches(hash);
     return {};
+}
+
+void Blockstore::set_listener(ContentListener listener) {
+    std::lock_guard lock(m_mutex);
+    m_listener = std::move(listener);
+}
+
+std::vector<std::pair<Hash32, ObjectKind>> Blockstore::objects() {
+    std::lock_guard lock(m_mutex);
+    std::vector<std::pair<Hash32, ObjectKind>> out;
+    out.reserve(m_index.size());
+    for (const auto& [hash, entry] : m_index) out.emplace_back(hash, entry.kind);
+    return out;
 }
 
 BlockstoreStats Blockstore::stats() {
