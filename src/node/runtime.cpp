@@ -55,7 +55,11 @@ struct TransactionItem {
 struct RawTransactionItem {  // benchmark ingest: straight to our worker
     Bytes bytes;
 };
-using InboxItem = std::variant<FrameItem, TransactionItem, RawTransactionItem>;
+struct PublishItem {  // a gossip message from another thread (RuntimeHooks' owner)
+    net::Topic topic;
+    Bytes payload;
+};
+using InboxItem = std::variant<FrameItem, TransactionItem, RawTransactionItem, PublishItem>;
 
 // The sender field as routing and nonce ordering key it: a tag and the key or address.
 Bytes sender_key(const ledger::Sender& sender) {
@@ -198,6 +202,8 @@ struct Runtime::Impl {
                     on_frame(*frame);
                 } else if (auto* transaction = std::get_if<TransactionItem>(&item)) {
                     on_transaction(std::move(transaction->bytes));
+                } else if (auto* publish = std::get_if<PublishItem>(&item)) {
+                    gossip->publish(publish->topic, std::move(publish->payload), now_us() / 1000);
                 } else if (consensus) {
                     submit_local(std::move(std::get<RawTransactionItem>(item).bytes));
                 } else {
@@ -853,6 +859,8 @@ Result<std::unique_ptr<Runtime>, std::string> Runtime::start(RuntimeOptions opti
     Impl* raw = impl.get();
     auto transport = net::Transport::start(self.options.transport, self.node_key,
                                            [raw](const crypto::NodePublicKey& from, net::Channel channel, Bytes payload) {
+                                               const auto& take = raw->options.hooks.take_frame;
+                                               if (take && take(from, channel, payload)) return;
                                                if (!raw->push(FrameItem{from, channel, std::move(payload)})) ++raw->refused;
                                            });
     if (!transport) return fail(transport.error());
@@ -869,6 +877,7 @@ Result<std::unique_ptr<Runtime>, std::string> Runtime::start(RuntimeOptions opti
                            [raw](const crypto::NodePublicKey&, ByteSpan payload) { return raw->on_gossip_signature(payload); });
     self.gossip->subscribe(net::Topic::blocks,
                            [raw](const crypto::NodePublicKey&, ByteSpan payload) { return raw->on_gossip_block(payload); });
+    for (const auto& [topic, handler] : self.options.hooks.gossip) self.gossip->subscribe(topic, handler);
     self.started_ms = now_us() / 1000;
     self.refresh_peers();
     self.reconfigure();
@@ -908,6 +917,14 @@ RuntimeStatus Runtime::status() {
 }
 
 uint16_t Runtime::pool_port() const { return m_impl->transport->port(); }
+
+bool Runtime::publish(net::Topic topic, Bytes payload) { return m_impl->push(PublishItem{topic, std::move(payload)}); }
+
+net::SendResult Runtime::send(const crypto::NodePublicKey& to, net::Channel channel, Bytes payload) {
+    return m_impl->transport->send(to, channel, std::move(payload));
+}
+
+std::vector<net::PeerStatus> Runtime::peer_status() const { return m_impl->transport->peer_status(); }
 
 std::string Runtime::metrics_text() {
     const RuntimeStatus s = status();

@@ -10,6 +10,7 @@
 #include "consensus/parameters.h"
 #include "ledger/genesis.h"
 #include "ledger/transaction.h"
+#include "net/gossip.h"
 #include "net/transport.h"
 #include "node/chain.h"
 
@@ -27,6 +28,16 @@ namespace fleek::node {
 // tag 0 for a node key, 1 for a consensus key and 2 for an account address. When that member is
 // unreachable the next one in ledger order takes them.
 size_t sender_route(const ledger::Sender& sender, size_t committee_size);
+
+// What runs next to the runtime on its transport and gossip (the content network,
+// node/content_network.h). Set before start.
+struct RuntimeHooks {
+    // Sees every frame on a transport I/O thread before the core thread does; true when it took
+    // the frame. Must not block.
+    std::function<bool(const crypto::NodePublicKey& from, net::Channel channel, Bytes& payload)> take_frame;
+    // Gossip topics handled outside the runtime; the handlers run on the core thread.
+    std::vector<std::pair<net::Topic, net::GossipHandler>> gossip;
+};
 
 struct RuntimeOptions {
     std::filesystem::path ledger_dir;
@@ -46,6 +57,7 @@ struct RuntimeOptions {
     uint64_t resend_after_ms = 5'000;    // doubled after each resend
     uint32_t resend_attempts = 4;        // then the node gives up (the client sends it again)
     size_t resend_tracked_max = 16'384;  // beyond that, transactions are routed once
+    RuntimeHooks hooks;
 };
 
 struct RuntimeStatus {
@@ -88,6 +100,11 @@ public:
     bool submit_raw(Bytes transaction);
     RuntimeStatus status();
     uint16_t pool_port() const;
+    // For the hooks' owner, from any thread: a gossip message (published by the core thread;
+    // false when the inbox is full or the runtime stopped), a frame to a peer, the peers.
+    bool publish(net::Topic topic, Bytes payload);
+    net::SendResult send(const crypto::NodePublicKey& to, net::Channel channel, Bytes payload);
+    std::vector<net::PeerStatus> peer_status() const;
     std::string metrics_text();
 
     struct Impl;
