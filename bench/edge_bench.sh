@@ -31,8 +31,9 @@ base=$((21000 + ($$ % 50) * 100))
 "$bin/fleek-node" devnet --nodes 2 --dir "$work/devnet" --base-port "$base" >/dev/null
 for i in 0 1; do
   home="$work/devnet/node-$i"
-  # Room for the files, info logs (debug logs cost time), and nothing but loopback.
-  sed -i -e 's/^capacity_bytes = .*/capacity_bytes = 8589934592/' -e 's/^level = .*/level = "info"/' "$home/config.toml"
+  # Room for the files (uploads included), info logs (debug logs cost time).
+  sed -i -e 's/^capacity_bytes = .*/capacity_bytes = 8589934592/' -e 's/^upload_quota_bytes = .*/upload_quota_bytes = 8589934592/' \
+         -e 's/^upload_capacity_bytes = .*/upload_capacity_bytes = 8589934592/' -e 's/^level = .*/level = "info"/' "$home/config.toml"
   "$bin/fleek-node" run --home "$home" > "$work/node-$i.log" 2>&1 &
   pids+=($!)
 done

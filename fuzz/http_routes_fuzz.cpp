@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::memcpy(&length, data, 8);
     length %= (uint64_t{1} << 40);
     const std::string_view text(reinterpret_cast<const char*>(data + 9), size - 9);
-    const Method method = static_cast<Method>(data[8] % 4);
+    const Method method = static_cast<Method>(data[8] % 5);
     const Route route = route_request(method, text);
     if (route.kind == RouteKind::content) FLEEK_ASSERT(route.has_hash);
     const RangeResult range = parse_range(text, length);

@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
         {"slash", net.account_tx(1, Slash{1, sign_statement(statement, net.nodes[1].consensus_key),
                                           sign_statement(conflicting, net.nodes[1].consensus_key)})},
         {"increment_nonce", net.account_tx(1, IncrementNonce{})},
+        {"update_node_info", net.node_tx(1, UpdateNodeInfo{1, "edge-1.example.org", NodePorts{}})},
     };
     std::vector<Bytes> block_txs;
     for (const auto& [name, bytes] : txs) {

@@ -3,6 +3,7 @@
 // corrupted on disk, and a malicious node that sends a tampered stream.
 #include "content/stream.h"
 #include "node/config.h"
+#include "tests/support/content_node.h"
 #include "tests/support/files.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
@@ -21,6 +22,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::BackgroundProcess;
+using testing::flk;
+using testing::hex;
+using testing::random_bytes;
+using testing::RunningNode;
+using testing::write_bytes;
 using testing::ProcessResult;
 using testing::RawResponse;
 using testing::ScratchDirectory;
@@ -28,77 +34,6 @@ using testing::http_request;
 using testing::read_text;
 using testing::run_process;
 using testing::write_text;
-
-Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937_64 rng(seed);
-    Bytes out(size);
-    size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        const uint64_t value = rng();
-        std::memcpy(out.data() + i, &value, 8);
-    }
-    for (; i < size; ++i) out[i] = static_cast<uint8_t>(rng());
-    return out;
-}
-
-void write_bytes(const fs::path& path, ByteSpan bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string hex(ByteSpan bytes) { return hex_encode(crypto::blake3(bytes)); }
-
-ProcessResult flk(std::vector<std::string> args, const std::string& cwd = "") {
-    args.insert(args.begin(), FLK_BINARY);
-    return run_process(args, {}, cwd);
-}
-
-// A fleek-node serving a scratch home on a free loopback port.
-class RunningNode {
-public:
-    explicit RunningNode(const fs::path& home, bool upload_enabled = true, std::map<std::string, std::string> env = {})
-        : m_home(home) {
-        if (!fs::exists(home / "config.toml")) {
-            const auto init = run_process({FLEEK_NODE_BINARY, "init", "--dev", "--home", home.string()});
-            EXPECT_EQ(init.exit_code, 0) << init.err;
-            auto config = node::load_config_file(home / "config.toml").value();
-            config.gateway.http_address.port = 0;
-            config.gateway.upload_enabled = upload_enabled;
-            write_text(home / "config.toml", node::render_config(config));
-        }
-        start(std::move(env));
-    }
-
-    void start(std::map<std::string, std::string> env = {}) {
-        m_process = std::make_unique<BackgroundProcess>(
-            std::vector<std::string>{FLEEK_NODE_BINARY, "run", "--home", m_home.string()}, env);
-        const auto out = m_process->wait_for_output("gateway: http://127.0.0.1:");
-        ASSERT_TRUE(out.has_value()) << "node did not start: " << m_process->stderr_text();
-        const size_t at = out->find("gateway: http://127.0.0.1:") + std::string("gateway: http://127.0.0.1:").size();
-        m_port = static_cast<uint16_t>(std::stoi(out->substr(at)));
-    }
-
-    void kill9() {
-        m_process->send(SIGKILL);
-        EXPECT_EQ(m_process->wait(), -SIGKILL);
-    }
-    int stop() {
-        m_process->send(SIGTERM);
-        return m_process->wait();
-    }
-    uint16_t port() const { return m_port; }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
-    BackgroundProcess& process() { return *m_process; }
-    fs::path store() const { return m_home / "blockstore"; }
-    fs::path data_file(const std::string& hash_hex) const {
-        return store() / "objects" / hash_hex.substr(0, 2) / (hash_hex + ".data");
-    }
-
-private:
-    fs::path m_home;
-    std::unique_ptr<BackgroundProcess> m_process;
-    uint16_t m_port = 0;
-};
 
 // Every committed object is whole: data with a tree of the same length; nothing in tmp/.
 void expect_store_consistent(const fs::path& store) {

@@ -6,7 +6,8 @@
 // spare node is registered with `fleek-node register` (its owner key from its home), opts in with
 // `fleek-node opt in`, is active after the next epoch change, and then either runs consensus (if
 // the beacon put it in the committee) or follows certified blocks: the test asserts whatever the
-// ledger reports, never a fixed membership.
+// ledger reports, never a fixed membership. Within 8 epochs the committee rotates and takes the
+// new node in, which then runs consensus as a member (both asserted from committee queries).
 #include "tests/support/devnet.h"
 
 #include <gtest/gtest.h>
@@ -143,6 +144,36 @@ TEST(EpochE2e, CommitteeRotatesAndANewNodeRegistersOptsInAndTakesPart) {
         }
     };
     expect_consensus_where_the_ledger_says();
+
+    // Issue 15: the test never checked that the committee rotated or that the new node joined
+    // it. The beacon picks 4 of the 6 active nodes each epoch; wait (up to 8 epochs, a miss each
+    // time has probability 1/3) for an epoch whose committee, as every node's ledger reports it,
+    // holds the new node, and in which the new node runs consensus as a member.
+    uint64_t member_epoch = 0;
+    std::string last_seen;
+    EXPECT_TRUE(devnet.eventually([&] {
+        const int64_t epoch = devnet.gauge(spare, "fleek_epoch");
+        if (epoch < static_cast<int64_t>(joined_epoch)) return false;
+        const auto keys = devnet.committee_keys(spare, static_cast<uint64_t>(epoch));
+        const bool listed = std::find(keys.begin(), keys.end(), spare_key) != keys.end();
+        const int64_t member = devnet.gauge(spare, "fleek_committee_member");
+        last_seen = "epoch " + std::to_string(epoch) + (listed ? ": listed" : ": not listed") + ", member gauge " + std::to_string(member);
+        if (!listed || member != 1 || devnet.gauge(spare, "fleek_epoch") != epoch) return false;
+        member_epoch = static_cast<uint64_t>(epoch);
+        return true;
+    }, std::chrono::milliseconds(8 * (epoch_ms + 3 * beacon_phase_ms))))
+        << "the new node never joined a committee: " << last_seen;
+    ASSERT_NE(member_epoch, 0u);
+    const auto member_committee = devnet.committee_keys(0, member_epoch);
+    EXPECT_EQ(member_committee.size(), committee_size);
+    EXPECT_NE(std::find(member_committee.begin(), member_committee.end(), spare_key), member_committee.end());
+    EXPECT_NE(member_committee, epoch0) << "the committee did not rotate";
+    for (size_t i = 1; i < devnet.size(); ++i) EXPECT_EQ(devnet.committee_keys(i, member_epoch), member_committee) << "node " << i;
+    // Rotation shows between consecutive epochs too: some epoch up to member_epoch differs from its predecessor.
+    bool rotated = false;
+    for (uint64_t e = 1; e <= member_epoch && !rotated; ++e) rotated = devnet.committee_keys(0, e) != devnet.committee_keys(0, e - 1);
+    EXPECT_TRUE(rotated);
+    std::printf("the new node is a committee member in epoch %llu\n", static_cast<unsigned long long>(member_epoch));
 
     // Transactions after the change execute on every node, the new one included.
     std::vector<std::string> digests;

@@ -9,6 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 namespace fleek {
 namespace {
 
@@ -35,9 +39,10 @@ protected:
         args.push_back(url);
         return testing::run_process(args);
     }
-    // Runs a sending command, executes the block, returns the receipt's JSON via `flk tx`.
+    // Runs a sending command without waiting, executes the block, returns the receipt's JSON via `flk tx`.
     Json send_and_commit(std::vector<std::string> args) {
         args.push_back("--json");
+        args.push_back("--no-wait");
         const auto sent = flk(args);
         EXPECT_EQ(sent.exit_code, 0) << sent.err;
         const Json answer = Json::parse(sent.out, nullptr, false);
@@ -96,7 +101,7 @@ TEST_F(FlkRpcTest, TransferAndReceipt) {
     EXPECT_EQ(second["status"], "success");
     EXPECT_EQ(flk_of(to), before + U256(1'500'000'000'000'000'007ull));
     // Human output of tx.
-    auto result = flk({"transfer", "--key", key_path, "--to", to.to_string(), "--amount", "1", "--token", "stables"});
+    auto result = flk({"transfer", "--key", key_path, "--to", to.to_string(), "--amount", "1", "--token", "stables", "--no-wait"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     const size_t at = result.out.find("digest: ");
     ASSERT_NE(at, std::string::npos);
@@ -131,6 +136,52 @@ TEST_F(FlkRpcTest, TransferErrors) {
     result = flk({"tx", "xyz"});
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.err.find("64 hex digits"), std::string::npos) << result.err;
+}
+
+// Issue 15: transfers sent in a row all took the committed nonce (the first was executed, the
+// others rejected). flk now signs with the pending nonce, so each takes the next one.
+TEST_F(FlkRpcTest, TransfersInARowTakeThePendingNonce) {
+    const crypto::AccountAddress to = backend.net.accounts[1].address();
+    const U256 before = flk_of(to);
+    for (uint64_t k = 1; k <= 3; ++k) {
+        const auto sent = flk({"transfer", "--key", key_path, "--to", to.to_string(), "--amount", "1", "--base-units", "--json", "--no-wait"});
+        ASSERT_EQ(sent.exit_code, 0) << sent.err;
+        EXPECT_EQ(Json::parse(sent.out)["nonce"], k) << sent.out;
+    }
+    EXPECT_EQ(backend.pending(), 3u);
+    const ledger::BlockResult block = backend.commit();
+    ASSERT_EQ(block.receipts.size(), 3u);
+    for (const auto& receipt : block.receipts) EXPECT_EQ(receipt.status, ledger::ReceiptStatus::success);
+    EXPECT_EQ(flk_of(to), before + U256(3));
+}
+
+// With --wait (the default) flk reports the receipt: success, a revert (exit 1), or no receipt
+// before the timeout (exit 1).
+TEST_F(FlkRpcTest, SendingWaitsForTheReceipt) {
+    const std::string to = backend.net.accounts[1].address().to_string();
+    // The block executes while flk waits.
+    auto waiting = std::async(std::launch::async, [&] { return flk({"transfer", "--key", key_path, "--to", to, "--amount", "2"}); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (backend.pending() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(backend.pending(), 1u);
+    backend.commit();
+    auto result = waiting.get();
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.out.find("executed in block 1"), std::string::npos) << result.out;
+    // A transfer of more than the account holds reverts: exit 1 with the ledger's error.
+    waiting = std::async(std::launch::async,
+                         [&] { return flk({"transfer", "--key", key_path, "--to", to, "--amount", "100000000", "--json"}); });
+    while (backend.pending() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(backend.pending(), 1u);
+    backend.commit();
+    result = waiting.get();
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_EQ(Json::parse(result.out)["receipt"]["status"], "reverted") << result.out;
+    EXPECT_NE(result.err.find("Transfer reverted"), std::string::npos) << result.err;
+    // Nothing executes: no receipt within the timeout.
+    result = flk({"transfer", "--key", key_path, "--to", to, "--amount", "1", "--wait-timeout", "1"});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("no receipt for"), std::string::npos) << result.err;
 }
 
 TEST_F(FlkRpcTest, StakingCommands) {
@@ -171,7 +222,8 @@ TEST_F(FlkRpcTest, ApproveClientKey) {
 TEST_F(FlkRpcTest, HelpNamesTheMethods) {
     const auto help = testing::run_process({FLK_BINARY, "stake", "--help"});
     EXPECT_EQ(help.exit_code, 0);
-    EXPECT_NE(help.out.find(registry.help_text({"flk_get_node_info", "flk_get_chain_info", "flk_get_account_info", "flk_send_txn"})),
+    EXPECT_NE(help.out.find(registry.help_text({"flk_get_node_info", "flk_get_chain_info", "flk_get_pending_nonce", "flk_send_txn",
+                                                "flk_get_transaction_receipt"})),
               std::string::npos)
         << help.out;
     const auto tx_help = testing::run_process({FLK_BINARY, "tx", "--help"});

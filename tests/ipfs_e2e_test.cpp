@@ -229,6 +229,8 @@ public:
         config.gateway.http_address.port = 0;
         config.origins.ipfs_gateways = std::move(gateways);
         config.origins.request_timeout_ms = 60000;
+        // PUT /http fetches from the local Helia gateway: loopback is refused unless allowlisted.
+        config.origins.allowlist = {"127.0.0.1"};
         write_text(home / "config.toml", node::render_config(config));
         m_process = std::make_unique<BackgroundProcess>(std::vector<std::string>{FLEEK_NODE_BINARY, "run", "--home", home.string()});
         const auto out = m_process->wait_for_output("gateway: http://127.0.0.1:");

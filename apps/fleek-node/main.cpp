@@ -170,11 +170,22 @@ int command_run(const GlobalOptions& global) {
     }
     std::fflush(stdout);
 
-    int received = 0;
-    sigwait(&signals, &received);
-    FLEEK_LOG_INFO("node", "received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
-    (*node)->stop();
-    return cli::exit_ok;
+    // Serve until a shutdown signal, or until the runtime fails: a node whose runtime stopped
+    // serves nothing useful, so the process exits non-zero for its supervisor to restart it.
+    const timespec poll{0, 200'000'000};
+    for (;;) {
+        const int received = sigtimedwait(&signals, nullptr, &poll);
+        if (received == SIGINT || received == SIGTERM) {
+            FLEEK_LOG_INFO("node", "received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
+            (*node)->stop();
+            return cli::exit_ok;
+        }
+        if ((*node)->runtime() == nullptr) continue;
+        if (auto failure = (*node)->runtime()->failure()) {
+            (*node)->stop();
+            return cli::report_error("the node's runtime failed: " + *failure + " (restart the node)");
+        }
+    }
 }
 
 struct DevnetCommand {

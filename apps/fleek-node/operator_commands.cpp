@@ -163,9 +163,12 @@ int run_register(const OperatorCommands& commands, const NodeHomeLoader& load_ho
                          flk::format_amount(minimum->get<std::string>(), 18).c_str());
         }
     }
+    // The owner's next nonce after its transactions still pending on the node (docs/rpc.md §Nonces).
+    auto nonces = context->client->call("flk_get_pending_nonce", Json::array({owner->address().to_string()}));
+    if (!nonces) return cli::report_error(nonces.error());
     node::RegistrationRequest request;
     request.chain_id = context->chain_id;
-    request.owner_nonce = (account->is_null() ? 0 : account->at("nonce").get<uint64_t>()) + 1;
+    request.owner_nonce = nonces->at("pending_nonce").get<uint64_t>() + 1;
     request.amount = *amount;
     request.domain = *domain;
     request.ports = *ports;
@@ -278,7 +281,8 @@ std::shared_ptr<OperatorCommands> add_operator_commands(CLI::App& app) {
     c.register_node->add_option("--domain", c.domain, "Host peers reach this node at (default: the pool's listening host)");
     c.register_node->footer(
         "\nA node that is not registered yet cannot sync: pass --rpc of a running node of the network.\n"
-        "Calls flk_get_chain_info, flk_get_node_info_epoch, flk_get_account_info, flk_get_staking_amount, flk_send_txn.");
+        "Calls flk_get_chain_info, flk_get_node_info_epoch, flk_get_account_info, flk_get_staking_amount, flk_get_pending_nonce, "
+        "flk_send_txn.");
     c.register_node->fallthrough();
     common(c.register_node);
     waiting(c.register_node);

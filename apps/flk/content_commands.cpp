@@ -5,6 +5,7 @@
 #include "apps/flk/progress.h"
 #include "content/directory.h"
 #include "content/file_hash.h"
+#include "content/link_policy.h"
 #include "content/stream.h"
 #include "util/encoding.h"
 
@@ -15,6 +16,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <map>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,25 +153,51 @@ Result<Hash32, std::string> put_path(HttpClient& client, const fs::path& path, c
 
 // ------------------------------------------------------------------------- get
 
+HttpClient make_client(const ContentOptions& options) {
+    return HttpClient(HttpClientOptions{.stall_timeout_s = options.stall_timeout_s, .bearer_token = options.token});
+}
+
 struct FileSink {
     int fd = -1;
     uint64_t written = 0;
+    uint64_t blocks = 0;  // verified blocks written by this attempt
     bool failed = false;
 };
 
+bool exists_no_follow(const fs::path& path) {
+    struct stat info {};
+    return ::lstat(path.c_str(), &info) == 0;
+}
+
+// Moves the finished download into place; without --force never over an existing name.
+Result<void, std::string> move_into_place(const fs::path& partial, const fs::path& output, bool force) {
+    const int moved = force ? ::rename(partial.c_str(), output.c_str())
+                            : ::renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, output.c_str(), RENAME_NOREPLACE);
+    if (moved == 0) return {};
+    if (errno == EEXIST) return fail(fmt::format("{} already exists (use --force to replace it)", output.string()));
+    return fail(fmt::format("cannot rename {} to {}: {}", partial.string(), output.string(), std::strerror(errno)));
+}
+
 // Downloads one file into `output` through the verified stream, resuming from `output`.part.
+// What the .part holds is kept only as far as a block received now proves it: the stream
+// starts at the first block not kept, and its first proof vouches for every block before.
 Result<void, std::string> get_file(HttpClient& client, const Hash32& hash, const fs::path& output,
                                    const ContentOptions& options) {
     const std::string hex = hex_encode(hash);
     const fs::path partial = output.string() + ".part";
-    std::error_code error;
+    if (!options.force && exists_no_follow(output)) return fail(fmt::format("{} already exists (use --force to replace it)", output.string()));
     uint64_t start_block = 0;
-    if (const auto size = fs::file_size(partial, error); !error) start_block = size / content::block_size;
+    struct stat part_info {};
+    if (::lstat(partial.c_str(), &part_info) == 0) {
+        if (!S_ISREG(part_info.st_mode)) return fail(fmt::format("{} is not a regular file", partial.string()));
+        start_block = static_cast<uint64_t>(part_info.st_size) / content::block_size;
+    }
 
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // Each attempt keeps fewer blocks of the .part than the one before, so this ends.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0) return fail(fmt::format("cannot write {}: {}", partial.string(), std::strerror(errno)));
-        // Only whole blocks already verified are kept.
+        // Only whole blocks are kept.
         if (::ftruncate(fd, static_cast<off_t>(start_block * content::block_size)) != 0 ||
             ::lseek(fd, 0, SEEK_END) < 0) {
             ::close(fd);
@@ -191,6 +220,7 @@ Result<void, std::string> get_file(HttpClient& client, const Hash32& hash, const
                 done += static_cast<size_t>(put);
             }
             sink.written += block.size();
+            ++sink.blocks;
             bar.update(sink.written, verifier.header() ? verifier.header()->content_length : 0);
             return true;
         };
@@ -244,14 +274,26 @@ Result<void, std::string> get_file(HttpClient& client, const Hash32& hash, const
             }
             return fail(fmt::format("{} failed verification: {}; nothing unverified was written", hex, finished.error().describe()));
         }
+        if (start_block > 0 && (!prefix_checked || sink.blocks == 0)) {
+            // The .part held every block or more, so nothing was sent and nothing proved what it
+            // holds: keep all but the last block and fetch that one with its proof.
+            ::close(fd);
+            const uint64_t blocks = content::block_count(verifier.header()->content_length);
+            start_block = blocks - 1 < start_block ? blocks - 1 : 0;
+            continue;
+        }
+        struct stat written {};
+        if (::fstat(fd, &written) != 0 || static_cast<uint64_t>(written.st_size) != verifier.header()->content_length) {
+            ::close(fd);
+            return fail(fmt::format("{} has {} bytes after the download, not the {} of {}; it was changed meanwhile", partial.string(),
+                                    static_cast<uint64_t>(written.st_size), verifier.header()->content_length, hex));
+        }
         if (::fsync(fd) != 0) {
             ::close(fd);
             return fail(fmt::format("cannot write {}: {}", partial.string(), std::strerror(errno)));
         }
         ::close(fd);
-        fs::rename(partial, output, error);
-        if (error) return fail(fmt::format("cannot rename {} to {}: {}", partial.string(), output.string(), error.message()));
-        return {};
+        return move_into_place(partial, output, options.force);
     }
     return fail(fmt::format("could not resume {}", hex));
 }
@@ -265,26 +307,125 @@ Result<content::Directory, std::string> fetch_directory(HttpClient& client, cons
     return std::move(*directory);
 }
 
-Result<void, std::string> get_directory(HttpClient& client, const Hash32& hash, const fs::path& output,
-                                        const ContentOptions& options) {
+// Every directory listing of a tree (each verified against its hash), by path from the root,
+// fetched before anything is written so links can be judged against the whole tree.
+using ListedTree = std::map<std::vector<std::string>, content::Directory>;
+
+Result<void, std::string> list_tree(HttpClient& client, const Hash32& hash, std::vector<std::string>& path, ListedTree& tree,
+                                    const ContentOptions& options) {
+    if (path.size() > 256) return fail(std::string("directories nested more than 256 deep"));
     auto directory = fetch_directory(client, hash, options);
     if (!directory) return fail(directory.error());
-    std::error_code error;
-    fs::create_directories(output, error);
-    if (error) return fail(fmt::format("cannot create {}: {}", output.string(), error.message()));
     for (const auto& entry : directory->entries()) {
+        if (entry.kind != content::EntryKind::directory) continue;
+        path.push_back(entry.name);
+        auto listed = list_tree(client, entry.hash, path, tree, options);
+        path.pop_back();
+        if (!listed) return listed;
+    }
+    tree.emplace(path, std::move(*directory));
+    return {};
+}
+
+std::string joined(const std::vector<std::string>& path, const std::string& name) {
+    std::string out;
+    for (const auto& part : path) out += part + "/";
+    return out + name;
+}
+
+// Refuses (unless --unsafe-links) links that are absolute or lead outside the output.
+Result<void, std::string> check_links(const ListedTree& tree, const ContentOptions& options) {
+    if (options.unsafe_links) return {};
+    const content::EntryLookup lookup = [&tree](const std::vector<std::string>& at, std::string_view name) -> const content::DirectoryEntry* {
+        const auto found = tree.find(at);
+        return found == tree.end() ? nullptr : found->second.find(name);
+    };
+    for (const auto& [path, directory] : tree) {
+        for (const auto& entry : directory.entries()) {
+            if (entry.kind != content::EntryKind::symlink) continue;
+            const content::LinkTarget where = content::resolve_link(lookup, path, entry.target);
+            if (where != content::LinkTarget::inside) {
+                return fail(fmt::format("refusing the link {} -> {}: it {}; nothing was written (--unsafe-links creates it anyway)",
+                                        joined(path, entry.name), entry.target, content::to_string(where)));
+            }
+        }
+    }
+    return {};
+}
+
+// Makes `path` an empty or (with --force) existing directory; never follows a link there.
+Result<void, std::string> prepare_directory(const fs::path& path, bool force) {
+    std::error_code error;
+    const auto status = fs::symlink_status(path, error);
+    if (fs::exists(status)) {
+        if (fs::is_directory(status)) {
+            if (force || fs::is_empty(path, error)) return {};
+            return fail(fmt::format("{} already exists and is not empty (use --force to write into it)", path.string()));
+        }
+        if (!force) return fail(fmt::format("{} already exists (use --force to replace it)", path.string()));
+        fs::remove(path, error);
+        if (error) return fail(fmt::format("cannot replace {}: {}", path.string(), error.message()));
+    }
+    fs::create_directory(path, error);
+    if (error) return fail(fmt::format("cannot create {}: {}", path.string(), error.message()));
+    return {};
+}
+
+Result<void, std::string> write_tree(HttpClient& client, const ListedTree& tree, std::vector<std::string>& path, const fs::path& output,
+                                     const ContentOptions& options, std::vector<fs::path>& links) {
+    if (auto prepared = prepare_directory(output, options.force); !prepared) return prepared;
+    std::error_code error;
+    for (const auto& entry : tree.at(path).entries()) {
         const fs::path target = output / entry.name;
+        const auto existing = fs::symlink_status(target, error);
+        if (fs::exists(existing) && entry.kind != content::EntryKind::directory && fs::is_directory(existing)) {
+            return fail(fmt::format("{} is a directory; it is not replaced by a {}", target.string(),
+                                    entry.kind == content::EntryKind::file ? "file" : "link"));
+        }
         Result<void, std::string> done;
         switch (entry.kind) {
             case content::EntryKind::file: done = get_file(client, entry.hash, target, options); break;
-            case content::EntryKind::directory: done = get_directory(client, entry.hash, target, options); break;
+            case content::EntryKind::directory:
+                path.push_back(entry.name);
+                done = write_tree(client, tree, path, target, options, links);
+                path.pop_back();
+                break;
             case content::EntryKind::symlink:
-                fs::remove(target, error);
+                if (fs::exists(existing)) {
+                    if (!options.force) return fail(fmt::format("{} already exists (use --force to replace it)", target.string()));
+                    fs::remove(target, error);
+                }
                 fs::create_symlink(entry.target, target, error);
                 if (error) done = fail(fmt::format("cannot create link {}: {}", target.string(), error.message()));
+                links.push_back(target);
                 break;
         }
         if (!done) return done;
+    }
+    return {};
+}
+
+Result<void, std::string> get_directory(HttpClient& client, const Hash32& hash, const fs::path& output,
+                                        const ContentOptions& options) {
+    ListedTree tree;
+    std::vector<std::string> path;
+    if (auto listed = list_tree(client, hash, path, tree, options); !listed) return listed;
+    if (auto checked = check_links(tree, options); !checked) return checked;
+    std::vector<fs::path> links;
+    if (auto written = write_tree(client, tree, path, output, options, links); !written) return written;
+    if (options.unsafe_links) return {};
+    // What was on disk before (--force into an existing directory) is not in the tree that was
+    // checked: every link written must still resolve inside the output on disk.
+    std::error_code error;
+    const fs::path root = fs::canonical(output, error);
+    if (error) return fail(fmt::format("{}: {}", output.string(), error.message()));
+    for (const auto& link : links) {
+        const fs::path resolved = fs::weakly_canonical(link, error);
+        const auto relative = resolved.lexically_relative(root);
+        if (error || relative.empty() || *relative.begin() == "..") {
+            fs::remove(link, error);
+            return fail(fmt::format("removed the link {}: on disk it leads outside {}", link.string(), output.string()));
+        }
     }
     return {};
 }
@@ -306,7 +447,7 @@ int command_hash(const std::vector<std::string>& paths, const ContentOptions& op
 }
 
 int command_put(const std::string& path, const ContentOptions& options) {
-    HttpClient client;
+    HttpClient client = make_client(options);
     auto hash = put_path(client, path, options);
     if (!hash) return cli::report_error(hash.error());
     std::printf("%s  %s\n", hex_encode(*hash).c_str(), path.c_str());
@@ -316,7 +457,7 @@ int command_put(const std::string& path, const ContentOptions& options) {
 int command_get(const std::string& hash_text, const std::optional<std::string>& output, const ContentOptions& options) {
     auto hash = parse_hash(hash_text);
     if (!hash) return cli::report_error(hash.error());
-    HttpClient client;
+    HttpClient client = make_client(options);
     const auto head = client.head(fmt::format("{}/blake3/{}", base_url(options), hash_text));
     if (!head.ok()) return cli::report_error(fmt::format("{}: {}", hash_text, head.describe()));
     const bool is_directory = head.headers.count("x-fleek-kind") != 0 && head.headers.at("x-fleek-kind") == "directory";
@@ -330,7 +471,7 @@ int command_get(const std::string& hash_text, const std::optional<std::string>& 
 int command_ls(const std::string& hash_text, const ContentOptions& options) {
     auto hash = parse_hash(hash_text);
     if (!hash) return cli::report_error(hash.error());
-    HttpClient client;
+    HttpClient client = make_client(options);
     auto directory = fetch_directory(client, *hash, options);
     if (!directory) return cli::report_error(directory.error());
     for (const auto& entry : directory->entries()) {

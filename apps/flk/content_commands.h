@@ -10,6 +10,10 @@ namespace fleek::flk {
 struct ContentOptions {
     std::string node_url = "http://127.0.0.1:4220";
     unsigned threads = 1;
+    unsigned stall_timeout_s = 30;  // a transfer that receives nothing for this long fails
+    std::string token;              // the node's operator token (put), if any
+    bool force = false;             // get: replace existing files
+    bool unsafe_links = false;      // get: create links that point outside the output
 };
 
 int command_hash(const std::vector<std::string>& paths, const ContentOptions& options);

@@ -70,9 +70,21 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     return got;
 }
 
-HttpResponse perform(CURL* curl, const std::string& url, Transfer& transfer) {
+// The request's own headers plus the ones every request carries (the token).
+curl_slist* common_headers(curl_slist* headers, const HttpClientOptions& options) {
+    if (!options.bearer_token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + options.bearer_token).c_str());
+    return headers;
+}
+
+HttpResponse perform(CURL* curl, const std::string& url, Transfer& transfer, const HttpClientOptions& options, curl_slist* headers) {
     HttpResponse& response = *transfer.response;
     char error_buffer[CURL_ERROR_SIZE] = {};
+    if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    if (options.stall_timeout_s > 0) {
+        // Less than one byte a second for that long, either way: the peer stopped answering.
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout_s));
+    }
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -85,7 +97,10 @@ HttpResponse perform(CURL* curl, const std::string& url, Transfer& transfer) {
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "flk");
     const CURLcode code = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-    if (code != CURLE_OK && code != CURLE_WRITE_ERROR) {
+    if (code == CURLE_OPERATION_TIMEDOUT && options.stall_timeout_s > 0 && std::string_view(error_buffer).find("too slow") != std::string_view::npos) {
+        response.transport_error = fmt::format("the node sent nothing for {} s; the transfer was abandoned (--stall-timeout)",
+                                               options.stall_timeout_s);
+    } else if (code != CURLE_OK && code != CURLE_WRITE_ERROR) {
         response.transport_error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     } else if (code == CURLE_WRITE_ERROR) {
         response.transport_error = "stopped by the client";
@@ -106,7 +121,7 @@ std::string HttpResponse::describe() const {
     return fmt::format("HTTP {}", status);
 }
 
-HttpClient::HttpClient() {
+HttpClient::HttpClient(HttpClientOptions options) : m_options(std::move(options)) {
     static const bool initialized = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     (void)initialized;
     m_curl = curl_easy_init();
@@ -119,14 +134,20 @@ HttpResponse HttpClient::head(const std::string& url) {
     HttpResponse response;
     Transfer transfer(&response, curl);
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    return perform(curl, url, transfer);
+    curl_slist* headers = common_headers(nullptr, m_options);
+    perform(curl, url, transfer, m_options, headers);
+    curl_slist_free_all(headers);
+    return response;
 }
 
 HttpResponse HttpClient::get(const std::string& url) {
     CURL* curl = static_cast<CURL*>(m_curl);
     HttpResponse response;
     Transfer transfer(&response, curl);
-    return perform(curl, url, transfer);
+    curl_slist* headers = common_headers(nullptr, m_options);
+    perform(curl, url, transfer, m_options, headers);
+    curl_slist_free_all(headers);
+    return response;
 }
 
 HttpResponse HttpClient::get_stream(const std::string& url, const std::function<bool(ByteSpan)>& on_data) {
@@ -134,7 +155,10 @@ HttpResponse HttpClient::get_stream(const std::string& url, const std::function<
     HttpResponse response;
     Transfer transfer(&response, curl);
     transfer.on_data = &on_data;
-    return perform(curl, url, transfer);
+    curl_slist* headers = common_headers(nullptr, m_options);
+    perform(curl, url, transfer, m_options, headers);
+    curl_slist_free_all(headers);
+    return response;
 }
 
 HttpResponse HttpClient::put_file(const std::string& url, const std::filesystem::path& path,
@@ -154,12 +178,12 @@ HttpResponse HttpClient::put_file(const std::string& url, const std::filesystem:
     transfer.progress_total = size;
     struct curl_slist* headers = curl_slist_append(nullptr, "Expect:");  // no 100-continue round trip
     headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    headers = common_headers(headers, m_options);
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    perform(curl, url, transfer);
+    perform(curl, url, transfer, m_options, headers);
     curl_slist_free_all(headers);
     std::fclose(file);
     return response;
@@ -170,13 +194,12 @@ HttpResponse HttpClient::put_bytes(const std::string& url, ByteSpan body) {
     HttpResponse response;
     Transfer transfer(&response, curl);
     transfer.upload_bytes = body;
-    struct curl_slist* headers = curl_slist_append(nullptr, "Expect:");
+    struct curl_slist* headers = common_headers(curl_slist_append(nullptr, "Expect:"), m_options);
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    perform(curl, url, transfer);
+    perform(curl, url, transfer, m_options, headers);
     curl_slist_free_all(headers);
     return response;
 }
@@ -190,9 +213,8 @@ HttpResponse HttpClient::post_json(const std::string& url, const std::string& bo
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-    perform(curl, url, transfer);
+    perform(curl, url, transfer, m_options, headers);
     curl_slist_free_all(headers);
     return response;
 }

@@ -24,9 +24,16 @@ struct HttpResponse {
 // Called with the bytes done and the total (0 when unknown).
 using ProgressFunction = std::function<void(uint64_t done, uint64_t total)>;
 
+struct HttpClientOptions {
+    // A transfer during which nothing arrives (or leaves) for this long fails instead of
+    // hanging; 0: never (then only the JSON-RPC total timeout applies).
+    unsigned stall_timeout_s = 30;
+    std::string bearer_token;  // sent as Authorization: Bearer <token> when set
+};
+
 class HttpClient {
 public:
-    HttpClient();
+    explicit HttpClient(HttpClientOptions options = {});
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
@@ -42,6 +49,7 @@ public:
 
 private:
     void* m_curl;
+    HttpClientOptions m_options;
 };
 
 }  // namespace fleek::flk

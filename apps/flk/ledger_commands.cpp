@@ -11,8 +11,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fleek::flk {
@@ -34,6 +36,8 @@ struct LedgerCommands {
     std::string client_key;
     std::string digest;
     bool json_output = false;
+    bool wait = true;
+    uint64_t wait_timeout_s = 60;
 
     CLI::App* balance = nullptr;
     CLI::App* account = nullptr;
@@ -100,24 +104,63 @@ Result<ledger::NodeIndex, std::string> node_index(RpcClient& client, const crypt
     return info->at("index").get<ledger::NodeIndex>();
 }
 
-// Signs `method` with the key's next nonce and the node's chain id; sends it; prints the digest.
+// Polls the receipt of `digest` until it appears or `timeout_s` passes.
+Result<Json, std::string> wait_for_receipt(RpcClient& client, const std::string& digest, uint64_t timeout_s) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    for (;;) {
+        auto receipt = client.call("flk_get_transaction_receipt", Json::array({digest}));
+        if (!receipt) return fail(receipt.error());
+        if (!receipt->is_null()) return std::move(*receipt);
+        if (std::chrono::steady_clock::now() >= deadline) return Json(nullptr);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
+// Signs `method` with the key's next nonce (after its transactions pending on the node,
+// flk_get_pending_nonce) and the node's chain id, and sends it. With --wait (the default) it
+// waits for the receipt and reports it: exit 0 only when the transaction executed successfully.
 int sign_and_send(LedgerCommands& commands, RpcClient& client, const crypto::AccountSecretKey& key, ledger::Method method) {
     auto chain = client.call("flk_get_chain_info", nullptr);
     if (!chain) return cli::report_error(chain.error());
-    auto account = client.call("flk_get_account_info", Json::array({key.address().to_string()}));
-    if (!account) return cli::report_error(account.error());
-    const uint64_t nonce = account->is_null() ? 0 : account->at("nonce").get<uint64_t>();
+    auto nonces = client.call("flk_get_pending_nonce", Json::array({key.address().to_string()}));
+    if (!nonces) return cli::report_error(nonces.error());
+    const uint64_t nonce = nonces->at("pending_nonce").get<uint64_t>() + 1;
     const std::string method_name(ledger::method_name(method));
     const ledger::SignedTransaction signed_transaction =
-        ledger::sign_transaction(ledger::Transaction{{}, nonce + 1, chain->at("chain_id").get<uint64_t>(), std::move(method)}, key);
-    auto digest = client.call("flk_send_txn", Json::array({hex_encode(signed_transaction.to_bytes())}));
-    if (!digest) return cli::report_error(digest.error());
+        ledger::sign_transaction(ledger::Transaction{{}, nonce, chain->at("chain_id").get<uint64_t>(), std::move(method)}, key);
+    auto sent = client.call("flk_send_txn", Json::array({hex_encode(signed_transaction.to_bytes())}));
+    if (!sent) return cli::report_error(sent.error());
+    const std::string digest = sent->get<std::string>();
+    if (!commands.wait) {
+        if (commands.json_output) {
+            std::printf("%s\n", Json{{"digest", digest}, {"nonce", nonce}, {"method", method_name}}.dump().c_str());
+        } else {
+            std::printf("sent %s (nonce %llu)\ndigest: %s\nreceipt: flk tx %s\n", method_name.c_str(),
+                        static_cast<unsigned long long>(nonce), digest.c_str(), digest.c_str());
+        }
+        return cli::exit_ok;
+    }
+    if (!commands.json_output) {
+        std::printf("sent %s (nonce %llu)\ndigest: %s\n", method_name.c_str(), static_cast<unsigned long long>(nonce), digest.c_str());
+        std::fflush(stdout);
+    }
+    auto receipt = wait_for_receipt(client, digest, commands.wait_timeout_s);
+    if (!receipt) return cli::report_error(receipt.error());
     if (commands.json_output) {
-        std::printf("%s\n", Json{{"digest", *digest}, {"nonce", nonce + 1}, {"method", method_name}}.dump().c_str());
-    } else {
-        std::printf("sent %s (nonce %llu)\ndigest: %s\nreceipt: flk tx %s\n", method_name.c_str(),
-                    static_cast<unsigned long long>(nonce + 1), digest->get<std::string>().c_str(),
-                    digest->get<std::string>().c_str());
+        std::printf("%s\n", Json{{"digest", digest}, {"nonce", nonce}, {"method", method_name}, {"receipt", *receipt}}.dump().c_str());
+    }
+    if (receipt->is_null()) {
+        return cli::report_error(fmt::format("no receipt for {} after {} s: it has not executed (yet); check later with `flk tx {}`",
+                                             digest, commands.wait_timeout_s, digest));
+    }
+    const std::string status = receipt->at("status").get<std::string>();
+    if (!commands.json_output) {
+        std::printf("%s in block %llu\n", status == "success" ? "executed" : status.c_str(),
+                    static_cast<unsigned long long>(receipt->at("height").get<uint64_t>()));
+    }
+    if (status != "success") {
+        const std::string error = receipt->at("error").is_null() ? std::string() : receipt->at("error").get<std::string>();
+        return cli::report_error(fmt::format("{} {} ({}): {}", method_name, status, digest, error.empty() ? status : error));
     }
     return cli::exit_ok;
 }
@@ -274,6 +317,16 @@ std::shared_ptr<LedgerCommands> add_ledger_commands(CLI::App& app) {
         sub->add_flag("--json", c.json_output, "Print JSON");
         return sub;
     };
+    // Sending commands wait for the receipt unless told not to.
+    const auto sending = [&](const char* name, const char* summary, std::vector<std::string_view> methods) {
+        methods.push_back("flk_get_transaction_receipt");
+        CLI::App* sub = command(name, summary, std::move(methods));
+        sub->add_flag("--wait,!--no-wait", c.wait,
+                      "Wait for the receipt and exit 1 unless the transaction executed successfully (default); "
+                      "--no-wait prints the digest and returns");
+        sub->add_option("--wait-timeout", c.wait_timeout_s, "Seconds to wait for the receipt")->default_str("60")->check(CLI::PositiveNumber);
+        return sub;
+    };
     const auto key_option = [&](CLI::App* sub, bool required) {
         auto* option = sub->add_option("--key", c.key_file, "Account key file (secp256k1 PEM, flk keys generate --account)")
                            ->envname("FLK_KEY");
@@ -286,7 +339,7 @@ std::shared_ptr<LedgerCommands> add_ledger_commands(CLI::App& app) {
     const auto node_option = [&](CLI::App* sub) {
         sub->add_option("--node-key", c.node, registry.param_description("flk_get_node_info", "public_key"))->required();
     };
-    const std::vector<std::string_view> send = {"flk_get_chain_info", "flk_get_account_info", "flk_send_txn"};
+    const std::vector<std::string_view> send = {"flk_get_chain_info", "flk_get_pending_nonce", "flk_send_txn"};
     const auto plus = [&](std::vector<std::string_view> methods) {
         methods.insert(methods.begin(), "flk_get_node_info");
         methods.insert(methods.end(), send.begin(), send.end());
@@ -301,34 +354,34 @@ std::shared_ptr<LedgerCommands> add_ledger_commands(CLI::App& app) {
     c.account->add_option("address", c.address, registry.param_description("flk_get_account_info", "address") + " (default: --key's)");
     key_option(c.account, false);
 
-    c.transfer = command("transfer", "Send tokens to another account", send);
+    c.transfer = sending("transfer", "Send tokens to another account", send);
     key_option(c.transfer, true);
     c.transfer->add_option("--to", c.to, "Receiving account address")->required();
     amount_option(c.transfer, "Amount in tokens, e.g. 12.5 (FLK has 18 decimals, stables 6, bandwidth 0)");
     c.transfer->add_option("--token", c.token, "flk, stables or bandwidth")->default_str("flk")->check(
         CLI::IsMember({"flk", "stables", "bandwidth"}));
 
-    c.stake = command("stake", "Add FLK to a registered node's stake", plus({}));
+    c.stake = sending("stake", "Add FLK to a registered node's stake", plus({}));
     key_option(c.stake, true);
     node_option(c.stake);
     amount_option(c.stake, "FLK to stake, e.g. 1000");
 
-    c.stake_lock = command("stake-lock", "Lock a node's stake for more epochs (reward boost)", plus({}));
+    c.stake_lock = sending("stake-lock", "Lock a node's stake for more epochs (reward boost)", plus({}));
     key_option(c.stake_lock, true);
     node_option(c.stake_lock);
     c.stake_lock->add_option("--epochs", c.epochs, "Epochs to lock the stake for")->required()->check(CLI::PositiveNumber);
 
-    c.unstake = command("unstake", "Move FLK from a node's stake to its locked amount", plus({}));
+    c.unstake = sending("unstake", "Move FLK from a node's stake to its locked amount", plus({}));
     key_option(c.unstake, true);
     node_option(c.unstake);
     amount_option(c.unstake, "FLK to unstake");
 
-    c.withdraw_unstaked = command("withdraw-unstaked", "Withdraw a node's unlocked FLK to an account", plus({}));
+    c.withdraw_unstaked = sending("withdraw-unstaked", "Withdraw a node's unlocked FLK to an account", plus({}));
     key_option(c.withdraw_unstaked, true);
     node_option(c.withdraw_unstaked);
     c.withdraw_unstaked->add_option("--recipient", c.recipient, "Receiving account (default: the node's owner)");
 
-    c.approve_client_key = command("approve-client-key", "Let a client key spend this account's bandwidth", send);
+    c.approve_client_key = sending("approve-client-key", "Let a client key spend this account's bandwidth", send);
     key_option(c.approve_client_key, true);
     c.approve_client_key->add_option("client_key", c.client_key, "Client public key (base58 Ed25519)")->required();
 

@@ -1,8 +1,10 @@
 // flk balance | account | transfer | stake | stake-lock | unstake | withdraw-unstaked |
 // approve-client-key | tx: the ledger over a node's JSON-RPC API (docs/rpc.md). Transactions are
 // signed locally with an account key file (--key FILE) and sent with flk_send_txn; the nonce
-// and chain id come from the node. Each command's --help lists the JSON-RPC methods it calls,
-// from the method registry (rpc::Registry::help_text).
+// (flk_get_pending_nonce: after the account's transactions still pending on the node) and chain
+// id come from the node; by default the command waits for the receipt (--no-wait,
+// --wait-timeout). Each command's --help lists the JSON-RPC methods it calls, from the method
+// registry (rpc::Registry::help_text).
 #pragma once
 
 #include <CLI/CLI.hpp>

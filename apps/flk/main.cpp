@@ -1,7 +1,8 @@
 // flk: the client binary (brief §8). Commands available so far:
 //   hash PATH...              BLAKE3 of files (= b3sum) and directories
 //   put PATH                  store a file or directory in a node (--node URL)
-//   get HASH [-o OUT]         download and verify every block before writing it; resumes
+//   get HASH [-o OUT] [--force] [--unsafe-links]
+//                             download and verify every block before writing it; resumes
 //   ls HASH                   list a directory
 //   cid PATH                  the IPFS CID of a file or directory (kubo's defaults, or ipfs-car's)
 //   car pack PATH -o FILE.car | car unpack FILE.car [-o OUT] | car ls FILE.car
@@ -21,6 +22,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -152,6 +154,27 @@ int command_keys_inspect(const std::string& text) {
                                          text, bytes->size()));
 }
 
+// The operator token for the node's gateway: the first token line of --token-file (mode 0600,
+// as the node's gateway.token_path), else $FLK_TOKEN; never from the command line (ps shows it).
+Result<std::string, std::string> load_token(const std::optional<std::string>& token_file) {
+    if (!token_file) {
+        const char* from_environment = std::getenv("FLK_TOKEN");
+        return std::string(from_environment == nullptr ? "" : from_environment);
+    }
+    auto contents = read_secret_file(*token_file, 64 * 1024);
+    if (!contents) return fail(contents.error().message);
+    std::string_view text = as_string_view(contents->view());
+    while (!text.empty()) {
+        const size_t end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
+        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
+        if (!line.empty() && line.front() != '#') return std::string(line);
+    }
+    return fail(fmt::format("{} holds no token", *token_file));
+}
+
 int command_keys_show(const std::string& path) {
     auto key = crypto::load_any_key(path);
     if (!key) return cli::report_error(key.error().message);
@@ -178,6 +201,14 @@ int main(int argc, char** argv) {
 
     flk::ContentOptions content_options;
     app.add_option("--node", content_options.node_url, "Node gateway URL")->default_str(content_options.node_url)->envname("FLK_NODE");
+    app.add_option("--stall-timeout", content_options.stall_timeout_s,
+                   "Seconds without a byte from the node before a transfer is abandoned (0: wait forever)")
+        ->default_str(std::to_string(content_options.stall_timeout_s))
+        ->envname("FLK_STALL_TIMEOUT");
+    std::optional<std::string> token_file;
+    app.add_option("--token-file", token_file,
+                   "File holding the node's operator token (gateway.token_path; else $FLK_TOKEN), for put on nodes that require one")
+        ->envname("FLK_TOKEN_FILE");
 
     std::vector<std::string> hash_paths;
     CLI::App* hash = app.add_subcommand("hash", "Print the BLAKE3 hash of files (as b3sum does) and directories");
@@ -194,6 +225,9 @@ int main(int argc, char** argv) {
     get->add_option("hash", get_hash, "BLAKE3 hash of a file or directory")->required();
     get->add_option("-o,--output", get_output, "Output file or directory (default: the hash); an interrupted "
                                                "download resumes from OUT.part");
+    get->add_flag("--force", content_options.force, "Replace existing files (and write into an existing non-empty directory)");
+    get->add_flag("--unsafe-links", content_options.unsafe_links,
+                  "Create symbolic links even when they are absolute or lead outside the output directory");
 
     std::string ls_hash;
     CLI::App* ls = app.add_subcommand("ls", "List a directory stored in the node");
@@ -281,6 +315,11 @@ int main(int argc, char** argv) {
         if (import_flags.wrap && import_flags.no_wrap) return cli::report_error("--wrap and --no-wrap exclude each other");
         if (import_flags.raw_leaves || import_flags.no_raw_leaves) cid_options.raw_leaves = import_flags.raw_leaves;
         if (import_flags.wrap || import_flags.no_wrap) cid_options.wrap = import_flags.wrap;
+        if (*put || *get || *ls) {
+            auto token = load_token(token_file);
+            if (!token) return cli::report_error(token.error());
+            content_options.token = std::move(*token);
+        }
         if (*hash) return flk::command_hash(hash_paths, content_options);
         if (*put) return flk::command_put(put_path, content_options);
         if (*get) return flk::command_get(get_hash, get_output, content_options);

@@ -18,6 +18,7 @@
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "ledger/consensus_statement.h"
+#include "util/quorum.h"
 #include "util/result.h"
 
 #include <cstdint>
@@ -73,10 +74,10 @@ public:
     std::optional<AuthorityIndex> index_of(const crypto::ConsensusPublicKey& key) const;
     bool contains(AuthorityIndex index) const noexcept { return index < m_members.size(); }
 
-    // Thresholds by stake (one unit per member): quorum = floor(2n/3)+1 (2f+1 when n = 3f+1),
-    // validity = floor((n+2)/3) (f+1).
-    size_t quorum() const noexcept { return m_members.size() * 2 / 3 + 1; }
-    size_t validity() const noexcept { return (m_members.size() + 2) / 3; }
+    // Thresholds by stake, one unit per member (util/quorum.h): quorum = floor(2n/3)+1 (2f+1
+    // when n = 3f+1), validity = f+1.
+    size_t quorum() const noexcept { return static_cast<size_t>(quorum_weight(m_members.size())); }
+    size_t validity() const noexcept { return static_cast<size_t>(validity_weight(m_members.size())); }
 
     // The Bullshark leader of an even round >= 2: the first 8 bytes (little-endian) of
     // object_digest("consensus-leader", u64 epoch || u64 round) modulo n. Every node computes

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -29,6 +30,25 @@ std::optional<Hash32> parse_hash(std::string_view text) {
     auto bytes = hex_decode_array<32>(text);
     if (!bytes || hex_encode(*bytes) != text) return std::nullopt;  // lowercase only
     return *bytes;
+}
+
+constexpr size_t uploader_size_max = 128;
+
+bool is_valid_uploader(std::string_view uploader) {
+    return !uploader.empty() && uploader.size() <= uploader_size_max &&
+           std::all_of(uploader.begin(), uploader.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+// Writes a small file to `temporary` and fsyncs it (the caller renames it into place).
+bool write_synced(const fs::path& temporary, ByteSpan bytes) {
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const bool ok = fd >= 0 && write_all(fd, bytes) && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!ok) {
+        std::error_code error;
+        fs::remove(temporary, error);
+    }
+    return ok;
 }
 
 std::optional<uint64_t> size_on_disk(const fs::path& path) {
@@ -65,6 +85,8 @@ std::string_view to_string(BlockstoreError error) noexcept {
         case BlockstoreError::not_a_directory: return "not a directory";
         case BlockstoreError::not_a_file: return "not a file";
         case BlockstoreError::invalid_path: return "invalid path";
+        case BlockstoreError::quota_exceeded: return "the uploader's quota is used up";
+        case BlockstoreError::upload_space_full: return "no room for uploads";
     }
     return "blockstore error";
 }
@@ -82,6 +104,7 @@ Result<std::unique_ptr<Blockstore>, std::string> Blockstore::open(const fs::path
     }
     std::unique_ptr<Blockstore> store(new Blockstore(root, options));
     if (auto recovered = store->recover_and_index(); !recovered) return fail(recovered.error());
+    store->trim_quarantine();
     return store;
 }
 
@@ -98,7 +121,7 @@ Result<void, std::string> Blockstore::recover_and_index() {
     for (const auto& entry : fs::directory_iterator(m_root / "tmp", error)) fs::remove_all(entry.path(), error);
 
     struct Found {
-        bool data = false, tree = false, dir = false;
+        bool data = false, tree = false, dir = false, upload = false;
         fs::file_time_type time{};
     };
     std::map<Hash32, Found> found;
@@ -117,12 +140,26 @@ Result<void, std::string> Blockstore::recover_and_index() {
             if (suffix == ".data") f.data = true;
             if (suffix == ".tree") f.tree = true, f.time = file.last_write_time(error);
             if (suffix == ".dir") f.dir = true, f.time = file.last_write_time(error);
+            if (suffix == ".upload") f.upload = true;
         }
     }
 
     std::vector<std::pair<fs::file_time_type, Hash32>> order;
     uint64_t removed = 0;
+    // Who uploaded an object: written before its commit marker, so a committed upload has it.
+    const auto uploader_of = [&](const Hash32& hash, const Found& f) -> std::string {
+        if (!f.upload) return {};
+        auto bytes = read_file(object_path(hash, ".upload"), {.max_size = uploader_size_max});
+        if (!bytes || !is_valid_uploader(as_string_view(*bytes))) {
+            FLEEK_LOG_WARN("blockstore", "ignoring the unreadable upload record of {}", hex_encode(hash));
+            return {};
+        }
+        return std::string(as_string_view(*bytes));
+    };
     for (const auto& [hash, f] : found) {
+        if (f.upload && !f.tree && !f.dir) {
+            fs::remove(object_path(hash, ".upload"), error);  // the commit never finished
+        }
         if (f.tree) {
             // A tree is written last, so it marks a complete commit; its data must be whole.
             const fs::path tree_path = object_path(hash, ".tree");
@@ -132,10 +169,11 @@ Result<void, std::string> Blockstore::recover_and_index() {
             if (!ok) {
                 fs::remove(tree_path, error);
                 fs::remove(object_path(hash, ".data"), error);
+                fs::remove(object_path(hash, ".upload"), error);
                 ++removed;
                 continue;
             }
-            insert_locked(hash, ObjectKind::file, *length, *length + *tree_bytes);
+            insert_locked(hash, ObjectKind::file, *length, *length + *tree_bytes, uploader_of(hash, f));
             order.emplace_back(f.time, hash);
         } else if (f.data) {
             // Data renamed into place but the crash came before its tree: not committed.
@@ -151,7 +189,7 @@ Result<void, std::string> Blockstore::recover_and_index() {
                 ++removed;
                 continue;
             }
-            insert_locked(hash, ObjectKind::directory, bytes->size(), bytes->size());
+            insert_locked(hash, ObjectKind::directory, bytes->size(), bytes->size(), uploader_of(hash, f));
             order.emplace_back(f.time, hash);
         }
     }
@@ -183,12 +221,33 @@ Result<void, std::string> Blockstore::recover_and_index() {
 
 // ------------------------------------------------------------------------------------ index
 
-void Blockstore::insert_locked(const Hash32& hash, ObjectKind kind, uint64_t length, uint64_t disk_bytes) {
+void Blockstore::insert_locked(const Hash32& hash, ObjectKind kind, uint64_t length, uint64_t disk_bytes,
+                               const std::string& uploader) {
     if (m_index.count(hash) != 0) return;
     m_lru.push_back(hash);
-    m_index.emplace(hash, Entry{kind, length, disk_bytes, false, std::prev(m_lru.end())});
+    m_index.emplace(hash, Entry{kind, length, disk_bytes, false, std::prev(m_lru.end()), uploader});
     m_disk_bytes += disk_bytes;
+    if (!uploader.empty()) {
+        m_upload_bytes += disk_bytes;
+        m_uploader_bytes[uploader] += disk_bytes;
+    }
     if (m_listener) m_listener(hash, kind, true);
+}
+
+std::list<Hash32>::iterator Blockstore::erase_locked(std::map<Hash32, Entry>::iterator it) {
+    Entry& entry = it->second;
+    m_disk_bytes -= entry.disk_bytes;
+    if (entry.pinned) --m_stats.pinned;
+    if (!entry.uploader.empty()) {
+        m_upload_bytes -= entry.disk_bytes;
+        auto account = m_uploader_bytes.find(entry.uploader);
+        account->second -= entry.disk_bytes;
+        if (account->second == 0) m_uploader_bytes.erase(account);
+    }
+    auto next = m_lru.erase(entry.lru);
+    if (m_listener) m_listener(it->first, entry.kind, false);
+    m_index.erase(it);
+    return next;
 }
 
 void Blockstore::touch_locked(Entry& entry) { m_lru.splice(m_lru.end(), m_lru, entry.lru); }
@@ -203,31 +262,76 @@ void Blockstore::drop_caches(const Hash32& hash) {
     }
 }
 
-void Blockstore::evict_locked(const Hash32& keep) {
+void Blockstore::evict_locked(const Hash32& keep, bool uploads_only) {
     std::error_code error;
     auto it = m_lru.begin();
     while (m_disk_bytes > m_options.capacity_bytes && it != m_lru.end()) {
         const Hash32 hash = *it;
-        Entry& entry = m_index.at(hash);
-        if (entry.pinned || hash == keep) {
+        const auto found = m_index.find(hash);
+        if (found->second.pinned || hash == keep || (uploads_only && found->second.uploader.empty())) {
             ++it;
             continue;
         }
-        for (const char* suffix : {".tree", ".data", ".dir"}) fs::remove(object_path(hash, suffix), error);
-        m_disk_bytes -= entry.disk_bytes;
-        it = m_lru.erase(it);
-        if (m_listener) m_listener(hash, entry.kind, false);
-        m_index.erase(hash);
+        for (const char* suffix : {".tree", ".data", ".dir", ".upload"}) fs::remove(object_path(hash, suffix), error);
+        it = erase_locked(found);
         ++m_stats.evictions;
         drop_caches(hash);
         FLEEK_LOG_DEBUG("blockstore", "evicted {}", hex_encode(hash));
     }
 }
 
+Result<void, BlockstoreError> Blockstore::make_room_for_upload_locked(const std::string& uploader, uint64_t bytes) {
+    const auto held = m_uploader_bytes.find(uploader);
+    const uint64_t holds = held == m_uploader_bytes.end() ? 0 : held->second;
+    if (bytes > m_options.upload_quota_bytes || holds > m_options.upload_quota_bytes - bytes) return fail(BlockstoreError::quota_exceeded);
+    if (bytes > m_options.upload_capacity_bytes || bytes > m_options.capacity_bytes) return fail(BlockstoreError::upload_space_full);
+    const auto fits = [&] {
+        return m_upload_bytes <= m_options.upload_capacity_bytes - bytes && m_disk_bytes <= m_options.capacity_bytes - bytes;
+    };
+    // Evict nothing for an upload that cannot fit even with every unpinned upload gone.
+    uint64_t reclaimable = 0;
+    for (const auto& [hash, entry] : m_index) {
+        if (!entry.uploader.empty() && !entry.pinned) reclaimable += entry.disk_bytes;
+    }
+    if (m_upload_bytes - reclaimable > m_options.upload_capacity_bytes - bytes ||
+        m_disk_bytes - reclaimable > m_options.capacity_bytes - bytes) {
+        return fail(BlockstoreError::upload_space_full);
+    }
+    std::error_code error;
+    for (auto it = m_lru.begin(); !fits() && it != m_lru.end();) {
+        const Hash32 hash = *it;
+        const auto found = m_index.find(hash);
+        if (found->second.pinned || found->second.uploader.empty()) {
+            ++it;
+            continue;
+        }
+        for (const char* suffix : {".tree", ".data", ".dir", ".upload"}) fs::remove(object_path(hash, suffix), error);
+        it = erase_locked(found);
+        ++m_stats.evictions;
+        drop_caches(hash);
+        FLEEK_LOG_DEBUG("blockstore", "evicted upload {} to make room for another", hex_encode(hash));
+    }
+    if (!fits()) return fail(BlockstoreError::upload_space_full);
+    return {};
+}
+
+Result<void, BlockstoreError> Blockstore::write_upload_record(const Hash32& hash, const std::string& uploader) {
+    const fs::path temporary =
+        m_root / "tmp" / fmt::format("{}-{}.upload", ::getpid(), m_temp_counter.fetch_add(1, std::memory_order_relaxed));
+    const fs::path final_path = object_path(hash, ".upload");
+    if (!create_directories(final_path.parent_path(), 0755) || !write_synced(temporary, as_bytes(uploader)) ||
+        ::rename(temporary.c_str(), final_path.c_str()) != 0) {
+        std::error_code error;
+        fs::remove(temporary, error);
+        return fail(BlockstoreError::io);
+    }
+    return {};
+}
+
 // ------------------------------------------------------------------------------------ writes
 
-Blockstore::Writer::Writer(Blockstore& store, fs::path temporary, int fd)
-    : m_store(store), m_temporary(std::move(temporary)), m_fd(fd) {}
+Blockstore::Writer::Writer(Blockstore& store, fs::path temporary, int fd, std::string uploader)
+    : m_store(store), m_temporary(std::move(temporary)), m_fd(fd), m_uploader(std::move(uploader)) {}
 
 Blockstore::Writer::~Writer() { discard(); }
 
@@ -251,6 +355,15 @@ Result<void, BlockstoreError> Blockstore::Writer::write(ByteSpan data) {
         discard();
         return fail(BlockstoreError::too_large);
     }
+    if (!m_uploader.empty()) {
+        // An upload that could never fit stops here, before its bytes reach the disk; the
+        // final word (with eviction of older uploads) is at commit.
+        if (auto room = m_store.check_upload(m_uploader, m_builder.length() + data.size()); !room) {
+            m_failed = true;
+            discard();
+            return fail(room.error());
+        }
+    }
     if (!write_all(m_fd, data)) {
         FLEEK_LOG_ERROR("blockstore", "cannot write {}: {}", m_temporary.string(), std::strerror(errno));
         m_failed = true;
@@ -268,7 +381,8 @@ Result<Hash32, BlockstoreError> Blockstore::Writer::commit(const std::optional<H
     return result;
 }
 
-Result<std::unique_ptr<Blockstore::Writer>, BlockstoreError> Blockstore::begin_write() {
+Result<std::unique_ptr<Blockstore::Writer>, BlockstoreError> Blockstore::begin_write(const std::string& uploader) {
+    FLEEK_ASSERT(uploader.empty() || is_valid_uploader(uploader));
     const fs::path temporary =
         m_root / "tmp" / fmt::format("{}-{}.data", ::getpid(), m_temp_counter.fetch_add(1, std::memory_order_relaxed));
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -276,7 +390,7 @@ Result<std::unique_ptr<Blockstore::Writer>, BlockstoreError> Blockstore::begin_w
         FLEEK_LOG_ERROR("blockstore", "cannot create {}: {}", temporary.string(), std::strerror(errno));
         return fail(BlockstoreError::io);
     }
-    return std::unique_ptr<Writer>(new Writer(*this, temporary, fd));
+    return std::unique_ptr<Writer>(new Writer(*this, temporary, fd, uploader));
 }
 
 Result<Hash32, BlockstoreError> Blockstore::commit_writer(Writer& writer, const std::optional<Hash32>& expected) {
@@ -308,6 +422,21 @@ Result<Hash32, BlockstoreError> Blockstore::commit_writer(Writer& writer, const 
     }
     const fs::path data_final = object_path(hash, ".data");
     const fs::path tree_final = object_path(hash, ".tree");
+    const uint64_t disk_bytes = tree.content_length() + tree_bytes.size();
+    if (!writer.m_uploader.empty()) {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_index.find(hash); it != m_index.end()) {
+            touch_locked(it->second);
+            std::error_code error;
+            fs::remove(tree_temporary, error);
+            return hash;  // stored meanwhile by another writer: nothing to charge
+        }
+        if (auto room = make_room_for_upload_locked(writer.m_uploader, disk_bytes); !room) {
+            std::error_code error;
+            fs::remove(tree_temporary, error);
+            return fail(room.error());
+        }
+    }
     if (!create_directories(data_final.parent_path(), 0755) || ::rename(writer.m_temporary.c_str(), data_final.c_str()) != 0) {
         std::error_code error;
         fs::remove(tree_temporary, error);
@@ -315,6 +444,12 @@ Result<Hash32, BlockstoreError> Blockstore::commit_writer(Writer& writer, const 
     }
     writer.m_temporary.clear();  // the data file is no longer the writer's to delete
     maybe_crash(m_crash_point, after_data_rename);
+    if (!writer.m_uploader.empty() && !write_upload_record(hash, writer.m_uploader)) {
+        std::error_code error;
+        fs::remove(tree_temporary, error);
+        fs::remove(data_final, error);
+        return fail(BlockstoreError::io);
+    }
     if (::rename(tree_temporary.c_str(), tree_final.c_str()) != 0) {
         std::error_code error;
         fs::remove(tree_temporary, error);
@@ -325,19 +460,22 @@ Result<Hash32, BlockstoreError> Blockstore::commit_writer(Writer& writer, const 
     if (!fsync_path(data_final.parent_path(), true)) return fail(BlockstoreError::io);
 
     std::lock_guard lock(m_mutex);
-    insert_locked(hash, ObjectKind::file, tree.content_length(), tree.content_length() + tree_bytes.size());
-    evict_locked(hash);
+    insert_locked(hash, ObjectKind::file, tree.content_length(), disk_bytes, writer.m_uploader);
+    // An upload never pushes out content that came another way, even when concurrent commits
+    // overshoot the room made for it.
+    evict_locked(hash, !writer.m_uploader.empty());
     return hash;
 }
 
-Result<Hash32, BlockstoreError> Blockstore::put(ByteSpan content) {
-    auto writer = begin_write();
+Result<Hash32, BlockstoreError> Blockstore::put(ByteSpan content, const std::string& uploader) {
+    auto writer = begin_write(uploader);
     if (!writer) return fail(writer.error());
     if (auto written = (*writer)->write(content); !written) return fail(written.error());
     return (*writer)->commit();
 }
 
-Result<Hash32, BlockstoreError> Blockstore::put_directory(const Directory& directory) {
+Result<Hash32, BlockstoreError> Blockstore::put_directory(const Directory& directory, const std::string& uploader) {
+    FLEEK_ASSERT(uploader.empty() || is_valid_uploader(uploader));
     {
         std::lock_guard lock(m_mutex);
         for (const auto& entry : directory.entries()) {
@@ -355,6 +493,12 @@ Result<Hash32, BlockstoreError> Blockstore::put_directory(const Directory& direc
             touch_locked(it->second);
             return hash;
         }
+        if (!uploader.empty()) {
+            if (auto room = make_room_for_upload_locked(uploader, encoded.size()); !room) return fail(room.error());
+        }
+    }
+    if (!uploader.empty()) {
+        if (auto recorded = write_upload_record(hash, uploader); !recorded) return fail(recorded.error());
     }
     const fs::path path = object_path(hash, ".dir");
     if (auto written = write_file_atomic(path, encoded, {.mode = 0644, .overwrite = true}); !written) {
@@ -362,8 +506,8 @@ Result<Hash32, BlockstoreError> Blockstore::put_directory(const Directory& direc
         return fail(BlockstoreError::io);
     }
     std::lock_guard lock(m_mutex);
-    insert_locked(hash, ObjectKind::directory, encoded.size(), encoded.size());
-    evict_locked(hash);
+    insert_locked(hash, ObjectKind::directory, encoded.size(), encoded.size(), uploader);
+    evict_locked(hash, !uploader.empty());
     return hash;
 }
 
@@ -526,19 +670,70 @@ void Blockstore::quarantine(const Hash32& hash, uint64_t block) {
     std::error_code error;
     const std::string hex = hex_encode(hash);
     FLEEK_LOG_ERROR("blockstore", "content {} is corrupt on disk (block {}): moved to quarantine, not served", hex, block);
-    for (const char* suffix : {".data", ".tree", ".dir"}) {
-        const fs::path from = object_path(hash, suffix);
-        if (fs::exists(from, error)) fs::rename(from, m_root / "quarantine" / (hex + suffix), error);
+    {
+        // Stamped with when it was quarantined (strictly after everything quarantined before:
+        // file times are coarse), so the oldest are the first deleted.
+        std::lock_guard lock(m_quarantine_mutex);
+        const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count();
+        m_last_quarantine_ns = std::max(now_ns, m_last_quarantine_ns + 1);
+        const timespec stamp{static_cast<time_t>(m_last_quarantine_ns / 1'000'000'000),
+                             static_cast<long>(m_last_quarantine_ns % 1'000'000'000)};
+        const timespec times[2] = {stamp, stamp};
+        for (const char* suffix : {".data", ".tree", ".dir"}) {
+            const fs::path from = object_path(hash, suffix);
+            const fs::path to = m_root / "quarantine" / (hex + suffix);
+            if (!fs::exists(from, error)) continue;
+            fs::rename(from, to, error);
+            ::utimensat(AT_FDCWD, to.c_str(), times, 0);
+        }
     }
+    fs::remove(object_path(hash, ".upload"), error);
     drop_caches(hash);
-    std::lock_guard lock(m_mutex);
-    ++m_stats.corrupt_blocks;
-    if (auto it = m_index.find(hash); it != m_index.end()) {
-        m_disk_bytes -= it->second.disk_bytes;
-        if (it->second.pinned) --m_stats.pinned;
-        m_lru.erase(it->second.lru);
-        if (m_listener) m_listener(hash, it->second.kind, false);
-        m_index.erase(it);
+    {
+        std::lock_guard lock(m_mutex);
+        ++m_stats.corrupt_blocks;
+        if (auto it = m_index.find(hash); it != m_index.end()) erase_locked(it);
+    }
+    trim_quarantine();
+}
+
+void Blockstore::trim_quarantine() {
+    std::lock_guard lock(m_quarantine_mutex);
+    struct Held {
+        uint64_t bytes = 0;
+        int64_t time_ns = 0;
+        std::vector<fs::path> files;
+    };
+    std::map<std::string, Held> held;  // by the name without its suffix
+    std::error_code error;
+    for (const auto& file : fs::directory_iterator(m_root / "quarantine", error)) {
+        const std::string name = file.path().filename().string();
+        Held& object = held[name.substr(0, name.find('.'))];
+        struct stat info {};
+        if (::lstat(file.path().c_str(), &info) == 0) {
+            object.bytes += S_ISREG(info.st_mode) ? static_cast<uint64_t>(info.st_size) : 0;
+            const int64_t time_ns = int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec;
+            object.time_ns = std::max(object.time_ns, time_ns);
+            m_last_quarantine_ns = std::max(m_last_quarantine_ns, time_ns);
+        }
+        object.files.push_back(file.path());
+    }
+    std::vector<std::pair<int64_t, std::string>> oldest_first;
+    uint64_t bytes = 0;
+    for (const auto& [name, object] : held) {
+        oldest_first.emplace_back(object.time_ns, name);
+        bytes += object.bytes;
+    }
+    std::sort(oldest_first.begin(), oldest_first.end());
+    uint64_t objects = oldest_first.size();
+    for (const auto& [time, name] : oldest_first) {
+        if (objects <= m_options.quarantine_max_objects && bytes <= m_options.quarantine_max_bytes) break;
+        for (const auto& path : held[name].files) fs::remove_all(path, error);
+        bytes -= held[name].bytes;
+        --objects;
+        FLEEK_LOG_INFO("blockstore", "deleted quarantined {} (quarantine over {} objects or {} bytes)", name,
+                       m_options.quarantine_max_objects, m_options.quarantine_max_bytes);
     }
 }
 
@@ -591,12 +786,8 @@ Result<void, BlockstoreError> Blockstore::remove(const Hash32& hash) {
         auto it = m_index.find(hash);
         if (it == m_index.end()) return fail(BlockstoreError::not_found);
         const bool was_pinned = it->second.pinned;
-        m_disk_bytes -= it->second.disk_bytes;
-        if (was_pinned) --m_stats.pinned;
-        m_lru.erase(it->second.lru);
-        if (m_listener) m_listener(hash, it->second.kind, false);
-        m_index.erase(it);
-        for (const char* suffix : {".tree", ".data", ".dir"}) fs::remove(object_path(hash, suffix), error);
+        erase_locked(it);
+        for (const char* suffix : {".tree", ".data", ".dir", ".upload"}) fs::remove(object_path(hash, suffix), error);
         if (was_pinned) {
             if (auto saved = save_pins_locked(); !saved) return saved;
         }
@@ -623,7 +814,23 @@ BlockstoreStats Blockstore::stats() {
     BlockstoreStats out = m_stats;
     out.objects = m_index.size();
     out.bytes = m_disk_bytes;
+    out.upload_bytes = m_upload_bytes;
     return out;
+}
+
+Result<void, BlockstoreError> Blockstore::check_upload(const std::string& uploader, uint64_t bytes) {
+    std::lock_guard lock(m_mutex);
+    const auto held = m_uploader_bytes.find(uploader);
+    const uint64_t holds = held == m_uploader_bytes.end() ? 0 : held->second;
+    if (bytes > m_options.upload_quota_bytes || holds > m_options.upload_quota_bytes - bytes) return fail(BlockstoreError::quota_exceeded);
+    if (bytes > m_options.upload_capacity_bytes) return fail(BlockstoreError::upload_space_full);
+    return {};
+}
+
+uint64_t Blockstore::uploader_bytes(const std::string& uploader) {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_uploader_bytes.find(uploader);
+    return it == m_uploader_bytes.end() ? 0 : it->second;
 }
 
 }  // namespace fleek::content

@@ -3,8 +3,10 @@
 //   <root>/objects/<first two hex>/<hash>.data   content bytes
 //   <root>/objects/<first two hex>/<hash>.tree   its hash tree (written last: the commit marker)
 //   <root>/objects/<first two hex>/<hash>.dir    a directory's canonical encoding
+//   <root>/objects/<first two hex>/<hash>.upload who uploaded it (uploads only; before the marker)
 //   <root>/tmp/                                  staging, emptied when the store opens
 //   <root>/quarantine/                           content whose bytes stopped matching its hash
+//                                                (bounded: the oldest are deleted)
 //   <root>/pins                                  pinned hashes, one hex hash per line
 //
 // Writes go to tmp/, are fsynced and renamed into place data first, tree last, then the
@@ -14,6 +16,11 @@
 // that fails is reported, its content moved to quarantine/, and nothing of it is served.
 // Verified blocks are kept in a bounded in-memory cache and served from there without rehashing.
 // Over the capacity, the least recently used content that is not pinned is evicted.
+//
+// Uploads (content written with an uploader) live in their own budget: together they occupy at
+// most `upload_capacity_bytes`, each uploader at most `upload_quota_bytes`, and making room for
+// an upload evicts only other unpinned uploads, never content that came another way. An
+// upload that cannot fit is refused (quota_exceeded, upload_space_full) and nothing is stored.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -45,6 +52,8 @@ enum class BlockstoreError : uint8_t {
     not_a_directory,
     not_a_file,
     invalid_path,
+    quota_exceeded,     // the uploader already holds its quota of uploads
+    upload_space_full,  // uploads together are at their cap and no upload can be evicted
 };
 std::string_view to_string(BlockstoreError error) noexcept;
 
@@ -59,6 +68,10 @@ struct BlockstoreOptions {
     uint64_t capacity_bytes = uint64_t{64} << 30;
     uint64_t block_cache_bytes = uint64_t{256} << 20;
     uint64_t max_object_bytes = uint64_t{64} << 30;
+    uint64_t upload_capacity_bytes = UINT64_MAX;  // all uploads together (on disk)
+    uint64_t upload_quota_bytes = UINT64_MAX;     // the uploads of one uploader (on disk)
+    uint64_t quarantine_max_objects = 100;        // then the oldest quarantined objects go
+    uint64_t quarantine_max_bytes = uint64_t{1} << 30;
 };
 
 struct BlockstoreStats {
@@ -71,6 +84,7 @@ struct BlockstoreStats {
     uint64_t block_cache_misses = 0;
     uint64_t corrupt_blocks = 0;
     uint64_t evictions = 0;
+    uint64_t upload_bytes = 0;     // on disk, held by uploads
 };
 
 // The verified bytes of one block, shared by the cache and every response sending them.
@@ -110,21 +124,24 @@ public:
 
     private:
         friend class Blockstore;
-        Writer(Blockstore& store, std::filesystem::path temporary, int fd);
+        Writer(Blockstore& store, std::filesystem::path temporary, int fd, std::string uploader);
         void discard();
         Blockstore& m_store;
         std::filesystem::path m_temporary;
         int m_fd;
+        std::string m_uploader;
         TreeBuilder m_builder;
         bool m_failed = false;
     };
-    Result<std::unique_ptr<Writer>, BlockstoreError> begin_write();
+    // With an uploader (printable ASCII, at most 128 bytes: "ip:203.0.113.7", "token:..."), the
+    // content is an upload charged to it (see above); without, it is not limited that way.
+    Result<std::unique_ptr<Writer>, BlockstoreError> begin_write(const std::string& uploader = "");
+    Result<Hash32, BlockstoreError> put(ByteSpan content, const std::string& uploader = "");
     // Starts a file fetched block by block from peers, verified blocks in any order
     // (content/partial_writer.h). too_large over the object limit or the capacity.
     Result<std::shared_ptr<PartialWriter>, BlockstoreError> begin_fetch(const Hash32& hash, uint64_t content_length);
-    Result<Hash32, BlockstoreError> put(ByteSpan content);
     // Stores a directory whose every file and subdirectory entry the store already holds.
-    Result<Hash32, BlockstoreError> put_directory(const Directory& directory);
+    Result<Hash32, BlockstoreError> put_directory(const Directory& directory, const std::string& uploader = "");
 
     std::optional<ObjectInfo> info(const Hash32& hash);
     Result<std::shared_ptr<const HashTree>, BlockstoreError> tree(const Hash32& hash);
@@ -147,6 +164,11 @@ public:
     Result<void, BlockstoreError> remove(const Hash32& hash);
 
     BlockstoreStats stats();
+    // Bytes on disk held by the uploads of `uploader`.
+    uint64_t uploader_bytes(const std::string& uploader);
+    // Whether an upload of `bytes` by `uploader` is refused before it starts: quota_exceeded
+    // or upload_space_full (larger than all uploads may hold). Commit checks again.
+    Result<void, BlockstoreError> check_upload(const std::string& uploader, uint64_t bytes);
     const std::filesystem::path& root() const noexcept { return m_root; }
 
     // Told when an object enters the store (a commit) and when it leaves (evicted, removed,
@@ -167,16 +189,26 @@ private:
         uint64_t disk_bytes;
         bool pinned = false;
         std::list<Hash32>::iterator lru;
+        std::string uploader;  // empty: not an upload
     };
 
     Blockstore(std::filesystem::path root, const BlockstoreOptions& options);
     Result<void, std::string> recover_and_index();
     std::filesystem::path object_path(const Hash32& hash, std::string_view suffix) const;
-    void insert_locked(const Hash32& hash, ObjectKind kind, uint64_t length, uint64_t disk_bytes);
+    void insert_locked(const Hash32& hash, ObjectKind kind, uint64_t length, uint64_t disk_bytes,
+                       const std::string& uploader = "");
     void touch_locked(Entry& entry);
-    void evict_locked(const Hash32& keep);
+    // Forgets an entry (accounting, LRU, pins count); returns the LRU position after it.
+    std::list<Hash32>::iterator erase_locked(std::map<Hash32, Entry>::iterator it);
+    // Over the capacity: evicts the least recently used unpinned content (only uploads when
+    // `uploads_only`), never `keep`.
+    void evict_locked(const Hash32& keep, bool uploads_only = false);
+    // Evicts unpinned uploads until `bytes` more of uploads by `uploader` fit every limit.
+    Result<void, BlockstoreError> make_room_for_upload_locked(const std::string& uploader, uint64_t bytes);
+    Result<void, BlockstoreError> write_upload_record(const Hash32& hash, const std::string& uploader);
     void drop_caches(const Hash32& hash);
     void quarantine(const Hash32& hash, uint64_t block);
+    void trim_quarantine();
     Result<void, BlockstoreError> save_pins_locked();
     Result<Hash32, BlockstoreError> commit_writer(Writer& writer, const std::optional<Hash32>& expected);
 
@@ -188,7 +220,11 @@ private:
     std::map<Hash32, Entry> m_index;
     std::list<Hash32> m_lru;  // front: least recently used
     uint64_t m_disk_bytes = 0;
+    uint64_t m_upload_bytes = 0;
+    std::map<std::string, uint64_t> m_uploader_bytes;
     BlockstoreStats m_stats;
+    std::mutex m_quarantine_mutex;  // moves into and trimming of quarantine/; taken alone
+    int64_t m_last_quarantine_ns = 0;
 
     std::mutex m_cache_mutex;  // trees and verified blocks; may be taken while holding m_mutex, never the reverse
     std::map<Hash32, std::shared_ptr<const HashTree>> m_trees;

@@ -244,6 +244,127 @@ TEST(Blockstore, ListenerHearsEveryObjectEnterAndLeave) {
     EXPECT_EQ(heard.size(), 8u);
 }
 
+// Uploads fill their own budget: making room for one evicts only older unpinned uploads,
+// never content that came another way (with one shared LRU, the third upload below evicted
+// `first`, the least recently used object).
+TEST(Blockstore, UploadsNeverEvictOtherContent) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, {.capacity_bytes = 8 * block_size + 4096});
+    const Hash32 first = store->put(random_bytes(3 * block_size, 20)).value();
+    const Hash32 second = store->put(random_bytes(3 * block_size, 21)).value();
+    const Hash32 upload_a = store->put(random_bytes(2 * block_size, 22), "ip:198.51.100.1").value();
+    EXPECT_EQ(store->uploader_bytes("ip:198.51.100.1"), store->stats().upload_bytes);
+    const Hash32 upload_b = store->put(random_bytes(2 * block_size, 23), "ip:198.51.100.2").value();
+    EXPECT_FALSE(store->info(upload_a).has_value());  // the older upload made room
+    EXPECT_TRUE(store->info(upload_b).has_value());
+    EXPECT_EQ(store->uploader_bytes("ip:198.51.100.1"), 0u);
+    // An upload that would need other content gone is refused, and nothing of it is stored.
+    const Bytes big = random_bytes(3 * block_size, 24);
+    EXPECT_EQ(store->put(big, "ip:198.51.100.3").error(), BlockstoreError::upload_space_full);
+    EXPECT_FALSE(store->info(hash_tree(big).root()).has_value());
+    EXPECT_TRUE(store->info(first).has_value());
+    EXPECT_TRUE(store->info(second).has_value());
+    EXPECT_EQ(files_in(dir / "store/tmp"), 0u);
+    // Content that is not an upload still evicts by plain LRU.
+    const Hash32 third = store->put(random_bytes(3 * block_size, 25)).value();
+    EXPECT_TRUE(store->info(third).has_value());
+    EXPECT_LE(store->stats().bytes, 8 * block_size + 4096);
+}
+
+TEST(Blockstore, UploadQuotasPerUploaderAndTogether) {
+    ScratchDirectory dir;
+    const uint64_t tree_room = 1024;
+    auto store = open_store(dir, {.upload_capacity_bytes = 5 * block_size + 3 * tree_room,
+                                  .upload_quota_bytes = 3 * block_size + 2 * tree_room});
+    const std::string alice = "token:0123456789abcdef";
+    const std::string bob = "ip:192.0.2.1";
+    const Hash32 a1 = store->put(random_bytes(2 * block_size, 30), alice).value();
+    // Over alice's quota: refused while writing, nothing stored, nothing evicted.
+    auto writer = store->begin_write(alice).value();
+    EXPECT_TRUE(writer->write(random_bytes(block_size, 31)));
+    EXPECT_EQ(writer->write(random_bytes(block_size, 32)).error(), BlockstoreError::quota_exceeded);
+    writer.reset();
+    EXPECT_TRUE(store->info(a1).has_value());
+    EXPECT_EQ(files_in(dir / "store/tmp"), 0u);
+    // The same bytes are not charged twice: storing what is already held costs nothing.
+    EXPECT_EQ(store->put(random_bytes(2 * block_size, 30), bob).value(), a1);
+    EXPECT_EQ(store->uploader_bytes(bob), 0u);
+    // Uploads share one space: making room evicts the least recently used unpinned upload,
+    // whoever uploaded it; a pinned one stays.
+    ASSERT_TRUE(store->pin(a1));
+    const Hash32 b1 = store->put(random_bytes(2 * block_size, 33), bob).value();
+    const Hash32 b2 = store->put(random_bytes(block_size, 34), bob).value();
+    EXPECT_EQ(store->put(random_bytes(block_size, 35), bob).error(), BlockstoreError::quota_exceeded);
+    const Hash32 a2 = store->put(random_bytes(block_size, 36), alice).value();
+    EXPECT_FALSE(store->info(b1).has_value());
+    EXPECT_TRUE(store->info(a1).has_value());
+    EXPECT_TRUE(store->info(b2).has_value());
+    EXPECT_TRUE(store->info(a2).has_value());
+    // With every upload pinned, a new one is refused and nothing is evicted for it.
+    ASSERT_TRUE(store->pin(a2));
+    ASSERT_TRUE(store->pin(b2));
+    const std::string carol = "ip:192.0.2.2";
+    EXPECT_EQ(store->put(random_bytes(2 * block_size, 37), carol).error(), BlockstoreError::upload_space_full);
+    EXPECT_EQ(store->stats().evictions, 1u);
+    ASSERT_TRUE(store->unpin(b2));
+    EXPECT_TRUE(store->put(random_bytes(2 * block_size, 37), carol).has_value());
+    EXPECT_FALSE(store->info(b2).has_value());
+    EXPECT_LE(store->stats().upload_bytes, 5 * block_size + 3 * tree_room);
+    // Who uploaded what survives a restart.
+    const uint64_t alice_bytes = store->uploader_bytes(alice);
+    const uint64_t bob_bytes = store->uploader_bytes(bob);
+    const uint64_t carol_bytes = store->uploader_bytes(carol);
+    store.reset();
+    store = open_store(dir, {.upload_capacity_bytes = 5 * block_size + 3 * tree_room,
+                             .upload_quota_bytes = 3 * block_size + 2 * tree_room});
+    EXPECT_EQ(store->uploader_bytes(alice), alice_bytes);
+    EXPECT_EQ(store->uploader_bytes(bob), bob_bytes);
+    EXPECT_EQ(store->uploader_bytes(carol), carol_bytes);
+    EXPECT_EQ(store->stats().upload_bytes, alice_bytes + bob_bytes + carol_bytes);
+}
+
+TEST(Blockstore, DirectoryUploadsAreCharged) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, {.upload_quota_bytes = 4096});
+    const Hash32 file = store->put(as_bytes("x")).value();
+    std::vector<DirectoryEntry> entries;
+    entries.push_back(DirectoryEntry{"x.txt", EntryKind::file, file, ""});
+    const Directory listing = Directory::make(std::move(entries)).value();
+    const Hash32 hash = store->put_directory(listing, "ip:192.0.2.9").value();
+    EXPECT_EQ(store->uploader_bytes("ip:192.0.2.9"), listing.encode().size());
+    store.reset();
+    store = open_store(dir);
+    EXPECT_EQ(store->uploader_bytes("ip:192.0.2.9"), listing.encode().size());
+    ASSERT_TRUE(store->remove(hash));
+    EXPECT_EQ(store->uploader_bytes("ip:192.0.2.9"), 0u);
+    EXPECT_FALSE(fs::exists(dir / "store/objects" / hex_encode(hash).substr(0, 2) / (hex_encode(hash) + ".upload")));
+}
+
+// quarantine/ keeps only the newest corrupt objects within its bounds (it grew forever).
+TEST(Blockstore, QuarantineIsBounded) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, {.block_cache_bytes = 0, .quarantine_max_objects = 2});
+    std::vector<Hash32> hashes;
+    for (uint32_t i = 0; i < 4; ++i) {
+        hashes.push_back(store->put(random_bytes(block_size + 10, 40 + i)).value());
+        flip_byte(store->data_path(hashes.back()), 77);
+        ASSERT_EQ(store->read_block(hashes.back(), 0).error(), BlockstoreError::corrupt);
+    }
+    const auto quarantined = [&](const Hash32& hash) {
+        return fs::exists(dir / ("store/quarantine/" + hex_encode(hash) + ".data"));
+    };
+    EXPECT_FALSE(quarantined(hashes[0]));
+    EXPECT_FALSE(quarantined(hashes[1]));
+    EXPECT_TRUE(quarantined(hashes[2]));
+    EXPECT_TRUE(quarantined(hashes[3]));
+    EXPECT_EQ(files_in(dir / "store/quarantine"), 4u);  // data and tree of two objects
+    store.reset();
+    // A smaller byte bound applies when the store opens: the newest object stays.
+    store = open_store(dir, {.quarantine_max_bytes = block_size + 4096});
+    EXPECT_FALSE(quarantined(hashes[2]));
+    EXPECT_TRUE(quarantined(hashes[3]));
+}
+
 TEST(Blockstore, Directories) {
     ScratchDirectory dir;
     auto store = open_store(dir);

@@ -84,11 +84,21 @@ TEST(Blake3, OfficialVectorsAllModesAllLengths) {
 }
 
 TEST(Blake3, ComparisonDetectsAOneByteChange) {
-    // The vector check above must be able to fail: a changed expected byte does not match.
+    // The vector check above must be able to fail. The same comparison that accepts the
+    // official hash of this input (so a wrong hasher fails here too) rejects the hash with one
+    // digit changed, and one flipped input byte changes the hash.
     const auto& vector = blake3_vectors().json.at("cases").at(5);
-    std::string hash = vector.at("hash").get<std::string>().substr(0, 64);
-    hash[10] = hash[10] == '0' ? '1' : '0';
-    EXPECT_NE(hex_encode(blake3(pattern_input(vector.at("input_len").get<size_t>()))), hash);
+    const std::string official = vector.at("hash").get<std::string>().substr(0, 64);
+    const Bytes input = pattern_input(vector.at("input_len").get<size_t>());
+    ASSERT_FALSE(input.empty());
+    const std::string computed = hex_encode(blake3(input));
+    EXPECT_EQ(computed, official);
+    std::string changed = official;
+    changed[10] = changed[10] == '0' ? '1' : '0';
+    EXPECT_NE(computed, changed);
+    Bytes flipped = input;
+    flipped[flipped.size() / 2] ^= 0x01;
+    EXPECT_NE(hex_encode(blake3(flipped)), official);
 }
 
 TEST(Blake3, IncrementalUpdatesMatchOneShot) {

@@ -3,6 +3,7 @@
 #include "edge/http_gateway.h"
 
 #include "content/stream.h"
+#include "edge/gateway_auth.h"
 #include "edge/http_routes.h"
 #include "edge/ipfs_routes.h"
 #include "edge/peer_content.h"
@@ -44,6 +45,7 @@ Method method_of(http::verb verb) {
         case http::verb::get: return Method::get;
         case http::verb::head: return Method::head;
         case http::verb::put: return Method::put;
+        case http::verb::delete_: return Method::del;
         default: return Method::other;
     }
 }
@@ -67,7 +69,9 @@ http::status status_for(BlockstoreError error) {
         case BlockstoreError::hash_mismatch:
         case BlockstoreError::invalid_directory:
         case BlockstoreError::missing_child: return http::status::unprocessable_entity;
-        case BlockstoreError::too_large: return http::status::payload_too_large;
+        case BlockstoreError::too_large:
+        case BlockstoreError::quota_exceeded: return http::status::payload_too_large;
+        case BlockstoreError::upload_space_full: return http::status::insufficient_storage;
         case BlockstoreError::corrupt:
         case BlockstoreError::io: return http::status::internal_server_error;
     }
@@ -119,6 +123,35 @@ struct RequestInfo {
     bool head = false;
 };
 
+// Content uploaded by anyone is served from the node's own origin: browsers must neither guess
+// a type (an uploaded .txt run as HTML) nor give its scripts the node's origin (sandbox: an
+// opaque origin, no scripts, no forms). On every response, errors included.
+template <class Fields>
+void set_security_headers(Fields& response) {
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Content-Security-Policy", "sandbox");
+}
+
+// Why a request to a route that needs an operator token is turned away, if it is.
+struct Denial {
+    http::status status;
+    std::string message;
+};
+std::optional<Denial> denial_for(const Authorization& authorization, bool require_token) {
+    switch (authorization.outcome) {
+        case AuthOutcome::authorized: return std::nullopt;
+        case AuthOutcome::malformed:
+            return Denial{http::status::unauthorized, "the Authorization header must be `Bearer <token>`"};
+        case AuthOutcome::invalid:
+            return Denial{http::status::unauthorized, "the token is not one of this node's operator tokens (gateway.token_path)"};
+        case AuthOutcome::anonymous:
+            if (!require_token) return std::nullopt;
+            return Denial{http::status::unauthorized,
+                          "this route needs an operator token: Authorization: Bearer <token> (gateway.token_path on the node)"};
+    }
+    return Denial{http::status::unauthorized, "not authorized"};
+}
+
 }  // namespace
 
 struct HttpGateway::Impl {
@@ -148,6 +181,7 @@ struct HttpGateway::Impl {
         response.set(http::field::server, "fleek-node");
         response.set(http::field::content_type, content_type);
         for (const auto& [field, value] : extra) response.set(field, value);
+        set_security_headers(response);
         response.keep_alive(request.keep_alive);
         response.body() = std::move(body);
         response.prepare_payload();
@@ -170,6 +204,7 @@ struct HttpGateway::Impl {
     // Writes a header for a body we send ourselves, block by block.
     awaitable<bool> send_header(beast::tcp_stream& stream, http::response<http::empty_body>& response) {
         response.set(http::field::server, "fleek-node");
+        set_security_headers(response);
         http::response_serializer<http::empty_body> serializer{response};
         expire(stream);
         auto [error, bytes] = co_await http::async_write_header(stream, serializer, with_error);
@@ -186,12 +221,14 @@ struct HttpGateway::Impl {
 
     awaitable<bool> serve_content(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
                                   const http::request<http::empty_body>& header, bool fetched = false) {
-        if (!store.info(route.hash)) {
+        // One lookup: an eviction between two would leave the second one empty.
+        const auto info = store.info(route.hash);
+        if (!info) {
             if (!fetched && fetches_on_miss(header)) co_return co_await serve_miss(stream, request, route, header);
             co_return co_await send_error(stream, request, http::status::not_found, "content not found");
         }
         if (options.peer_content != nullptr && !fetched) options.peer_content->count(ServedFrom::local);
-        content::Blockstore::Resolved target{route.hash, store.info(route.hash)->kind};
+        content::Blockstore::Resolved target{route.hash, info->kind};
         if (!route.path.empty()) {
             auto resolved = store.resolve_path(route.hash, route.path);
             if (!resolved) {
@@ -270,6 +307,7 @@ struct HttpGateway::Impl {
         // The header goes out in the same write as the first block's bytes: one writev per
         // object of one block instead of two writes.
         response.set(http::field::server, "fleek-node");
+        set_security_headers(response);
         std::string header_text = serialized_header(response);
         uint64_t position = first;
         for (uint64_t k = first_block; position < end; ++k) {
@@ -488,6 +526,7 @@ struct HttpGateway::Impl {
             case origins::OriginErrorCode::too_large: return http::status::payload_too_large;
             case origins::OriginErrorCode::unsupported: return http::status::unprocessable_entity;
             case origins::OriginErrorCode::store_failed: return http::status::internal_server_error;
+            case origins::OriginErrorCode::refused_address: return http::status::forbidden;
         }
         return http::status::internal_server_error;
     }
@@ -711,18 +750,21 @@ struct HttpGateway::Impl {
     }
 
     awaitable<bool> upload(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                           http::request_parser<http::empty_body>& parser, RequestInfo request, const Route& route) {
+                           http::request_parser<http::empty_body>& parser, RequestInfo request, const Route& route,
+                           const std::string& uploader) {
         const auto& header = parser.get();
-        if (!options.upload_enabled) {
-            request.keep_alive = false;  // the body is not read
-            co_return co_await send_error(stream, request, http::status::forbidden,
-                                          "uploads are disabled on this node (gateway.upload_enabled = false)");
-        }
         const uint64_t limit = route.kind == RouteKind::upload ? options.max_upload_bytes : options.max_directory_bytes;
         if (parser.content_length() && *parser.content_length() > limit) {
             request.keep_alive = false;
             co_return co_await send_error(stream, request, http::status::payload_too_large,
                                           fmt::format("uploads are limited to {} bytes", limit));
+        }
+        if (parser.content_length()) {
+            // Over the uploader's quota already by its announced length: refused before the body.
+            if (auto room = store.check_upload(uploader, *parser.content_length()); !room) {
+                request.keep_alive = false;
+                co_return co_await send_error(stream, request, status_for(room.error()), upload_refusal(room.error(), uploader));
+            }
         }
         if (beast::iequals(header[http::field::expect], "100-continue")) {
             http::response<http::empty_body> go_on{http::status::continue_, request.version};
@@ -747,12 +789,12 @@ struct HttpGateway::Impl {
                 co_return co_await send_error(stream, request, http::status::bad_request,
                                               fmt::format("invalid directory: {}", to_string(directory.error())));
             }
-            auto stored = store.put_directory(*directory);
-            if (!stored) co_return co_await send_error(stream, request, status_for(stored.error()), to_string(stored.error()));
+            auto stored = store.put_directory(*directory, uploader);
+            if (!stored) co_return co_await send_error(stream, request, status_for(stored.error()), upload_refusal(stored.error(), uploader));
             co_return co_await send_text(stream, request, http::status::created,
                                          directory_answer(*stored, directory->entries().size()), "application/json");
         }
-        auto writer = store.begin_write();
+        auto writer = store.begin_write(uploader);
         if (!writer) {
             request.keep_alive = false;
             co_return co_await send_error(stream, request, status_for(writer.error()), to_string(writer.error()));
@@ -764,24 +806,50 @@ struct HttpGateway::Impl {
         if (!connection_ok) co_return false;  // the writer's destructor discards the partial upload
         if (refused) {
             request.keep_alive = false;
-            co_return co_await send_error(stream, request, status_for(*refused), to_string(*refused));
+            co_return co_await send_error(stream, request, status_for(*refused), upload_refusal(*refused, uploader));
         }
         const uint64_t size = (*writer)->bytes_written();
         auto committed = (*writer)->commit(route.has_hash ? std::optional(route.hash) : std::nullopt);
         if (!committed) {
             const std::string message = committed.error() == BlockstoreError::hash_mismatch
                                             ? fmt::format("the uploaded content does not have the hash {}", hex_encode(route.hash))
-                                            : std::string(to_string(committed.error()));
+                                            : upload_refusal(committed.error(), uploader);
             co_return co_await send_error(stream, request, status_for(committed.error()), message);
         }
-        FLEEK_LOG_INFO("gateway", "stored {} ({} bytes)", hex_encode(*committed), size);
+        FLEEK_LOG_INFO("gateway", "stored {} ({} bytes, uploaded by {})", hex_encode(*committed), size, uploader);
         co_return co_await send_text(stream, request, http::status::created,
                                      stored_answer(*committed, size), "application/json");
+    }
+
+    // Why an upload was refused, with the numbers for quota refusals.
+    std::string upload_refusal(BlockstoreError error, const std::string& uploader) {
+        switch (error) {
+            case BlockstoreError::quota_exceeded:
+                return fmt::format("upload refused: the uploads of {} already hold {} bytes, and this one would take them over "
+                                   "the quota per uploader (gateway.upload_quota_bytes)",
+                                   uploader, store.uploader_bytes(uploader));
+            case BlockstoreError::upload_space_full:
+                return "upload refused: uploads together are at their cap (gateway.upload_capacity_bytes) and making room "
+                       "would evict pinned or other content";
+            default: return std::string(to_string(error));
+        }
+    }
+
+    awaitable<bool> pin(beast::tcp_stream& stream, const RequestInfo& request, const Route& route) {
+        const bool pinning = route.kind == RouteKind::pin;
+        auto done = pinning ? store.pin(route.hash) : store.unpin(route.hash);
+        if (!done) co_return co_await send_error(stream, request, status_for(done.error()), to_string(done.error()));
+        FLEEK_LOG_INFO("gateway", "{} {}", pinning ? "pinned" : "unpinned", hex_encode(route.hash));
+        const nlohmann::json answer{{"hash", hex_encode(route.hash)}, {"pinned", pinning}};
+        co_return co_await send_text(stream, request, http::status::ok, answer.dump(), "application/json");
     }
 
     // ----------------------------------------------------------------------------- sessions
 
     awaitable<void> session(tcp::socket socket) {
+        beast::error_code endpoint_error;
+        const auto remote = socket.remote_endpoint(endpoint_error);
+        const std::string client_address = endpoint_error ? std::string() : remote.address().to_string();
         beast::tcp_stream stream(std::move(socket));
         beast::flat_buffer buffer;
         for (;;) {
@@ -798,6 +866,35 @@ struct HttpGateway::Impl {
             const Route route = route_request(method_of(header.method()), std::string_view(header.target().data(), header.target().size()));
             FLEEK_LOG_DEBUG("gateway", "{} {}", std::string(header.method_string()), std::string(header.target()));
             const bool has_body = parser.content_length().value_or(0) > 0 || parser.chunked();
+            // Routes that cost the node disk or fetches: switched on in the config, and with an
+            // operator token unless the node runs without (loopback development nodes).
+            const bool uploads = route.kind == RouteKind::upload || route.kind == RouteKind::upload_directory;
+            const bool fetches = route.kind == RouteKind::ipfs_fetch || route.kind == RouteKind::http_fetch;
+            const bool pins = route.kind == RouteKind::pin || route.kind == RouteKind::unpin;
+            Authorization authorization;
+            if (uploads || fetches || pins) {
+                const std::string_view header_value(header[http::field::authorization].data(), header[http::field::authorization].size());
+                authorization = authorize(header_value, options.tokens);
+                std::optional<Denial> denied;
+                if (uploads && !options.upload_enabled) {
+                    denied = Denial{http::status::forbidden, "uploads are disabled on this node (gateway.upload_enabled = false)"};
+                } else if (fetches && !options.fetch_enabled) {
+                    denied = Denial{http::status::forbidden, "origin fetches are disabled on this node (gateway.fetch_enabled = false)"};
+                } else {
+                    denied = denial_for(authorization, options.require_token);
+                }
+                if (denied) {
+                    if (has_body) request.keep_alive = false;  // the body is not read
+                    Headers challenge;
+                    if (denied->status == http::status::unauthorized) challenge = one_header("WWW-Authenticate", "Bearer realm=\"fleek-node\"");
+                    FLEEK_LOG_INFO("gateway", "refused {} {} from {}: {}", std::string(header.method_string()), std::string(header.target()),
+                                   client_address, denied->message);
+                    const bool kept = co_await send_text(stream, request, denied->status, json_error(denied->message), "application/json",
+                                                         std::move(challenge));
+                    if (!kept) break;
+                    continue;
+                }
+            }
             bool keep_going = false;
             switch (route.kind) {
                 case RouteKind::health:
@@ -808,8 +905,17 @@ struct HttpGateway::Impl {
                     keep_going = co_await serve_content(stream, request, route, header);
                     break;
                 case RouteKind::upload:
-                case RouteKind::upload_directory:
-                    keep_going = co_await upload(stream, buffer, parser, request, route);
+                case RouteKind::upload_directory: {
+                    const std::string uploader = authorization.outcome == AuthOutcome::authorized
+                                                     ? authorization.identity
+                                                     : anonymous_identity(client_address);
+                    keep_going = co_await upload(stream, buffer, parser, request, route, uploader);
+                    break;
+                }
+                case RouteKind::pin:
+                case RouteKind::unpin:
+                    if (has_body) request.keep_alive = false;
+                    keep_going = co_await pin(stream, request, route);
                     break;
                 case RouteKind::ipfs:
                     if (has_body) request.keep_alive = false;

@@ -19,6 +19,7 @@ class PeerContent;  // edge/peer_content.h
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace fleek::edge {
 
@@ -27,7 +28,12 @@ struct GatewayOptions {
     uint16_t port = 4220;  // 0: any free port (see HttpGateway::port)
     unsigned threads = 2;
     size_t max_connections = 4096;
-    bool upload_enabled = false;
+    bool upload_enabled = false;   // PUT /blake3
+    bool fetch_enabled = false;    // PUT /ipfs/<cid>, PUT /http?url=
+    // Uploads, origin fetches and pins need `Authorization: Bearer <one of tokens>`
+    // (gateway_auth.h); without it they are open (loopback development nodes).
+    bool require_token = true;
+    std::vector<std::string> tokens;
     uint64_t max_upload_bytes = uint64_t{16} << 30;
     uint64_t max_directory_bytes = uint64_t{16} << 20;
     uint64_t idle_timeout_ms = 30'000;

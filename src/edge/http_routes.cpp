@@ -2,6 +2,7 @@
 
 #include "util/encoding.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -40,6 +41,7 @@ int hex_digit(char c) {
 
 Route route_ipfs(Method method, std::string_view path, std::string_view query);
 Route route_http(Method method, std::string_view query);
+Route route_pin(Method method, std::string_view path);
 
 }  // namespace
 
@@ -80,6 +82,7 @@ Route route_request(Method method, std::string_view target) {
     }
     if (path == "/ipfs" || path.starts_with("/ipfs/")) return route_ipfs(method, path, query);
     if (path == "/http") return route_http(method, query);
+    if (path == "/pin" || path.starts_with("/pin/")) return route_pin(method, path);
     if (path != "/blake3" && !path.starts_with("/blake3/")) return simple(RouteKind::not_found);
     std::string_view rest = path.substr(std::string_view("/blake3").size());
     if (!rest.empty()) rest.remove_prefix(1);  // the '/'
@@ -139,6 +142,7 @@ Route route_request(Method method, std::string_view target) {
             route.kind = route.format == ContentFormat::directory ? RouteKind::upload_directory : RouteKind::upload;
             if (route.kind == RouteKind::upload_directory && route.has_hash) return bad("a directory upload takes no hash");
             return route;
+        case Method::del:
         case Method::other: break;
     }
     return simple(RouteKind::method_not_allowed, route.has_hash ? "GET, HEAD" : "PUT");
@@ -170,6 +174,7 @@ Route route_ipfs(Method method, std::string_view path, std::string_view query) {
             if (!route.path.empty()) return bad("PUT /ipfs/<cid> takes no path: the whole DAG is fetched");
             route.kind = RouteKind::ipfs_fetch;
             return route;
+        case Method::del:
         case Method::other: break;
     }
     return simple(RouteKind::method_not_allowed, "GET, HEAD, PUT");
@@ -191,6 +196,18 @@ Route route_http(Method method, std::string_view query) {
         return route;
     }
     return bad("PUT /http needs ?url=<percent-encoded URL>");
+}
+
+Route route_pin(Method method, std::string_view path) {
+    if (method != Method::put && method != Method::del) return simple(RouteKind::method_not_allowed, "PUT, DELETE");
+    const std::string_view hash_text = path.substr(std::min(path.size(), std::string_view("/pin/").size()));
+    auto hash = hex_decode_array<32>(hash_text);
+    if (hash_text.size() != 64 || !hash) return bad("PUT|DELETE /pin/<hash>: a BLAKE3 hash is 64 hex digits");
+    Route route;
+    route.kind = method == Method::put ? RouteKind::pin : RouteKind::unpin;
+    route.hash = *hash;
+    route.has_hash = true;
+    return route;
 }
 
 }  // namespace

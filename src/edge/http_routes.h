@@ -13,7 +13,7 @@ namespace fleek::edge {
 
 using content::Hash32;
 
-enum class Method : uint8_t { get, head, put, other };
+enum class Method : uint8_t { get, head, put, del, other };
 
 enum class RouteKind : uint8_t {
     health,            // GET /health
@@ -23,6 +23,8 @@ enum class RouteKind : uint8_t {
     ipfs,              // GET|HEAD /ipfs/<cid>[/<path>] (path and trustless gateway, docs/gateway.md)
     ipfs_fetch,        // PUT /ipfs/<cid>: fetch from the IPFS origin
     http_fetch,        // PUT /http?url=<percent-encoded URL>: fetch from the HTTP origin
+    pin,               // PUT /pin/<hash>: keep the content, never evict it (operator)
+    unpin,             // DELETE /pin/<hash>
     not_found,
     bad_request,
     method_not_allowed,

@@ -129,5 +129,21 @@ TEST(Headers, EntityTagsAndTypes) {
     EXPECT_EQ(content_type_for("noext"), "application/octet-stream");
 }
 
+TEST(Routes, Pins) {
+    const std::string digits(64, 'c');
+    Route route = route_request(Method::put, "/pin/" + digits);
+    EXPECT_EQ(route.kind, RouteKind::pin);
+    EXPECT_TRUE(route.has_hash);
+    EXPECT_EQ(hex_encode(route.hash), digits);
+    EXPECT_EQ(route_request(Method::del, "/services/0/pin/" + hex).kind, RouteKind::unpin);
+    route = route_request(Method::get, "/pin/" + digits);
+    EXPECT_EQ(route.kind, RouteKind::method_not_allowed);
+    EXPECT_STREQ(route.allow, "PUT, DELETE");
+    EXPECT_EQ(route_request(Method::put, "/pin/" + digits.substr(1)).kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::put, "/pin/" + std::string(64, 'g')).kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::put, "/pin").kind, RouteKind::bad_request);
+    EXPECT_EQ(route_request(Method::del, "/blake3/" + digits).kind, RouteKind::method_not_allowed);
+}
+
 }  // namespace
 }  // namespace fleek::edge

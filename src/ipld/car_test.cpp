@@ -128,13 +128,32 @@ TEST(Car, CorruptVectorsAreRejectedWithAClearError) {
 
 TEST(Car, TruncationAnywhereIsReported) {
     const std::string bytes = vector("simple-unixfs.car");
-    ASSERT_TRUE(read_car(as_bytes(bytes)).has_value());
-    for (size_t cut = 1; cut < bytes.size(); cut += 37) {
+    const CarContents whole = read_car(as_bytes(bytes)).value();
+    ASSERT_GE(whole.blocks.size(), 2u);
+    // Where a CAR may end: after its header (no blocks) or after any section.
+    std::map<uint64_t, size_t> boundaries{{whole.blocks[0].offset, 0}};
+    for (size_t i = 0; i < whole.blocks.size(); ++i) boundaries[whole.blocks[i].block_offset + whole.blocks[i].block_size] = i + 1;
+    ASSERT_EQ(boundaries.rbegin()->first, bytes.size());
+    size_t shorter = 0;
+    size_t truncated = 0;
+    for (size_t cut = 1; cut < bytes.size(); ++cut) {
         const auto car = read_car(as_bytes(std::string_view(bytes).substr(0, cut)));
-        // Cutting exactly between sections leaves a valid, shorter CAR.
-        if (car.has_value()) continue;
-        EXPECT_TRUE(car.error().code == CarErrorCode::truncated || car.error().code == CarErrorCode::invalid_header) << cut;
+        const auto boundary = boundaries.find(cut);
+        if (boundary != boundaries.end()) {
+            // Cut exactly between sections: a valid, shorter CAR with the blocks before the cut.
+            ASSERT_TRUE(car.has_value()) << cut << ": " << car.error().message();
+            ASSERT_EQ(car->blocks.size(), boundary->second) << cut;
+            for (size_t i = 0; i < car->blocks.size(); ++i) EXPECT_EQ(car->blocks[i].cid, whole.blocks[i].cid) << cut;
+            ++shorter;
+            continue;
+        }
+        ASSERT_FALSE(car.has_value()) << "a CAR cut at byte " << cut << " inside a section or its header was accepted";
+        const CarErrorCode expected = cut < whole.blocks[0].offset ? CarErrorCode::invalid_header : CarErrorCode::truncated;
+        EXPECT_TRUE(car.error().code == expected || car.error().code == CarErrorCode::truncated) << cut << ": " << car.error().message();
+        ++truncated;
     }
+    EXPECT_EQ(shorter, whole.blocks.size());  // every boundary but the end of the file
+    EXPECT_EQ(shorter + truncated, bytes.size() - 1);
 }
 
 TEST(Car, StreamingInAnySplitGivesTheSameBlocks) {

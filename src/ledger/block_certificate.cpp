@@ -12,8 +12,6 @@ ConsensusStatement block_statement(Epoch epoch, uint64_t height, const Hash32& b
     return statement;
 }
 
-size_t committee_quorum(size_t members) noexcept { return 2 * ((members - (members > 0 ? 1 : 0)) / 3) + 1; }
-
 std::string_view to_string(CertificateError error) noexcept {
     switch (error) {
         case CertificateError::wrong_committee_size: return "signer list does not match the committee";
@@ -64,7 +62,7 @@ Result<void, CertificateError> BlockCertificate::verify(const std::vector<Commit
     for (size_t i = 0; i < committee.size(); ++i) {
         if (signers[i] == 1) keys.push_back(committee[i].consensus_key);
     }
-    if (keys.size() < committee_quorum(committee.size())) return fail(CertificateError::too_few_signers);
+    if (keys.size() < quorum_weight(committee.size())) return fail(CertificateError::too_few_signers);
     auto aggregate = crypto::ConsensusSignature::from_bytes(signature);
     if (!aggregate) return fail(CertificateError::invalid_signature);
     const Hash32 digest = block_statement(epoch, height, block_digest, state_root).signing_digest();

@@ -1,12 +1,14 @@
 // Finality of a block (brief §7): after executing block h, each committee member of the block's
 // epoch signs the block statement (consensus_statement.h, kind block: epoch, height, subject =
-// digest of the block digest and the state root after it). 2f+1 such signatures aggregate into a
+// digest of the block digest and the state root after it). A quorum of such signatures
+// (util/quorum.h: ⌊2n/3⌋+1 of n members, who weigh one each) aggregates into a
 // BlockCertificate, which anyone who knows the committee can check with one pairing check.
 // Format: docs/formats/block-certificate.md.
 #pragma once
 
 #include "ledger/consensus_statement.h"
 #include "ledger/ledger.h"
+#include "util/quorum.h"
 
 #include <vector>
 
@@ -14,9 +16,6 @@ namespace fleek::ledger {
 
 // The statement a committee member signs for block `height` of `epoch`.
 ConsensusStatement block_statement(Epoch epoch, uint64_t height, const Hash32& block_digest, const Hash32& state_root);
-
-// Quorum of a committee of n members with equal stake: 2f + 1 where f = (n - 1) / 3.
-size_t committee_quorum(size_t members) noexcept;
 
 enum class CertificateError : uint8_t {
     wrong_committee_size,  // a signer bitmap of another length than the committee
@@ -54,7 +53,7 @@ public:
     enum class AddResult : uint8_t { added, duplicate, not_a_member, bad_signature };
     // A member's signature over block_statement(...).signing_digest().
     AddResult add(const crypto::ConsensusPublicKey& signer, const crypto::ConsensusSignature& signature);
-    bool complete() const noexcept { return m_count >= committee_quorum(m_committee.size()); }
+    bool complete() const noexcept { return m_count >= quorum_weight(m_committee.size()); }
     // The certificate, once complete().
     std::optional<BlockCertificate> certificate() const;
     const Hash32& signing_digest() const noexcept { return m_digest; }

@@ -29,12 +29,59 @@ std::vector<CommitteeMember> committee_of(const std::vector<Member>& all) {
     return out;
 }
 
-TEST(BlockCertificate, Quorums) {
-    EXPECT_EQ(committee_quorum(1), 1u);
-    EXPECT_EQ(committee_quorum(4), 3u);
-    EXPECT_EQ(committee_quorum(5), 3u);
-    EXPECT_EQ(committee_quorum(7), 5u);
-    EXPECT_EQ(committee_quorum(10), 7u);
+// The smallest signer count a certificate of an n-member committee needs, written from the BFT
+// definition (util/quorum.h), not from the code: f = ⌊(n − 1)/3⌋ members may be faulty; a quorum
+// of n − f leaves the honest members live, makes two quorums share more than f members and meets
+// every set of f + 1. n = 5 needs 4 (with 3, two certificates for conflicting blocks could share
+// only one member, who may be the faulty one); n = 3 needs all three.
+constexpr size_t quorum_by_definition[] = {1, 2, 3, 3, 4, 5, 5, 6, 7, 7};
+
+// A certificate whose signer list names the first `count` members, with their real aggregate.
+BlockCertificate signed_by_first(const std::vector<Member>& all, size_t count, const Hash32& digest, const Hash32& root) {
+    BlockCertificate certificate;
+    certificate.epoch = 2;
+    certificate.height = 11;
+    certificate.block_digest = digest;
+    certificate.state_root = root;
+    certificate.signers.assign(all.size(), 0);
+    const Hash32 message = block_statement(2, 11, digest, root).signing_digest();
+    std::vector<crypto::ConsensusSignature> signatures;
+    for (size_t i = 0; i < count; ++i) {
+        certificate.signers[i] = 1;
+        signatures.push_back(all[i].secret.sign(message));
+    }
+    if (!signatures.empty()) certificate.signature = crypto::bls::aggregate_signatures(signatures).value().bytes();
+    return certificate;
+}
+
+TEST(BlockCertificate, NeedsTheQuorumOfTheDefinitionForOneToTenMembers) {
+    Hash32 digest{};
+    digest.fill(5);
+    Hash32 root{};
+    root.fill(6);
+    for (size_t n = 1; n <= 10; ++n) {
+        SCOPED_TRACE(n);
+        const size_t quorum = quorum_by_definition[n - 1];
+        const auto all = members(n);
+        const auto committee = committee_of(all);
+        EXPECT_EQ(quorum_weight(n), quorum);
+        if (quorum > 1) {
+            EXPECT_EQ(signed_by_first(all, quorum - 1, digest, root).verify(committee).error(), CertificateError::too_few_signers);
+        }
+        EXPECT_TRUE(signed_by_first(all, quorum, digest, root).verify(committee).has_value());
+        // The builder completes exactly at the quorum.
+        BlockCertificateBuilder builder(2, 11, digest, root, committee);
+        for (size_t i = 0; i < quorum; ++i) {
+            EXPECT_FALSE(builder.complete()) << i;
+            EXPECT_FALSE(builder.certificate().has_value());
+            ASSERT_EQ(builder.add(all[i].secret.public_key(), all[i].secret.sign(builder.signing_digest())),
+                      BlockCertificateBuilder::AddResult::added);
+        }
+        EXPECT_TRUE(builder.complete());
+        EXPECT_EQ(builder.certificate().value(), signed_by_first(all, quorum, digest, root));
+    }
+    // An empty committee certifies nothing.
+    EXPECT_EQ(signed_by_first(members(0), 0, digest, root).verify({}).error(), CertificateError::wrong_committee_size);
 }
 
 TEST(BlockCertificate, BuildVerifyAndEncode) {

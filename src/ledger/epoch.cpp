@@ -3,6 +3,7 @@
 #include "ledger/prng.h"
 #include "ledger/reputation.h"
 #include "ledger/rewards.h"
+#include "ledger/unlocks.h"
 
 #include <algorithm>
 #include <map>
@@ -128,7 +129,8 @@ void distribute_rewards(TypedState& state, ChainInfo& chain, const ProtocolParam
         if (auto service = state.get<Service>(tables::service(entry.service))) entry.owner = service->owner;
     }
     const RewardPlan plan =
-        plan_rewards(params, epoch, chain.flk_supply_year_start, totals.reward_pool, nodes, services, chain.protocol_fund);
+        plan_rewards(params, epoch, chain.flk_supply_year_start, chain.flk_supply, totals.reward_pool, nodes, services,
+                     chain.protocol_fund);
     for (const Payout& payout : plan.payouts) credit(state, payout.to, payout.flk, payout.stables);
     chain.flk_supply += plan.flk_minted;
     totals.flk_minted = plan.flk_minted;
@@ -163,6 +165,52 @@ void prune_content_of_inactive_nodes(TypedState& state) {
     }
 }
 
+// Deletes the entries of a table keyed by epoch first (table ‖ epoch u64 BE ‖ …) whose epoch is
+// below `below`. Older epochs went at earlier changes, so the scan stops at the first kept key.
+void prune_epoch_keyed(TypedState& state, tables::Table table, Epoch below) {
+    std::vector<Bytes> keys;
+    state.view().scan(tables::prefix(table), [&](ByteSpan key, ByteSpan) {
+        if (key.size() < 9) {
+            state.view().mark_failed();
+            return false;
+        }
+        if (tables::read_u64_be(key, 1) >= below) return false;
+        keys.emplace_back(key.begin(), key.end());
+        return true;
+    });
+    for (const Bytes& key : keys) state.erase(key);
+}
+
+// Withdrawals are keyed by id; ids grow with time, so their epochs never decrease.
+void prune_withdraws(TypedState& state, Epoch below) {
+    std::vector<Bytes> keys;
+    state.view().scan(tables::prefix(tables::Table::withdraw), [&](ByteSpan key, ByteSpan value) {
+        auto record = codec::decode<WithdrawRecord>(value);
+        if (!record) {
+            state.view().mark_failed();
+            return false;
+        }
+        if (record->epoch >= below) return false;
+        keys.emplace_back(key.begin(), key.end());
+        return true;
+    });
+    for (const Bytes& key : keys) state.erase(key);
+}
+
+// Keeps the per-epoch records of the last record_retention_epochs epochs, counting the one that
+// starts (ledger-state.md §Record retention); moves chain.oldest_record_epoch forward.
+void prune_old_records(TypedState& state, ChainInfo& chain, const ProtocolParams& params, Epoch starting_epoch) {
+    const uint64_t kept = params.record_retention_epochs;
+    const Epoch window_start = starting_epoch >= kept ? starting_epoch - kept + 1 : 0;
+    if (window_start <= chain.oldest_record_epoch) return;
+    for (const tables::Table table : {tables::Table::committee, tables::Table::node_served, tables::Table::epoch_totals,
+                                      tables::Table::service_revenue, tables::Table::slash}) {
+        prune_epoch_keyed(state, table, window_start);
+    }
+    prune_withdraws(state, window_start);
+    chain.oldest_record_epoch = window_start;
+}
+
 }  // namespace
 
 bool is_participating(const NodeInfo& node, const ProtocolParams& params) {
@@ -180,6 +228,17 @@ Hash32 beacon_output(Epoch epoch, uint64_t round, const std::vector<RevealedValu
         w.fixed(value.reveal);
     }
     return crypto::object_digest("beacon-output", w.view());
+}
+
+Hash32 beacon_fallback_seed(Epoch epoch, uint64_t round, const Hash32& previous_seed, const Hash32& parent_state_root,
+                            const Hash32& block_digest) {
+    codec::Writer w;
+    w.u64(epoch);
+    w.u64(round);
+    w.fixed(previous_seed);
+    w.fixed(parent_state_root);
+    w.fixed(block_digest);
+    return crypto::object_digest("beacon-fallback", w.view());
 }
 
 std::vector<NodeIndex> rank_candidates(TypedState& state, const ProtocolParams& params) {
@@ -251,6 +310,7 @@ void change_epoch(TypedState& state, const Hash32& seed, uint64_t timestamp_ms) 
     next.end_ms = timestamp_ms + params.epoch_time_ms;
     next.beacon_seed = seed;
     state.set_committee(epoch + 1, next);
+    prune_old_records(state, chain, params, epoch + 1);
 
     chain.epoch = epoch + 1;
     chain.epoch_era = 0;
@@ -264,8 +324,7 @@ U256 penalize_node(TypedState& state, NodeIndex index, const U256& amount, bool&
     const ProtocolParams params = state.params();
     const U256 from_staked = std::min(amount, node->staked);
     node->staked -= from_staked;
-    const U256 from_locked = std::min(amount - from_staked, node->locked);
-    node->locked -= from_locked;
+    const U256 from_locked = take_locked(state, index, *node, amount - from_staked);
     const U256 taken = from_staked + from_locked;
     if (node->staked < params.min_stake && node->participation != Participation::inactive) {
         node->participation = Participation::inactive;

@@ -15,6 +15,11 @@ struct RevealedValue {
 // object_digest("beacon-output", epoch ‖ round ‖ count ‖ (node ‖ reveal)* in node order).
 Hash32 beacon_output(Epoch epoch, uint64_t round, const std::vector<RevealedValue>& reveals);
 
+// The seed when every committee member failed to reveal (no beacon is possible):
+// object_digest("beacon-fallback", epoch ‖ round ‖ previous seed ‖ parent state root ‖ block digest).
+Hash32 beacon_fallback_seed(Epoch epoch, uint64_t round, const Hash32& previous_seed, const Hash32& parent_state_root,
+                            const Hash32& block_digest);
+
 // Moves the ledger to the next epoch (docs/formats/ledger-state.md §Epoch change): reputation,
 // participation, rewards, content registry, pruning, the new active set and committee.
 void change_epoch(TypedState& state, const Hash32& seed, uint64_t timestamp_ms);

@@ -80,6 +80,8 @@ std::string_view to_string(TxError error) noexcept {
         case TxError::empty_batch: return "empty_batch";
         case TxError::batch_too_large: return "batch_too_large";
         case TxError::invalid_price: return "invalid_price";
+        case TxError::too_many_unlocks: return "too_many_unlocks";
+        case TxError::evidence_expired: return "evidence_expired";
     }
     return "unknown";
 }

@@ -87,8 +87,10 @@ enum class TxError : uint16_t {
     empty_batch = 73,
     batch_too_large = 74,
     invalid_price = 75,
+    too_many_unlocks = 76,    // unlocks_per_node_max amounts are already waiting to unlock
+    evidence_expired = 77,    // slash evidence from an epoch whose records were pruned
 };
-inline constexpr uint16_t tx_error_count = 76;
+inline constexpr uint16_t tx_error_count = 78;
 
 std::string_view to_string(TxError error) noexcept;
 

@@ -2,6 +2,7 @@
 
 #include "ledger/epoch.h"
 #include "ledger/typed_state.h"
+#include "ledger/unlocks.h"
 
 #include <algorithm>
 #include <set>
@@ -163,9 +164,11 @@ public:
         const Epoch epoch = s.chain().epoch;
         if (node->stake_locked_until > epoch) return fail(TxError::stake_locked);
         const ProtocolParams params = s.params();
+        // Only this amount is locked; what earlier Unstakes locked keeps its own unlock epoch.
+        // A lock time past the last u64 epoch saturates (never matures).
+        const Epoch until = epoch > UINT64_MAX - params.lock_time_epochs ? UINT64_MAX : epoch + params.lock_time_epochs;
         node->staked -= m.amount;
-        node->locked += m.amount;
-        node->locked_until = epoch + params.lock_time_epochs;
+        if (!add_unlock(s, m.node, *node, until, m.amount)) return fail(TxError::too_many_unlocks);
         if (node->staked < params.min_stake) {
             if (node->participation == Participation::active) node->participation = Participation::opted_out;
             if (node->participation == Participation::opted_in) node->participation = Participation::inactive;
@@ -178,11 +181,12 @@ public:
         auto node = owned_node(m.node);
         if (!node) return fail(node.error());
         if (node->locked == 0) return fail(TxError::no_locked_tokens);
-        if (node->locked_until > s.chain().epoch) return fail(TxError::locked_tokens_not_matured);
+        // Pays every amount whose unlock epoch has come; later ones stay locked.
+        const U256 matured = take_matured(s, m.node, *node, s.chain().epoch);
+        if (matured == 0) return fail(TxError::locked_tokens_not_matured);
         const AddressBytes recipient = m.recipient.value_or(node->owner);
         AccountInfo to = s.account(recipient);
-        to.flk += node->locked;
-        node->locked = 0;
+        to.flk += matured;  // below the supply, which holds it
         s.set_account(recipient, to);
         s.set_node(m.node, *node);
         return NoOutput{};
@@ -351,15 +355,19 @@ public:
                 if (!s.exists(tables::non_revealer(index))) ++eligible;
             }
             if (eligible == 0) {
-                // Every member failed to reveal before: no beacon is possible this epoch.
+                // Every member failed to reveal before: no beacon is possible this epoch. The
+                // seed mixes the previous seed with the state before this block and this block,
+                // which nobody knows before the block exists (ledger-state.md §Beacon fallback).
+                const Hash32 seed = beacon_fallback_seed(m.epoch, m.round, committee.beacon_seed, ctx.parent_state_root,
+                                                         ctx.block_digest);
                 s.set_committee(member->chain.epoch, committee);
-                change_epoch(s, beacon_output(m.epoch, m.round, {}), ctx.timestamp_ms);
+                change_epoch(s, seed, ctx.timestamp_ms);
                 fx.epoch_changed = true;
                 fx.committee_changed = true;
                 return EpochChangeOutput{m.epoch + 1};
             }
             const size_t committers = round_entries(m.round).size();
-            if (committers > 0 && committers >= eligible * 2 / 3 + 1) {
+            if (committers > 0 && committers >= quorum_weight(eligible)) {
                 committee.phase = BeaconPhase{BeaconPhaseKind::reveal, m.round, ctx.timestamp_ms};
                 committee.commit_timeout_signals.clear();
             } else {
@@ -476,9 +484,12 @@ public:
             if (claim.node != sender.node || claim.service != r.service) return fail(TxError::receipt_session_mismatch);
             if (r.amount <= claim.claimed) continue;  // nothing new in this receipt
             const uint64_t units = r.amount - claim.claimed;
-            // Cost of the cumulative amount, so rounding never adds up over many claims.
-            const U256 due = U256(r.amount) * service.price_per_million_units / million() -
-                             U256(claim.claimed) * service.price_per_million_units / million();
+            // Cost of the cumulative amount, so rounding never adds up over many claims; exact
+            // (512-bit product), and a cost beyond 256 bits reverts the batch.
+            const auto cumulative = checked_mul_div(U256(r.amount), service.price_per_million_units, million());
+            if (!cumulative) return fail(TxError::amount_overflow);
+            // claimed < amount, so this quotient is at most the one above and fits.
+            const U256 due = *cumulative - *checked_mul_div(U256(claim.claimed), service.price_per_million_units, million());
             auto owner_bytes = s.view().get(tables::client_key(signed_receipt.client_key));
             if (!owner_bytes || owner_bytes->size() != 20) return fail(TxError::receipt_client_key_not_approved);
             AddressBytes owner{};
@@ -579,6 +590,10 @@ public:
         if (statement.epoch > chain.epoch || m.second.statement.epoch > chain.epoch) {
             return fail(TxError::evidence_from_future_epoch);
         }
+        // Slash records of older epochs are pruned: their evidence could be used twice.
+        if (statement.epoch < chain.oldest_record_epoch || m.second.statement.epoch < chain.oldest_record_epoch) {
+            return fail(TxError::evidence_expired);
+        }
         // One penalty per node and consensus slot, however many conflicting pairs exist.
         codec::Writer slot;
         slot.u32(m.node);
@@ -587,7 +602,8 @@ public:
         slot.u64(statement.round);
         slot.fixed(statement.origin);
         const Hash32 evidence_id = crypto::object_digest("slash-evidence", slot.view());
-        if (s.exists(tables::slash(evidence_id))) return fail(TxError::evidence_already_used);
+        const Bytes record_key = tables::slash(statement.epoch, evidence_id);
+        if (s.exists(record_key)) return fail(TxError::evidence_already_used);
         auto key = crypto::ConsensusPublicKey::from_bytes(node->consensus_key);
         if (!key) return fail(TxError::evidence_bad_signature);
         if (auto checked = check_equivocation(*key, m.first, m.second); !checked) {
@@ -600,13 +616,27 @@ public:
             return fail(TxError::evidence_bad_signature);
         }
         const ProtocolParams params = s.params();
-        const U256 amount = (node->staked + node->locked) * params.equivocation_slash_bps / 10'000;
+        // Exact: staked + locked is part of the supply and bps ≤ 10,000, so the share fits.
+        const U256 amount = *checked_mul_div(node->staked + node->locked, params.equivocation_slash_bps, 10'000);
         const U256 taken = penalize_node(s, m.node, amount, fx.committee_changed);
-        s.put(tables::slash(evidence_id), SlashRecord{m.node, taken, ctx.height});
+        s.put(record_key, SlashRecord{m.node, taken, ctx.height});
         return SlashOutput{taken};
     }
 
     Outcome operator()(const IncrementNonce&) { return NoOutput{}; }
+
+    Outcome operator()(const UpdateNodeInfo& m) {
+        auto node = s.node(m.node);
+        if (!node) return fail(TxError::node_not_found);
+        const bool allowed = sender.is_account ? node->owner == sender.address : sender.node == m.node;
+        if (!allowed) return fail(TxError::not_node_owner);
+        if (!valid_domain(m.domain)) return fail(TxError::invalid_domain);
+        if (!m.ports.valid()) return fail(TxError::invalid_ports);
+        node->domain = m.domain;
+        node->ports = m.ports;
+        s.set_node(m.node, *node);
+        return NoOutput{};
+    }
 
 private:
     TypedState& s;

@@ -11,6 +11,8 @@ namespace fleek::ledger {
 struct BlockContext {
     uint64_t height = 0;
     uint64_t timestamp_ms = 0;
+    Hash32 parent_state_root{};  // the state root before this block
+    Hash32 block_digest{};
 };
 
 struct ExecutionEffects {

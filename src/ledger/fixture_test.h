@@ -29,9 +29,16 @@ protected:
 
     BlockResult run_block(std::vector<Bytes> transactions, uint64_t advance_ms = 1000) {
         timestamp_ms += advance_ms;
-        auto result = ledger->execute(testing::make_block(ledger->height() + 1, timestamp_ms, std::move(transactions)));
+        return execute_block(testing::make_block(ledger->height() + 1, timestamp_ms, std::move(transactions)));
+    }
+
+    // Executes a block built by the test; every executed block is kept in `blocks` for replays.
+    BlockResult execute_block(const Block& block) {
+        auto result = ledger->execute(block);
         EXPECT_TRUE(result.has_value()) << (result ? "" : to_string(result.error()));
-        return result ? std::move(*result) : BlockResult{};
+        if (!result) return BlockResult{};
+        blocks.push_back(block);
+        return std::move(*result);
     }
 
     TransactionReceipt run(Bytes transaction, uint64_t advance_ms = 1000) {
@@ -75,6 +82,7 @@ protected:
     std::unique_ptr<testing::ScratchDirectory> dir;
     std::unique_ptr<Ledger> ledger;
     uint64_t timestamp_ms = 0;
+    std::vector<Block> blocks;
 };
 
 }  // namespace fleek::ledger

@@ -109,6 +109,7 @@ TEST(TransactionFormat, EveryMethodRoundTrips) {
         ChangeProtocolParam{ParamId::trust_weight_percent, 5},
         Slash{1, sign_statement(statement, net.nodes[0].consensus_key), sign_statement(statement, net.nodes[0].consensus_key)},
         IncrementNonce{},
+        UpdateNodeInfo{1, "a.b", NodePorts{}},
     };
     ASSERT_EQ(methods.size(), std::variant_size_v<Method>);
     for (size_t i = 0; i < methods.size(); ++i) {

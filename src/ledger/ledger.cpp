@@ -229,7 +229,7 @@ Result<BlockResult, BlockError> Ledger::execute(const Block& block,
     BlockResult result;
     result.height = block.height;
     result.block_digest = block.digest();
-    Executor executor(view, BlockContext{block.height, block.timestamp_ms});
+    Executor executor(view, BlockContext{block.height, block.timestamp_ms, m_root, result.block_digest});
     result.receipts.reserve(block.transactions.size());
     for (size_t i = 0; i < block.transactions.size(); ++i) {
         result.receipts.push_back(executor.execute(block.transactions[i]));

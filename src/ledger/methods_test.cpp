@@ -1,34 +1,8 @@
 // Every transaction method: success, each error, authorization, and the nonce rules.
-#include "ledger/fixture_test.h"
+#include "ledger/methods_fixture_test.h"
 
 namespace fleek::ledger {
 namespace {
-
-class Methods : public LedgerFixture {
-protected:
-    void SetUp() override { start(testing::NetworkShape{5, 4, 4, 2, 1, 59330}); }
-
-    U256 stables(size_t i) const { return ledger->balance(address(i), Token::stables); }
-    uint64_t account_nonce(const crypto::AccountSecretKey& key) const {
-        auto info = ledger->account(key.address());
-        return info ? info->nonce : 0;
-    }
-    NodeInfo node(NodeIndex i) const { return ledger->node(i).value(); }
-
-    // A fresh node registration for account `owner`.
-    struct NewNode {
-        crypto::NodeSecretKey node_key = crypto::NodeSecretKey::from_seed(Bytes(32, 0x51)).value();
-        crypto::ConsensusSecretKey consensus_key = crypto::ConsensusSecretKey::from_seed(Bytes(32, 0x52)).value();
-    };
-    Stake stake_new(const NewNode& n, size_t owner, U256 amount) const {
-        Stake m;
-        m.amount = amount;
-        m.node_key = n.node_key.public_key().bytes();
-        m.registration = make_node_registration(net->chain_id(), address(owner).bytes(), n.node_key, n.consensus_key,
-                                                "node.example.org", NodePorts{});
-        return m;
-    }
-};
 
 // ---- envelope and nonce rules ------------------------------------------------------------------
 
@@ -249,13 +223,17 @@ TEST_F(Methods, StakeLockUnstakeAndWithdrawUnstaked) {
     EXPECT_EQ(node(1).locked_until, ledger->params().lock_time_epochs);
     EXPECT_EQ(node(1).participation, Participation::opted_out);
     reverts(net->sign(owner1, WithdrawUnstaked{1, std::nullopt}), TxError::locked_tokens_not_matured);
-    // With no lock time, locked tokens mature at once.
+    // With no lock time, an unstake matures at once; the 1,500 FLK unstaked before keep their
+    // own unlock epoch (they were paid out with it while unstakes re-locked everything).
     ok(net->governance_tx(ChangeProtocolParam{ParamId::lock_time_epochs, 0}));
     ok(net->sign(owner1, Unstake{1, flk_unit() * 100}));
+    EXPECT_EQ(node(1).locked, flk_unit() * 1600);
+    EXPECT_EQ(node(1).locked_until, 5u);
     const U256 before = flk(3);
     ok(net->sign(owner1, WithdrawUnstaked{1, address(3).bytes()}));
-    EXPECT_EQ(flk(3), before + flk_unit() * 1600);
-    EXPECT_EQ(node(1).locked, U256(0));
+    EXPECT_EQ(flk(3), before + flk_unit() * 100);
+    EXPECT_EQ(node(1).locked, flk_unit() * 1500);
+    reverts(net->sign(owner1, WithdrawUnstaked{1, std::nullopt}), TxError::locked_tokens_not_matured);
     // All stake gone: nothing to lock.
     ok(net->sign(owner1, Unstake{1, node(1).staked}));
     reverts(net->sign(owner1, StakeLock{1, 1}), TxError::no_stake);
@@ -439,6 +417,25 @@ TEST_F(Methods, DeliveryAcknowledgementShortfallIsRecorded) {
     EXPECT_EQ(ledger->epoch_totals(0)->shortfall, U256(50));
 }
 
+// Prices near 2^256 (governance sets them): amount × price wrapped 256 bits before. A cost that
+// fits is charged exactly; one beyond 256 bits reverts the batch and changes nothing.
+TEST_F(Methods, DeliveryAcknowledgementCostsDoNotWrap) {
+    const U256 price = U256(1) << 250;
+    ok(net->governance_tx(AddService{5, address(0).bytes(), CommodityType::bandwidth, price}));
+    ok(net->governance_tx(AddService{6, address(0).bytes(), CommodityType::bandwidth, ~U256(0)}));
+    const U256 client_before = stables(1);
+    // 10^6 units at 2^250 per 10^6: exactly 2^250 due; the client pays what it has.
+    const auto out = std::get<DeliveryOutput>(ok(net->node_tx(2, SubmitDeliveryAcknowledgments{{net->receipt(1, 0, 2, 5, 1, 0, 1'000'000)}})).output);
+    EXPECT_EQ(out.paid, client_before);
+    EXPECT_EQ(out.shortfall, price - client_before);
+    EXPECT_EQ(stables(1), U256(0));
+    // 2 × 10^6 units at 2^256 − 1: a cost of about 2^257 does not fit.
+    const auto served_before = ledger->served(0, 3);
+    reverts(net->node_tx(3, SubmitDeliveryAcknowledgments{{net->receipt(2, 0, 3, 6, 1, 0, 2'000'000)}}), TxError::amount_overflow);
+    EXPECT_EQ(ledger->served(0, 3), served_before);
+    EXPECT_EQ(stables(2), client_before);
+}
+
 TEST_F(Methods, DeliveryAcknowledgementErrors) {
     const auto submit = [&](std::vector<SignedDeliveryReceipt> receipts) {
         return net->node_tx(2, SubmitDeliveryAcknowledgments{std::move(receipts)});
@@ -467,81 +464,6 @@ TEST_F(Methods, DeliveryAcknowledgementErrors) {
     ok(net->sign(net->nodes[2].owner, Unstake{2, node(2).staked}));
     reverts(submit({net->receipt(1, 0, 2, 0, 1, 0, 10)}), TxError::not_participating);
 }
-
-// ---- slashing ------------------------------------------------------------------------------------
-
-TEST_F(Methods, SlashWithEquivocationEvidence) {
-    const auto& bls = net->nodes[3].consensus_key;
-    ConsensusStatement statement;
-    statement.kind = StatementKind::header;
-    statement.epoch = 0;
-    statement.round = 12;
-    statement.origin = bls.public_key().bytes();
-    statement.subject.fill(1);
-    ConsensusStatement conflicting = statement;
-    conflicting.subject.fill(2);
-    const SignedStatement a = sign_statement(statement, bls);
-    const SignedStatement b = sign_statement(conflicting, bls);
-
-    reverts(net->account_tx(0, Slash{3, a, a}), TxError::evidence_not_conflicting);
-    reverts(net->account_tx(0, Slash{2, a, b}), TxError::evidence_wrong_signer);  // node 2 is not the origin
-    reverts(net->account_tx(0, Slash{99, a, b}), TxError::node_not_found);
-    SignedStatement forged = b;
-    forged.signature = a.signature;
-    reverts(net->account_tx(0, Slash{3, a, forged}), TxError::evidence_bad_signature);
-    forged.signature.fill(0);
-    reverts(net->account_tx(0, Slash{3, a, forged}), TxError::evidence_invalid_signature_encoding);
-    ConsensusStatement future = statement;
-    future.epoch = 5;
-    ConsensusStatement future2 = future;
-    future2.subject.fill(2);
-    reverts(net->account_tx(0, Slash{3, sign_statement(future, bls), sign_statement(future2, bls)}),
-            TxError::evidence_from_future_epoch);
-
-    const U256 stake = node(3).staked;
-    const U256 fund = ledger->balance(net->protocol_fund.address(), Token::flk);
-    const auto receipt = ok(net->node_tx(1, Slash{3, a, b}));  // any sender may report
-    const U256 expected = stake * ledger->params().equivocation_slash_bps / 10'000;
-    EXPECT_EQ(std::get<SlashOutput>(receipt.output).amount, expected);
-    EXPECT_EQ(node(3).staked, stake - expected);
-    EXPECT_EQ(ledger->balance(net->protocol_fund.address(), Token::flk), fund + expected);
-    // 2,000 − 10 % = 1,800 FLK ≥ min_stake: still in the committee.
-    EXPECT_TRUE(ledger->committee(0)->is_member(3));
-    // The same slot cannot be punished twice, even with another conflicting pair.
-    ConsensusStatement third = statement;
-    third.subject.fill(3);
-    reverts(net->account_tx(0, Slash{3, a, sign_statement(third, bls)}), TxError::evidence_already_used);
-    EXPECT_EQ(flk_held(), ledger->chain_info().flk_supply);
-}
-
-TEST_F(Methods, SlashBelowMinimumStakeRemovesTheNodeFromTheCommittee) {
-    ok(net->governance_tx(ChangeProtocolParam{ParamId::equivocation_slash_bps, 9000}));
-    const auto& bls = net->nodes[2].consensus_key;
-    ConsensusStatement vote;
-    vote.kind = StatementKind::vote;
-    vote.epoch = 0;
-    vote.round = 3;
-    vote.origin = net->nodes[0].consensus_key.public_key().bytes();
-    vote.subject.fill(4);
-    ConsensusStatement other = vote;
-    other.subject.fill(5);
-    timestamp_ms += 1000;
-    auto result = ledger->execute(testing::make_block(
-        ledger->height() + 1, timestamp_ms, {net->account_tx(0, Slash{2, sign_statement(vote, bls), sign_statement(other, bls)})}));
-    ASSERT_TRUE(result.has_value());
-    EXPECT_EQ(result->receipts[0].status, ReceiptStatus::success);
-    EXPECT_TRUE(result->committee_changed);
-    EXPECT_EQ(result->epoch_era, 1u);
-    EXPECT_FALSE(ledger->committee(0)->is_member(2));
-    EXPECT_EQ(node(2).participation, Participation::inactive);
-    EXPECT_EQ(ledger->current_committee().size(), 3u);
-}
-
-}  // namespace
-}  // namespace fleek::ledger
-
-namespace fleek::ledger {
-namespace {
 
 // State proofs through the ledger's query: present and absent keys of real tables verify
 // against the block's state root; a proof for an older root or another value does not.

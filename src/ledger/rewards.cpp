@@ -6,8 +6,29 @@
 
 namespace fleek::ledger {
 
-U256 epoch_emission(const ProtocolParams& params, const U256& supply_year_start) {
-    return supply_year_start * params.max_inflation_bps / 10'000 / params.epochs_per_year;
+namespace {
+
+// Node weights are revenue (< 2^256) × boost (≤ 10^6 < 2^20), summed over ≤ 2^32 nodes: < 2^308;
+// a weight times the node emission (< 2^256) stays below 2^564.
+using Wide = boost::multiprecision::number<boost::multiprecision::cpp_int_backend<
+    768, 768, boost::multiprecision::unsigned_magnitude, boost::multiprecision::unchecked, void>>;
+
+// ⌊amount × part / whole⌋ with part ≤ whole: at most `amount`, so it fits.
+U256 share(const U256& amount, const U256& part, const U256& whole) {
+    auto value = checked_mul_div(amount, part, whole);
+    FLEEK_ASSERT(value.has_value());
+    return *value;
+}
+
+U256 percent(const U256& amount, uint64_t percent_value) { return share(amount, percent_value, 100); }
+
+}  // namespace
+
+U256 epoch_emission(const ProtocolParams& params, const U256& supply_year_start, const U256& supply) {
+    const U256 yearly = share(supply_year_start, params.max_inflation_bps, 10'000);  // bps ≤ 10,000
+    const U256 emission = yearly / params.epochs_per_year;
+    const U256 headroom = ~U256(0) - supply;
+    return std::min(emission, headroom);
 }
 
 uint64_t stake_boost_milli(const ProtocolParams& params, Epoch epoch, Epoch stake_locked_until) {
@@ -19,28 +40,29 @@ uint64_t stake_boost_milli(const ProtocolParams& params, Epoch epoch, Epoch stak
     return 1000 + static_cast<uint64_t>(boost);
 }
 
-RewardPlan plan_rewards(const ProtocolParams& params, Epoch epoch, const U256& supply_year_start, const U256& pool,
-                        const std::vector<NodeRevenue>& nodes, const std::vector<ServiceRevenueEntry>& services,
-                        const AddressBytes& protocol_fund) {
+RewardPlan plan_rewards(const ProtocolParams& params, Epoch epoch, const U256& supply_year_start, const U256& supply,
+                        const U256& pool, const std::vector<NodeRevenue>& nodes,
+                        const std::vector<ServiceRevenueEntry>& services, const AddressBytes& protocol_fund) {
     RewardPlan plan;
     if (pool == 0) return plan;
-    const U256 emission = epoch_emission(params, supply_year_start);
-    const U256 node_emission = emission * params.node_share_percent / 100;
-    const U256 service_emission = emission * params.service_builder_share_percent / 100;
+    const U256 emission = epoch_emission(params, supply_year_start, supply);
+    const U256 node_emission = percent(emission, params.node_share_percent);
+    const U256 service_emission = percent(emission, params.service_builder_share_percent);
 
-    U256 total_weight = 0;
-    for (const NodeRevenue& node : nodes) {
-        total_weight += node.revenue * stake_boost_milli(params, epoch, node.stake_locked_until);
-    }
+    const auto weight_of = [&](const NodeRevenue& node) {
+        return Wide(node.revenue) * stake_boost_milli(params, epoch, node.stake_locked_until);
+    };
+    Wide total_weight = 0;
+    for (const NodeRevenue& node : nodes) total_weight += weight_of(node);
     U256 flk_paid = 0;
     U256 stables_paid = 0;
     for (const NodeRevenue& node : nodes) {
         if (node.revenue == 0) continue;
         Payout payout;
         payout.to = node.owner;
-        const U256 weight = node.revenue * stake_boost_milli(params, epoch, node.stake_locked_until);
-        payout.flk = total_weight == 0 ? U256(0) : node_emission * weight / total_weight;
-        payout.stables = node.revenue * params.node_share_percent / 100;
+        // weight ≤ total_weight, so the quotient is at most node_emission.
+        payout.flk = total_weight == 0 ? U256(0) : static_cast<U256>(Wide(node_emission) * weight_of(node) / total_weight);
+        payout.stables = percent(node.revenue, params.node_share_percent);
         flk_paid += payout.flk;
         stables_paid += payout.stables;
         plan.payouts.push_back(payout);
@@ -49,13 +71,14 @@ RewardPlan plan_rewards(const ProtocolParams& params, Epoch epoch, const U256& s
         if (service.revenue == 0 || !service.owner) continue;
         Payout payout;
         payout.to = *service.owner;
-        payout.flk = service_emission * service.revenue / pool;
-        payout.stables = service.revenue * params.service_builder_share_percent / 100;
+        payout.flk = share(service_emission, service.revenue, pool);  // revenue_s ≤ pool
+        payout.stables = percent(service.revenue, params.service_builder_share_percent);
         flk_paid += payout.flk;
         stables_paid += payout.stables;
         plan.payouts.push_back(payout);
     }
-    // Shares add to at most 100 %, so what was paid never exceeds what there is.
+    // Shares add to at most 100 %, so what was paid never exceeds what there is (and the sums,
+    // bounded by emission and pool, do not wrap).
     FLEEK_ASSERT(flk_paid <= emission && stables_paid <= pool);
     plan.payouts.push_back(Payout{protocol_fund, emission - flk_paid, pool - stables_paid});
     plan.flk_minted = emission;

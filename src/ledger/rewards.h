@@ -14,7 +14,9 @@
 //   protocol   FLK  E − everything above;  stables  pool − everything above
 //
 // Every division truncates and the protocol fund takes what truncation leaves, so exactly E FLK
-// is minted and exactly the pool is paid out.
+// is minted and exactly the pool is paid out. Products are exact (computed in 512 or 768 bits,
+// never wrapping); every quotient is at most the amount it is a share of, so it fits 256 bits.
+// E is capped at 2^256 − 1 − supply, so the FLK supply itself never overflows.
 #pragma once
 
 #include "ledger/types.h"
@@ -48,12 +50,13 @@ struct RewardPlan {
     U256 stables_paid = 0;
 };
 
-U256 epoch_emission(const ProtocolParams& params, const U256& supply_year_start);
+// E for an epoch, given the supply at the start of the year and the current supply (the cap).
+U256 epoch_emission(const ProtocolParams& params, const U256& supply_year_start, const U256& supply);
 
 // `nodes` sorted by index, `services` by id; Σ node revenue and Σ service revenue both equal pool.
-RewardPlan plan_rewards(const ProtocolParams& params, Epoch epoch, const U256& supply_year_start, const U256& pool,
-                        const std::vector<NodeRevenue>& nodes, const std::vector<ServiceRevenueEntry>& services,
-                        const AddressBytes& protocol_fund);
+RewardPlan plan_rewards(const ProtocolParams& params, Epoch epoch, const U256& supply_year_start, const U256& supply,
+                        const U256& pool, const std::vector<NodeRevenue>& nodes,
+                        const std::vector<ServiceRevenueEntry>& services, const AddressBytes& protocol_fund);
 
 // The reward boost of a stake locked until `stake_locked_until`, in thousandths.
 uint64_t stake_boost_milli(const ProtocolParams& params, Epoch epoch, Epoch stake_locked_until);

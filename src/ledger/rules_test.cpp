@@ -85,10 +85,10 @@ TEST(Rewards, PlanPaysEverythingAndMintsExactlyTheEmission) {
     const U256 supply = U256(1'000'000) * flk_unit();
     const std::vector<NodeRevenue> nodes{{1, address(1), 333, 0}, {2, address(2), 667, 50}};
     const std::vector<ServiceRevenueEntry> services{{0, address(9), 900}, {1, std::nullopt, 100}};
-    const RewardPlan plan = plan_rewards(params, 0, supply, 1000, nodes, services, address(7));
+    const RewardPlan plan = plan_rewards(params, 0, supply, supply, 1000, nodes, services, address(7));
     const U256 emission = supply * 1000 / 10'000 / 365;
     EXPECT_EQ(plan.flk_minted, emission);
-    EXPECT_EQ(epoch_emission(params, supply), emission);
+    EXPECT_EQ(epoch_emission(params, supply, supply), emission);
     EXPECT_EQ(plan.stables_paid, U256(1000));
     ASSERT_EQ(plan.payouts.size(), 4u);  // two nodes, one service with an owner, the fund
     U256 flk = 0;
@@ -109,8 +109,67 @@ TEST(Rewards, PlanPaysEverythingAndMintsExactlyTheEmission) {
     EXPECT_GT(plan.payouts[1].flk * 333, plan.payouts[0].flk * 667);
 }
 
+// Amounts near 2^256 (a governance Mint can create them): every product that wrapped in 256-bit
+// arithmetic is exact now. The expected values come from unbounded integers (cpp_int) applying
+// the documented formulas, so they do not share the code's intermediate widths.
+TEST(Rewards, HugeAmountsDoNotWrap) {
+    using Big = boost::multiprecision::cpp_int;
+    ProtocolParams params;
+    params.max_inflation_bps = 1000;
+    params.epochs_per_year = 365;
+    params.node_share_percent = 80;
+    params.service_builder_share_percent = 10;
+    params.max_boost = 4;
+    params.max_stake_lock_time_epochs = 100;
+    const U256 max = ~U256(0);
+    const U256 year_start = max - 12345;  // × 1000 bps wrapped before
+    const U256 supply = U256(1) << 200;   // room for the whole emission
+    const U256 pool = (U256(1) << 255) + 77;
+    const U256 revenue1 = (U256(1) << 254) + 5;  // × a boost of up to 4000 wrapped before
+    const U256 revenue2 = pool - revenue1;
+    const std::vector<NodeRevenue> nodes{{1, address(1), revenue1, 0}, {2, address(2), revenue2, 100}};
+    const std::vector<ServiceRevenueEntry> services{{0, address(9), pool - 1}, {1, address(8), U256(1)}};
+    const RewardPlan plan = plan_rewards(params, 0, year_start, supply, pool, nodes, services, address(7));
+
+    const Big emission = Big(year_start) * 1000 / 10'000 / 365;
+    ASSERT_EQ(Big(plan.flk_minted), emission);
+    const Big node_emission = emission * 80 / 100;
+    const Big service_emission = emission * 10 / 100;
+    const Big w1 = Big(revenue1) * 1000;
+    const Big w2 = Big(revenue2) * 4000;  // locked for the whole max lock: boost 4×
+    ASSERT_EQ(plan.payouts.size(), 5u);
+    EXPECT_EQ(Big(plan.payouts[0].flk), node_emission * w1 / (w1 + w2));
+    EXPECT_EQ(Big(plan.payouts[1].flk), node_emission * w2 / (w1 + w2));
+    EXPECT_EQ(Big(plan.payouts[0].stables), Big(revenue1) * 80 / 100);
+    EXPECT_EQ(Big(plan.payouts[1].stables), Big(revenue2) * 80 / 100);
+    EXPECT_EQ(Big(plan.payouts[2].flk), service_emission * Big(pool - 1) / Big(pool));
+    EXPECT_EQ(Big(plan.payouts[2].stables), Big(pool - 1) * 10 / 100);
+    EXPECT_EQ(Big(plan.payouts[3].flk), service_emission * 1 / Big(pool));
+    Big flk = 0;
+    Big stables = 0;
+    for (const Payout& p : plan.payouts) {
+        flk += Big(p.flk);
+        stables += Big(p.stables);
+    }
+    EXPECT_EQ(flk, emission);
+    EXPECT_EQ(stables, Big(pool));
+}
+
+TEST(Rewards, EmissionStopsAtTheLargestSupply) {
+    ProtocolParams params;
+    params.max_inflation_bps = 10'000;
+    params.epochs_per_year = 1;
+    const U256 max = ~U256(0);
+    // A full year's emission would take the supply past 2^256 − 1: only the headroom is minted.
+    EXPECT_EQ(epoch_emission(params, max - 10, max - 10), U256(10));
+    EXPECT_EQ(epoch_emission(params, max, max), U256(0));
+    EXPECT_EQ(epoch_emission(params, U256(1000), U256(5000)), U256(1000));
+    const RewardPlan plan = plan_rewards(params, 0, max - 10, max - 10, 50, {{1, address(1), 50, 0}}, {}, address(7));
+    EXPECT_EQ(plan.flk_minted, U256(10));
+}
+
 TEST(Rewards, EmptyPoolPaysNothing) {
-    const RewardPlan plan = plan_rewards(ProtocolParams{}, 0, U256(1) << 100, 0, {}, {}, address(7));
+    const RewardPlan plan = plan_rewards(ProtocolParams{}, 0, U256(1) << 100, U256(1) << 100, 0, {}, {}, address(7));
     EXPECT_TRUE(plan.payouts.empty());
     EXPECT_EQ(plan.flk_minted, U256(0));
 }

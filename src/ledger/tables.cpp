@@ -1,5 +1,7 @@
 #include "ledger/tables.h"
 
+#include <algorithm>
+
 namespace fleek::ledger {
 
 namespace tables {
@@ -30,6 +32,7 @@ std::string_view to_string(Table table) noexcept {
         case Table::withdraw: return "withdraw";
         case Table::mint: return "mint";
         case Table::slash: return "slash";
+        case Table::unlock: return "unlock";
     }
     return "unknown";
 }
@@ -73,7 +76,9 @@ bool valid_state_entry(ByteSpan key, ByteSpan value) {
         case Table::executed: return size == 1 + 8 + 32 && value.size() == 8;
         case Table::withdraw: return size == 9 && decodes<WithdrawRecord>(value);
         case Table::mint: return size == 33 && decodes<MintRecord>(value);
-        case Table::slash: return size == 33 && decodes<SlashRecord>(value);
+        case Table::slash: return size == 1 + 8 + 32 && decodes<SlashRecord>(value);
+        case Table::unlock:
+            return size == 1 + 4 + 8 && value.size() == 32 && std::any_of(value.begin(), value.end(), [](uint8_t b) { return b != 0; });
     }
     return false;
 }

@@ -34,7 +34,8 @@ enum class Table : uint8_t {
     executed = 0x15,           // epoch ‖ transaction digest → block height (u64 LE)
     withdraw = 0x16,           // withdraw id → WithdrawRecord
     mint = 0x17,               // bridge transaction hash → MintRecord
-    slash = 0x18,              // evidence id → SlashRecord
+    slash = 0x18,              // evidence epoch ‖ evidence id → SlashRecord
+    unlock = 0x19,             // node index ‖ unlock epoch → locked FLK (u256 LE, > 0)
 };
 
 std::string_view to_string(Table table) noexcept;
@@ -111,7 +112,11 @@ inline Bytes executed(Epoch epoch, const Hash32& digest) { return Key(Table::exe
 inline Bytes executed_prefix(Epoch epoch) { return Key(Table::executed).u64(epoch); }
 inline Bytes withdraw(uint64_t id) { return Key(Table::withdraw).u64(id); }
 inline Bytes mint(const Hash32& bridge_tx) { return Key(Table::mint).raw(bridge_tx); }
-inline Bytes slash(const Hash32& evidence_id) { return Key(Table::slash).raw(evidence_id); }
+inline Bytes slash(Epoch evidence_epoch, const Hash32& evidence_id) {
+    return Key(Table::slash).u64(evidence_epoch).raw(evidence_id);
+}
+inline Bytes unlock(NodeIndex index, Epoch until) { return Key(Table::unlock).u32(index).u64(until); }
+inline Bytes unlock_prefix(NodeIndex index) { return Key(Table::unlock).u32(index); }
 
 }  // namespace fleek::ledger::tables
 

@@ -35,6 +35,7 @@ FLEEK_METHOD_NAME(RemoveService)
 FLEEK_METHOD_NAME(ChangeProtocolParam)
 FLEEK_METHOD_NAME(Slash)
 FLEEK_METHOD_NAME(IncrementNonce)
+FLEEK_METHOD_NAME(UpdateNodeInfo)
 #undef FLEEK_METHOD_NAME
 
 }  // namespace

@@ -210,6 +210,13 @@ struct Slash {
 struct IncrementNonce {
     FLEEK_LEDGER_METHOD(IncrementNonce, (void)0)
 };
+// A registered node's new address: sent by the node (node or consensus key) or its owner.
+struct UpdateNodeInfo {
+    NodeIndex node = 0;
+    std::string domain;
+    NodePorts ports;
+    FLEEK_LEDGER_METHOD(UpdateNodeInfo, v(node), v.str(domain, domain_size_max), v(ports))
+};
 
 #undef FLEEK_LEDGER_METHOD
 
@@ -218,7 +225,7 @@ using Method = std::variant<Transfer, Withdraw, Mint, Stake, StakeLock, Unstake,
                             ApproveClientKey, RevokeClientKey, ChangeEpoch, BeaconCommit, BeaconReveal,
                             BeaconCommitTimeout, BeaconRevealTimeout, SubmitReputationMeasurements,
                             SubmitDeliveryAcknowledgments, UpdateContentRegistry, AddService, RemoveService,
-                            ChangeProtocolParam, Slash, IncrementNonce>;
+                            ChangeProtocolParam, Slash, IncrementNonce, UpdateNodeInfo>;
 
 std::string_view method_name(const Method& method) noexcept;
 

@@ -56,14 +56,90 @@ U256& AccountInfo::balance(Token token) {
 
 const U256& AccountInfo::balance(Token token) const { return const_cast<AccountInfo*>(this)->balance(token); }
 
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+    std::vector<std::string_view> out;
+    size_t start = 0;
+    while (true) {
+        const size_t end = text.find(separator, start);
+        out.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+        if (end == std::string_view::npos) return out;
+        start = end + 1;
+    }
+}
+
+// Dotted quad: four decimal numbers 0–255 without leading zeros.
+bool valid_ipv4(std::string_view text) {
+    const auto parts = split(text, '.');
+    if (parts.size() != 4) return false;
+    for (const std::string_view part : parts) {
+        if (part.empty() || part.size() > 3 || (part.size() > 1 && part[0] == '0')) return false;
+        unsigned value = 0;
+        for (const char c : part) {
+            if (!is_digit(c)) return false;
+            value = value * 10 + static_cast<unsigned>(c - '0');
+        }
+        if (value > 255) return false;
+    }
+    return true;
+}
+
+// RFC 4291 text form: eight groups of 1–4 hex digits, one "::" for a run of zero groups, the
+// last 32 bits optionally as a dotted quad.
+bool valid_ipv6(std::string_view text) {
+    if (text.size() < 2 || text.size() > 45) return false;
+    const size_t gap = text.find("::");
+    if (gap != std::string_view::npos && text.find("::", gap + 1) != std::string_view::npos) return false;
+    size_t groups = 0;
+    const auto count_groups = [&](std::string_view part, bool may_end_in_ipv4) {
+        if (part.empty()) return true;
+        const auto fields = split(part, ':');
+        for (size_t i = 0; i < fields.size(); ++i) {
+            const std::string_view field = fields[i];
+            if (may_end_in_ipv4 && i + 1 == fields.size() && field.find('.') != std::string_view::npos) {
+                if (!valid_ipv4(field)) return false;
+                groups += 2;
+                continue;
+            }
+            if (field.empty() || field.size() > 4) return false;
+            for (const char c : field) {
+                if (!is_hex(c)) return false;
+            }
+            ++groups;
+        }
+        return true;
+    };
+    if (gap == std::string_view::npos) return count_groups(text, true) && groups == 8;
+    const std::string_view head = text.substr(0, gap);
+    const std::string_view tail = text.substr(gap + 2);
+    return count_groups(head, false) && count_groups(tail, true) && groups <= 7;
+}
+
+// RFC 1123 host name: labels of 1–63 letters, digits and '-', not starting or ending with '-';
+// the last label is not all digits (that would be an IPv4 address).
+bool valid_host_name(std::string_view text) {
+    const auto labels = split(text, '.');
+    for (const std::string_view label : labels) {
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+        for (const char c : label) {
+            if (!is_letter(c) && !is_digit(c) && c != '-') return false;
+        }
+    }
+    const std::string_view last = labels.back();
+    return !std::all_of(last.begin(), last.end(), is_digit);
+}
+
+}  // namespace
+
 bool valid_domain(std::string_view domain) {
     if (domain.empty() || domain.size() > domain_size_max) return false;
-    for (const char c : domain) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '.' || c == ':';
-        if (!ok) return false;
-    }
-    return domain.front() != '-' && domain.front() != '.';
+    if (domain.find(':') != std::string_view::npos) return valid_ipv6(domain);
+    return valid_ipv4(domain) || valid_host_name(domain);
 }
 
 bool CommitteeInfo::is_member(NodeIndex index) const {
@@ -99,6 +175,7 @@ std::string_view to_string(ParamId id) noexcept {
         case ParamId::equivocation_slash_bps: return "equivocation_slash_bps";
         case ParamId::trust_weight_percent: return "trust_weight_percent";
         case ParamId::max_measurement_submissions: return "max_measurement_submissions";
+        case ParamId::record_retention_epochs: return "record_retention_epochs";
     }
     return "unknown";
 }
@@ -134,6 +211,7 @@ U256 ProtocolParams::get(ParamId id) const {
         case ParamId::equivocation_slash_bps: return equivocation_slash_bps;
         case ParamId::trust_weight_percent: return trust_weight_percent;
         case ParamId::max_measurement_submissions: return max_measurement_submissions;
+        case ParamId::record_retention_epochs: return record_retention_epochs;
     }
     return 0;
 }
@@ -173,6 +251,7 @@ bool ProtocolParams::assign(ParamId id, const U256& value) {
         case ParamId::equivocation_slash_bps: fits = assign_checked(next.equivocation_slash_bps, value); break;
         case ParamId::trust_weight_percent: fits = assign_checked(next.trust_weight_percent, value); break;
         case ParamId::max_measurement_submissions: fits = assign_checked(next.max_measurement_submissions, value); break;
+        case ParamId::record_retention_epochs: fits = assign_checked(next.record_retention_epochs, value); break;
     }
     return fits;
 }
@@ -194,6 +273,8 @@ bool ProtocolParams::valid() const {
     if (equivocation_slash_bps > 10'000) return false;
     if (trust_weight_percent > 100) return false;
     if (max_measurement_submissions == 0) return false;
+    // The previous epoch's records are read at the epoch change (rewards) and by certificates.
+    if (record_retention_epochs < 2) return false;
     return true;
 }
 

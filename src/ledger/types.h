@@ -8,6 +8,7 @@
 #include "crypto/ethereum.h"
 #include "crypto/hash.h"
 #include "ledger/serial.h"
+#include "util/quorum.h"
 #include "util/u256.h"
 
 #include <cstdint>
@@ -96,9 +97,10 @@ struct NodeInfo {
     std::string domain;  // host name or IP address literal
     NodePorts ports;
     U256 staked = 0;
-    U256 locked = 0;                  // unstaked, waiting for locked_until
+    U256 locked = 0;                  // unstaked: Σ of the node's unlock entries (tables::unlock)
     Epoch stake_locked_until = 0;     // staked FLK cannot be unstaked before this epoch
-    Epoch locked_until = 0;           // locked FLK can be withdrawn from this epoch on
+    Epoch locked_until = 0;           // all locked FLK can be withdrawn from this epoch on (the
+                                      // latest unlock entry); each entry matures on its own
     Epoch staked_since = 0;
     Participation participation = Participation::inactive;
     uint64_t nonce = 0;
@@ -170,8 +172,8 @@ struct CommitteeInfo {
     friend bool operator==(const CommitteeInfo&, const CommitteeInfo&) = default;
 
     bool is_member(NodeIndex index) const;
-    // ⌊2n/3⌋ + 1 of the members.
-    size_t quorum() const { return members.size() * 2 / 3 + 1; }
+    // Members weigh one each: ⌊2n/3⌋ + 1 of them (util/quorum.h).
+    size_t quorum() const { return static_cast<size_t>(quorum_weight(members.size())); }
 };
 
 // A committee member's beacon contribution in the current epoch.
@@ -208,12 +210,16 @@ struct ChainInfo {
     AddressBytes governance{};
     AddressBytes protocol_fund{};
     std::vector<NodeIndex> genesis_committee;  // EigenTrust's pre-trusted nodes
+    // Per-epoch records of earlier epochs are pruned and slash evidence from them is refused.
+    // Never decreases, so raising record_retention_epochs cannot re-admit pruned evidence.
+    Epoch oldest_record_epoch = 0;
 
     template <class V>
     void fields(V& v) {
         v(chain_id), v(genesis_digest), v(epoch), v(epoch_era), v(block_height), v(block_timestamp_ms);
         v(last_block_digest), v(flk_supply), v(flk_supply_year_start), v(stables_supply), v(next_node_index);
         v(next_withdraw_id), v(governance), v(protocol_fund), v.seq(genesis_committee, committee_size_max);
+        v(oldest_record_epoch);
     }
     FLEEK_LEDGER_CODEC(ChainInfo)
     friend bool operator==(const ChainInfo&, const ChainInfo&) = default;
@@ -240,8 +246,9 @@ enum class ParamId : uint8_t {
     equivocation_slash_bps = 15,
     trust_weight_percent = 16,
     max_measurement_submissions = 17,
+    record_retention_epochs = 18,
 };
-inline constexpr uint8_t param_id_count = 18;
+inline constexpr uint8_t param_id_count = 19;
 std::string_view to_string(ParamId id) noexcept;
 
 struct ProtocolParams {
@@ -263,6 +270,10 @@ struct ProtocolParams {
     uint16_t equivocation_slash_bps = 1000;  // 10 % of staked + locked
     uint8_t trust_weight_percent = 30;
     uint8_t max_measurement_submissions = 2;
+    // Per-epoch records (served work, totals, revenue, committees, withdrawals, slashes) of the
+    // last this-many epochs are kept; older ones are pruned at the epoch change (≥ 2). A week
+    // of the default 2-minute epochs.
+    uint64_t record_retention_epochs = 5040;
 
     template <class V>
     void fields(V& v) {
@@ -270,6 +281,7 @@ struct ProtocolParams {
         v(service_builder_share_percent), v(max_inflation_bps), v(max_boost), v(max_stake_lock_time_epochs);
         v(min_num_measurements), v(epochs_per_year), v(beacon_commit_phase_ms), v(beacon_reveal_phase_ms);
         v(non_reveal_slash_amount), v(equivocation_slash_bps), v(trust_weight_percent), v(max_measurement_submissions);
+        v(record_retention_epochs);
     }
     FLEEK_LEDGER_CODEC(ProtocolParams)
     friend bool operator==(const ProtocolParams&, const ProtocolParams&) = default;

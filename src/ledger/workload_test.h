@@ -39,6 +39,7 @@ public:
         genesis.params.beacon_commit_phase_ms = 3'000;
         genesis.params.beacon_reveal_phase_ms = 3'000;
         genesis.params.lock_time_epochs = 1;
+        genesis.params.record_retention_epochs = 2;  // pruning at every epoch change
     }
 
     Workload(testing::TestNetwork& net, uint64_t seed) : m_net(net), m_rng(seed) {}
@@ -296,6 +297,15 @@ private:
             statement.origin = m_net.nodes[1].consensus_key.public_key().bytes();
             SignedStatement a{statement, {}};
             return by_account(some_account(), Slash{1, a, a});
+        }
+        if (roll < 915) {  // a node moves (by its key or its owner); a bad domain reverts
+            const NodeIndex node = some_node();
+            NodePorts ports;
+            ports.pool = static_cast<uint16_t>(20000 + 10 * node + pick(5));
+            ports.pool_quic = static_cast<uint16_t>(ports.pool + 1000);
+            const std::string domain = chance(80) ? "node-" + std::to_string(pick(100)) + ".example.org" : "bad domain";
+            const UpdateNodeInfo update{node, domain, ports};
+            return chance(50) ? by_node(node, update) : by_account(m_net.nodes[node].owner, update);
         }
         // transfers to fresh addresses
         const auto& from = some_account();

@@ -116,6 +116,18 @@ std::optional<crypto::NodePublicKey> peer_certificate_key(SSL* ssl_handle) {
     return *key;
 }
 
+// What the per-address budget of unauthenticated connections counts by: the IPv4 address (also
+// when mapped into IPv6), or the /64 prefix of an IPv6 address (one host usually holds a /64).
+std::string source_key(const asio::ip::address& address) {
+    if (address.is_v4()) return address.to_string();
+    const auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    const auto bytes = v6.to_bytes();
+    std::string out = "v6:";
+    for (size_t i = 0; i < 8; ++i) out += fmt::format("{:02x}", bytes[i]);
+    return out + "::/64";
+}
+
 struct QueuedFrame {
     Bytes payload;
     bool raw = false;  // test support: written without a header
@@ -145,6 +157,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
     Clock::time_point last_receive = Clock::now();
     Clock::time_point last_send = Clock::now();
     std::string remote = "?";
+    std::string source;                // inbound: the budget key of the remote address (source_key)
+    bool unauthenticated_slot = false;  // inbound: holds one of the unauthenticated budget's slots
     bool authenticated = false;        // established: the peer's connection
     bool awaiting_acceptance = false;  // TLS done, waiting for the peer's first frame
     bool hello_in_flight = false;      // our confirmation frame is being written
@@ -189,6 +203,17 @@ struct Transport::Impl {
 
     // I/O thread only.
     std::set<std::shared_ptr<Connection>> connections;
+    std::map<std::string, size_t> unauthenticated_by_source;
+    // Written on the I/O thread, read by counters().
+    std::atomic<size_t> inbound_count{0};
+    std::atomic<size_t> outbound_count{0};
+    std::atomic<size_t> unauthenticated_count{0};
+    std::atomic<uint64_t> refused_inbound_limit{0};
+    std::atomic<uint64_t> refused_unauthenticated_limit{0};
+    std::atomic<uint64_t> refused_per_ip_limit{0};
+    std::atomic<uint64_t> dials_deferred{0};
+    std::atomic<uint64_t> handshakes_failed{0};
+    std::atomic<uint64_t> refused_keys{0};
     uint64_t next_connection_id = 1;
     bool shutting_down = false;
     Clock::time_point warn_window_start = Clock::now();
@@ -243,17 +268,49 @@ struct Transport::Impl {
     void on_accepted(tcp::socket socket) {
         error_code ec;
         const auto endpoint = socket.remote_endpoint(ec);
-        const std::string remote = ec ? "?" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
-        if (connections.size() >= options.connections_max) {
-            if (warn_budget()) FLEEK_LOG_WARN(log_category, "refused connection from {}: connection limit {} reached", remote, options.connections_max);
+        if (ec) {
+            socket.close(ec);  // already gone
+            return;
+        }
+        const std::string remote = fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+        std::string source = source_key(endpoint.address());
+        std::optional<std::string> refusal;
+        if (inbound_count >= options.inbound_connections_max) {
+            ++refused_inbound_limit;
+            refusal = fmt::format("inbound connection limit {} reached", options.inbound_connections_max);
+        } else if (unauthenticated_count >= options.unauthenticated_max) {
+            ++refused_unauthenticated_limit;
+            refusal = fmt::format("{} connections are in their handshake already", options.unauthenticated_max);
+        } else if (unauthenticated_by_source[source] >= options.unauthenticated_per_ip_max) {
+            ++refused_per_ip_limit;
+            refusal = fmt::format("{} connections from {} are in their handshake already", options.unauthenticated_per_ip_max, source);
+        }
+        if (refusal) {
+            if (unauthenticated_by_source[source] == 0) unauthenticated_by_source.erase(source);
+            if (warn_budget()) FLEEK_LOG_WARN(log_category, "refused connection from {}: {}", remote, *refusal);
             socket.close(ec);
             return;
         }
         auto c = std::make_shared<Connection>(io, tls, next_connection_id++, false, options.frame_bytes_max);
         c->stream.next_layer() = std::move(socket);
         c->remote = remote;
+        c->source = std::move(source);
+        c->unauthenticated_slot = true;
+        ++unauthenticated_by_source[c->source];
+        ++unauthenticated_count;
+        ++inbound_count;
         connections.insert(c);
         start_handshake(c);
+    }
+
+    // An inbound connection leaves the unauthenticated budget (established or closed).
+    void release_unauthenticated_slot(Connection& c) {
+        if (!c.unauthenticated_slot) return;
+        c.unauthenticated_slot = false;
+        --unauthenticated_count;
+        auto it = unauthenticated_by_source.find(c.source);
+        FLEEK_ASSERT(it != unauthenticated_by_source.end() && it->second > 0);
+        if (--it->second == 0) unauthenticated_by_source.erase(it);
     }
 
     // ---- dialing -----------------------------------------------------------------------------
@@ -271,12 +328,16 @@ struct Transport::Impl {
             it->second->dial_pending = true;
             address = it->second->address;
         }
-        if (connections.size() >= options.connections_max) {
-            FLEEK_LOG_WARN(log_category, "not dialing {}: connection limit {} reached", key.to_string(), options.connections_max);
+        if (outbound_count >= options.outbound_connections_max) {
+            ++dials_deferred;
+            if (warn_budget())
+                FLEEK_LOG_WARN(log_category, "not dialing {} now: outbound connection limit {} reached", key.to_string(),
+                               options.outbound_connections_max);
             schedule_redial(key, false);
             return;
         }
         auto c = std::make_shared<Connection>(io, tls, next_connection_id++, true, options.frame_bytes_max);
+        ++outbound_count;
         c->expected_key = key;
         c->remote = fmt::format("{}:{}", address.host, address.port);
         connections.insert(c);
@@ -323,7 +384,10 @@ struct Transport::Impl {
         if (!c->outbound) arm_timer(c, std::chrono::milliseconds(options.handshake_timeout_ms));
         c->stream.async_handshake(c->outbound ? ssl::stream_base::client : ssl::stream_base::server, [this, c](error_code ec2) {
             if (c->closed) return;
-            if (ec2) return close(c, fmt::format("TLS handshake failed: {}", ec2.message()));
+            if (ec2) {
+                ++handshakes_failed;
+                return close(c, fmt::format("TLS handshake failed: {}", ec2.message()));
+            }
             on_handshake(c);
         });
     }
@@ -343,7 +407,10 @@ struct Transport::Impl {
         if (*key == self_key) return close(c, "peer presented this node's own key");
         c->key = key;
         if (!c->outbound) {
-            if (auto refusal = refusal_of_inbound(*key)) return close(c, *refusal);
+            if (auto refusal = refusal_of_inbound(*key)) {
+                ++refused_keys;
+                return close(c, *refusal);
+            }
         }
         c->awaiting_acceptance = true;  // the handshake timer keeps running
         c->hello_in_flight = true;
@@ -393,6 +460,7 @@ struct Transport::Impl {
             count_disconnect(key);  // its close no longer finds it as the peer's connection
             close(replaced, "replaced by a newer connection from the same peer");
         }
+        release_unauthenticated_slot(*c);
         FLEEK_LOG_INFO(log_category, "connection {} {} {} at {} established", c->id, c->outbound ? "to" : "from", key.to_string(), c->remote);
         c->last_receive = c->last_send = Clock::now();
         arm_timer(c, tick_interval());
@@ -418,7 +486,10 @@ struct Transport::Impl {
 
     void on_timer(const std::shared_ptr<Connection>& c) {
         if (c->awaiting_acceptance) return close(c, fmt::format("peer did not confirm the connection within {} ms", options.handshake_timeout_ms));
-        if (!c->authenticated) return close(c, fmt::format("no TLS handshake within {} ms", options.handshake_timeout_ms));
+        if (!c->authenticated) {
+            ++handshakes_failed;
+            return close(c, fmt::format("no TLS handshake within {} ms", options.handshake_timeout_ms));
+        }
         const auto now = Clock::now();
         const auto idle = std::chrono::milliseconds(options.idle_timeout_ms);
         if (now - c->last_receive >= idle) {
@@ -549,6 +620,8 @@ struct Transport::Impl {
         c->timer.cancel();
         c->stream.next_layer().close(ec);
         connections.erase(c);
+        release_unauthenticated_slot(*c);
+        --(c->outbound ? outbound_count : inbound_count);
         bool was_connected = false;
         if (c->authenticated && c->key) {
             std::lock_guard lock(mutex);
@@ -720,6 +793,21 @@ std::vector<PeerStatus> Transport::peer_status() const {
         for (const auto& queue : peer->queues) status.queued_bytes += queue.bytes;
         out.push_back(status);
     }
+    return out;
+}
+
+TransportCounters Transport::counters() const {
+    const Impl& impl = *m_impl;
+    TransportCounters out;
+    out.inbound = impl.inbound_count;
+    out.outbound = impl.outbound_count;
+    out.unauthenticated = impl.unauthenticated_count;
+    out.refused_inbound_limit = impl.refused_inbound_limit;
+    out.refused_unauthenticated_limit = impl.refused_unauthenticated_limit;
+    out.refused_per_ip_limit = impl.refused_per_ip_limit;
+    out.dials_deferred = impl.dials_deferred;
+    out.handshakes_failed = impl.handshakes_failed;
+    out.refused_keys = impl.refused_keys;
     return out;
 }
 

@@ -14,6 +14,12 @@
 // - Each side sends a keepalive frame after idle_timeout_ms / 3 without sending; a connection that
 //   receives nothing for idle_timeout_ms is closed (logged as a truncated frame when one was
 //   pending). A bad channel byte or an oversized length closes the connection at once.
+// - Connection budgets: inbound and outbound connections count separately, so inbound
+//   connections never stop this node from dialing. Inbound connections that have not completed
+//   the handshake and the peer's confirmation ("unauthenticated") have a smaller budget of
+//   their own, overall and per source address (an IPv4 address, an IPv6 /64): plain TCP from
+//   one address holds at most a few slots for handshake_timeout_ms, and a registered peer from
+//   elsewhere still gets in. Refusals are counted (Transport::counters).
 // - All Asio and OpenSSL code lives in transport.cpp; one I/O thread runs every connection.
 #pragma once
 
@@ -61,11 +67,31 @@ struct TransportOptions {
     uint64_t idle_timeout_ms = 30000;
     uint64_t reconnect_min_ms = 100;
     uint64_t reconnect_max_ms = 5000;
-    size_t connections_max = 256;
+    // Inbound connections (unauthenticated ones included) and outbound ones (dials under way
+    // included) have separate budgets.
+    size_t inbound_connections_max = 256;
+    size_t outbound_connections_max = 256;
+    // Inbound connections before the handshake and the peer's confirmation: at most this many
+    // at once, and at most `unauthenticated_per_ip_max` from one IPv4 address or IPv6 /64.
+    size_t unauthenticated_max = 64;
+    size_t unauthenticated_per_ip_max = 4;
     uint64_t handshake_timeout_ms = 5000;
     // Test support: false stops this transport from sending keepalive frames (to show how a
     // peer treats a silent connection). Keep true in production.
     bool keepalive = true;
+};
+
+// Connection counts and refusals since start (Transport::counters).
+struct TransportCounters {
+    size_t inbound = 0;                   // open inbound connections, unauthenticated ones included
+    size_t outbound = 0;                  // open outbound connections, dials under way included
+    size_t unauthenticated = 0;           // inbound connections not authenticated yet
+    uint64_t refused_inbound_limit = 0;   // inbound_connections_max reached
+    uint64_t refused_unauthenticated_limit = 0;  // unauthenticated_max reached
+    uint64_t refused_per_ip_limit = 0;    // unauthenticated_per_ip_max reached for the source address
+    uint64_t dials_deferred = 0;          // outbound_connections_max reached; the dial is retried later
+    uint64_t handshakes_failed = 0;       // TLS handshakes that failed or timed out (garbage, scanners, lost peers)
+    uint64_t refused_keys = 0;            // handshakes completed with a key that may not connect (unregistered, wrong dialer)
 };
 
 // Called on a transport I/O thread, one frame at a time per connection; must not block.
@@ -87,6 +113,8 @@ public:
     // Thread-safe, never blocks.
     SendResult send(const crypto::NodePublicKey& to, Channel channel, Bytes payload);
     std::vector<PeerStatus> peer_status() const;
+    // Thread-safe.
+    TransportCounters counters() const;
     uint16_t port() const;
     const crypto::NodePublicKey& key() const;
     // Idempotent, joins the I/O thread. Must not be called from the frame handler.

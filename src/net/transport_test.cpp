@@ -448,7 +448,7 @@ TEST(TransportTest, RemovingAPeerClosesItsConnection) {
 TEST(TransportTest, ConnectionLimitRefusesConnectionsOverIt) {
     auto keys = sorted_keys(3);
     auto limited = test_options();
-    limited.connections_max = 1;
+    limited.inbound_connections_max = 1;
     // a and b dial c (the largest key), which takes one connection only.
     Node a(std::move(keys[0])), b(std::move(keys[1])), c(std::move(keys[2]), limited);
     a.transport->set_peers({c.address()});
@@ -458,6 +458,88 @@ TEST(TransportTest, ConnectionLimitRefusesConnectionsOverIt) {
     std::this_thread::sleep_for(500ms);  // the other keeps redialing and is refused
     EXPECT_NE(c.connected_to(a), c.connected_to(b));
     EXPECT_NE(a.connected_to(c), b.connected_to(c));
+}
+
+// A plain TCP socket from `source` (a loopback address) to 127.0.0.1:port, held open; -1 when
+// the connection could not be made.
+int plain_connection(const char* source, uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    sockaddr_in remote{};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+        ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// Issue 15: 300 plain TCP connections from one address, held silent for longer than the test
+// (the handshake timeout is 60 s), used to take every connection slot until they timed out: a
+// registered peer could not connect and the node could not dial. Now that address holds
+// unauthenticated_per_ip_max slots, the rest is refused and counted, and peers connect both ways.
+TEST(TransportTest, PlainConnectionsFromOneAddressCannotLockOutPeers) {
+    auto keys = sorted_keys(3);
+    auto options = test_options();
+    options.handshake_timeout_ms = 60'000;
+    options.idle_timeout_ms = 60'000;
+    // a dials target (a's key is smaller); target dials b (target's key is smaller).
+    Node a(std::move(keys[0]), options), target(std::move(keys[1]), options), b(std::move(keys[2]), options);
+    constexpr size_t flood = 300;  // more than the 256 connections the transport took in before
+    std::vector<int> held;
+    for (size_t i = 0; i < flood; ++i) {
+        const int fd = plain_connection("127.0.0.2", target.transport->port());
+        if (fd >= 0) held.push_back(fd);
+    }
+    ASSERT_EQ(held.size(), flood);  // the kernel completes TCP handshakes before the transport decides
+    const size_t kept = options.unauthenticated_per_ip_max;
+    ASSERT_TRUE(eventually([&] { return target.transport->counters().refused_per_ip_limit == flood - kept; }))
+        << target.transport->counters().refused_per_ip_limit;
+    EXPECT_EQ(target.transport->counters().unauthenticated, kept);
+    EXPECT_EQ(target.transport->counters().inbound, kept);
+
+    a.transport->set_peers({target.address()});
+    b.transport->set_peers({target.address()});
+    target.transport->set_peers({a.address(), b.address()});
+    EXPECT_TRUE(eventually([&] { return target.connected_to(a) && a.connected_to(target); }, 5s)) << "the registered peer cannot get in";
+    EXPECT_TRUE(eventually([&] { return target.connected_to(b) && b.connected_to(target); }, 5s)) << "the node cannot dial out";
+    const auto counters = target.transport->counters();
+    EXPECT_EQ(counters.outbound, 1u);
+    EXPECT_EQ(counters.inbound, kept + 1);  // the flood's slots and a's connection
+    EXPECT_EQ(counters.unauthenticated, kept);
+    EXPECT_EQ(counters.refused_inbound_limit + counters.refused_unauthenticated_limit, 0u);
+    EXPECT_EQ(counters.dials_deferred, 0u);
+    for (const int fd : held) ::close(fd);
+    // Closed by the other side, the held connections give their slots back.
+    EXPECT_TRUE(eventually([&] { return target.transport->counters().unauthenticated == 0; }));
+}
+
+TEST(TransportTest, UnauthenticatedBudgetIsSharedByAllAddresses) {
+    auto keys = sorted_keys(1);
+    auto options = test_options();
+    options.handshake_timeout_ms = 60'000;
+    options.unauthenticated_max = 6;
+    options.unauthenticated_per_ip_max = 4;
+    Node target(std::move(keys[0]), options);
+    std::vector<int> held;
+    for (const char* source : {"127.0.0.2", "127.0.0.3", "127.0.0.4"}) {
+        for (int i = 0; i < 4; ++i) held.push_back(plain_connection(source, target.transport->port()));
+    }
+    ASSERT_TRUE(eventually([&] {
+        const auto c = target.transport->counters();
+        return c.refused_per_ip_limit + c.refused_unauthenticated_limit == 6;
+    }));
+    const auto counters = target.transport->counters();
+    EXPECT_EQ(counters.unauthenticated, 6u);
+    EXPECT_EQ(counters.refused_unauthenticated_limit, 6u);  // 4 + 2 took the budget; the last 6 found it spent
+    EXPECT_EQ(counters.refused_per_ip_limit, 0u);
+    for (const int fd : held) ::close(fd);
 }
 
 TEST(TransportTest, StartFailsOnABusyPort) {

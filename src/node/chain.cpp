@@ -293,7 +293,7 @@ Result<ExecutedBlock, ChainError> Chain::execute(const ChainBlock& block, const 
             mismatch = true;
             return false;
         }
-        if (!m_impl->put_block(block, executed)) {
+        if ((m_options.before_record_write && !m_options.before_record_write(executed.height)) || !m_impl->put_block(block, executed)) {
             store_failed = true;
             return false;
         }

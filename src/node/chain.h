@@ -22,6 +22,7 @@
 #include "node/chain_block.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,6 +47,10 @@ struct ChainOptions {
     bool sync_writes = true;
     // Signatures for heights above ours are kept for this many heights ahead (then dropped).
     uint64_t signature_heights_ahead = 64;
+    // Test hook: called before a block's record is written to the chain store (the ledger has
+    // executed the block and not committed it yet). Returning false makes the write fail as a
+    // storage failure would (ChainError::storage). Blocking in it holds the block's execution.
+    std::function<bool(uint64_t height)> before_record_write;
 };
 
 struct ExecutedBlock {

@@ -1,5 +1,6 @@
 #include "node/config.h"
 
+#include "origins/address_policy.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -70,7 +71,15 @@ Config Config::dev_defaults() {
     config.blockstore.capacity_bytes = uint64_t{1} << 30;
     config.blockstore.block_cache_bytes = uint64_t{64} << 20;
     config.gateway.upload_enabled = true;
+    config.gateway.upload_quota_bytes = uint64_t{256} << 20;
+    config.gateway.upload_capacity_bytes = uint64_t{512} << 20;
+    config.gateway.fetch_enabled = true;
+    config.gateway.require_token = false;  // loopback only
     config.log.level = "debug";
+    // Every client and every node of a devnet comes from 127.0.0.1: limits per address would
+    // only throttle the developer and the devnet's own nodes.
+    config.rpc.rate_limit_per_second = 0;
+    config.pool.unauthenticated_per_ip_max = config.pool.unauthenticated_max;
     return config;
 }
 
@@ -84,6 +93,7 @@ Result<void, std::string> Config::validate() const {
         {"consensus.store_path", &consensus.store_path},
         {"blockstore.root", &blockstore.root},
         {"origins.resolver_path", &origins.resolver_path},
+        {"gateway.token_path", &gateway.token_path},
     };
     for (const auto& [name, path] : paths) {
         if (path->empty()) return fail(fmt::format("{} must not be empty", name));
@@ -106,6 +116,29 @@ Result<void, std::string> Config::validate() const {
     for (const auto& gateway_url : origins.ipfs_gateways) {
         if (!gateway_url.starts_with("http://") && !gateway_url.starts_with("https://")) {
             return fail(fmt::format("origins.ipfs_gateways: `{}` is not an http:// or https:// URL", gateway_url));
+        }
+    }
+    if (pool.inbound_connections_max < 1 || pool.outbound_connections_max < 1 || pool.unauthenticated_max < 1 ||
+        pool.unauthenticated_per_ip_max < 1) {
+        return fail(std::string("pool.inbound_connections_max, outbound_connections_max, unauthenticated_max and "
+                                "unauthenticated_per_ip_max must be at least 1"));
+    }
+    if (pool.handshake_timeout_ms < 100) return fail(std::string("pool.handshake_timeout_ms must be at least 100"));
+    if (rpc.rate_limit_per_second > 0 && rpc.rate_limit_burst < 1) {
+        return fail(std::string("rpc.rate_limit_burst must be at least 1 when rpc.rate_limit_per_second is set"));
+    }
+    if (health.stall_ms < 1'000) return fail(std::string("health.stall_ms must be at least 1000"));
+    if (auto policy = origins::AddressPolicy::with_allowlist(origins.allowlist); !policy) {
+        return fail(fmt::format("origins.allowlist: {}", policy.error()));
+    }
+    if (!gateway.require_token) {
+        // Without tokens anyone who reaches the gateway may upload and make the node fetch.
+        const auto host = origins::IpAddress::parse(gateway.http_address.host);
+        const bool loopback = gateway.http_address.host == "localhost" ||
+                              (host && origins::classify(*host) == origins::AddressClass::loopback);
+        if (!loopback) {
+            return fail(fmt::format("gateway.require_token = false is allowed only on a loopback gateway.http_address, not {}",
+                                    gateway.http_address.host));
         }
     }
     if (keystore.node_key_path == keystore.consensus_key_path) {

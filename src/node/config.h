@@ -73,12 +73,16 @@ struct BlockstoreConfig {
     std::string root = "blockstore";
     uint64_t capacity_bytes = uint64_t{64} << 30;
     uint64_t block_cache_bytes = uint64_t{256} << 20;
+    uint64_t quarantine_max_objects = 100;
+    uint64_t quarantine_max_bytes = uint64_t{1} << 30;
 
     template <class V>
     void visit(V& v) {
         v.field("root", root, "Directory of the content-addressed block store");
         v.field("capacity_bytes", capacity_bytes, "Bytes of content kept before least recently used content is evicted");
         v.field("block_cache_bytes", block_cache_bytes, "Memory for verified blocks served without reading the disk again");
+        v.field("quarantine_max_objects", quarantine_max_objects, "Corrupt objects kept in quarantine/ for inspection; the oldest are deleted");
+        v.field("quarantine_max_bytes", quarantine_max_bytes, "Bytes kept in quarantine/; the oldest objects are deleted");
     }
     friend bool operator==(const BlockstoreConfig&, const BlockstoreConfig&) = default;
 };
@@ -91,6 +95,11 @@ struct GatewayConfig {
     uint64_t idle_timeout_ms = 30'000;
     bool upload_enabled = false;
     uint64_t max_upload_bytes = uint64_t{16} << 30;
+    uint64_t upload_quota_bytes = uint64_t{1} << 30;
+    uint64_t upload_capacity_bytes = uint64_t{16} << 30;
+    bool fetch_enabled = false;
+    bool require_token = true;
+    std::string token_path = "keystore/gateway-tokens";
 
     template <class V>
     void visit(V& v) {
@@ -101,6 +110,13 @@ struct GatewayConfig {
         v.field("idle_timeout_ms", idle_timeout_ms, "Close a connection idle for this long");
         v.field("upload_enabled", upload_enabled, "Accept PUT /blake3 uploads (flk put); keep off on public nodes");
         v.field("max_upload_bytes", max_upload_bytes, "Largest upload accepted");
+        v.field("upload_quota_bytes", upload_quota_bytes, "Bytes of uploads one uploader (a token, or a client address without one) may hold");
+        v.field("upload_capacity_bytes", upload_capacity_bytes,
+                "Bytes all uploads together may hold; room for an upload is made by evicting older uploads, never other content");
+        v.field("fetch_enabled", fetch_enabled, "Accept PUT /ipfs/<cid> and PUT /http?url=... (the node fetches from origins)");
+        v.field("require_token", require_token,
+                "Uploads, origin fetches and pins need Authorization: Bearer <a token of token_path>; false only on loopback addresses");
+        v.field("token_path", token_path, "Operator tokens, one per line (mode 0600), relative to the home directory; created with one random token when missing");
     }
     friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
 };
@@ -117,6 +133,7 @@ struct OriginsConfig {
     uint64_t http_max_bytes = uint64_t{4} << 30;
     uint32_t fetch_threads = 4;
     std::string resolver_path = "data/resolver";
+    std::vector<std::string> allowlist;
 
     template <class V>
     void visit(V& v) {
@@ -131,6 +148,9 @@ struct OriginsConfig {
         v.field("http_max_bytes", http_max_bytes, "Largest HTTP origin download");
         v.field("fetch_threads", fetch_threads, "Origin fetches running at once (1 to 256), off the gateway's I/O threads");
         v.field("resolver_path", resolver_path, "RocksDB directory mapping CIDs and URLs to BLAKE3 hashes, and IPFS blocks to stored CARs");
+        v.field("allowlist", allowlist,
+                "Hosts, IP addresses or CIDR ranges origin fetches may reach although they are loopback, private, link-local or "
+                "otherwise internal; empty: public addresses only");
     }
     friend bool operator==(const OriginsConfig&, const OriginsConfig&) = default;
 };
@@ -158,20 +178,36 @@ struct EdgeConfig {
 
 struct RpcConfig {
     ListenAddress address{"0.0.0.0", 4230};
+    uint64_t rate_limit_per_second = 100;
+    uint64_t rate_limit_burst = 200;
 
     template <class V>
     void visit(V& v) {
         v.field("address", address, "JSON-RPC 2.0 (/ and /rpc/v0), /health, /metrics, /version");
+        v.field("rate_limit_per_second", rate_limit_per_second,
+                "Requests a second served to one client address (a batch counts each call); 0: no limit");
+        v.field("rate_limit_burst", rate_limit_burst, "Requests one client address may send at once before the rate applies");
     }
     friend bool operator==(const RpcConfig&, const RpcConfig&) = default;
 };
 
 struct PoolConfig {
     ListenAddress address{"0.0.0.0", 4200};
+    uint64_t inbound_connections_max = 256;
+    uint64_t outbound_connections_max = 256;
+    uint64_t unauthenticated_max = 64;
+    uint64_t unauthenticated_per_ip_max = 4;
+    uint64_t handshake_timeout_ms = 5'000;
 
     template <class V>
     void visit(V& v) {
         v.field("address", address, "Node-to-node connections (TLS 1.3 over TCP)");
+        v.field("inbound_connections_max", inbound_connections_max, "Inbound connections open at once, handshakes included");
+        v.field("outbound_connections_max", outbound_connections_max, "Outbound connections open at once, dials included");
+        v.field("unauthenticated_max", unauthenticated_max, "Inbound connections still in their handshake, from all addresses");
+        v.field("unauthenticated_per_ip_max", unauthenticated_per_ip_max,
+                "Inbound connections still in their handshake from one IPv4 address or IPv6 /64");
+        v.field("handshake_timeout_ms", handshake_timeout_ms, "Close a connection whose TLS handshake and confirmation take longer");
     }
     friend bool operator==(const PoolConfig&, const PoolConfig&) = default;
 };
@@ -184,6 +220,18 @@ struct PingerConfig {
         v.field("address", address, "Pinger (UDP) for latency measurements between nodes");
     }
     friend bool operator==(const PingerConfig&, const PingerConfig&) = default;
+};
+
+struct HealthConfig {
+    uint64_t stall_ms = 60'000;
+    uint64_t behind_blocks_max = 64;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("stall_ms", stall_ms, "Unhealthy after this long without a new block while transactions wait or peers are ahead");
+        v.field("behind_blocks_max", behind_blocks_max, "Unhealthy when a peer's certified block is more than this many blocks ahead");
+    }
+    friend bool operator==(const HealthConfig&, const HealthConfig&) = default;
 };
 
 struct LogConfig {
@@ -207,6 +255,7 @@ struct Config {
     RpcConfig rpc;
     PoolConfig pool;
     PingerConfig pinger;
+    HealthConfig health;
     LogConfig log;
 
     template <class V>
@@ -221,6 +270,7 @@ struct Config {
         v.table("rpc", rpc, "JSON-RPC server");
         v.table("pool", pool, "Node-to-node transport");
         v.table("pinger", pinger, "Latency measurements");
+        v.table("health", health, "When GET /health reports the node unhealthy");
         v.table("log", log, "Logging to stderr");
     }
     friend bool operator==(const Config&, const Config&) = default;

@@ -1,11 +1,41 @@
 #include "node/node.h"
 
+#include "crypto/random.h"
+#include "edge/gateway_auth.h"
 #include "node/home.h"
+#include "util/encoding.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <fmt/format.h>
 
 namespace fleek::node {
+
+namespace {
+
+// The gateway's operator tokens (gateway.token_path): created with one random token when the
+// file does not exist, refused when others may read it.
+Result<std::vector<std::string>, std::string> load_gateway_tokens(const std::filesystem::path& path) {
+    std::error_code error;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(path, error))) {
+        ByteArray<32> secret{};
+        crypto::random_bytes(secret);
+        const std::string text = "# Gateway operator tokens (docs/gateway.md), one per line: send one as\n"
+                                 "# Authorization: Bearer <token>\n" + hex_encode(secret) + "\n";
+        if (auto written = write_file_atomic(path, as_bytes(text), {.mode = 0600, .overwrite = false, .directory_mode = 0700});
+            !written && written.error().code != FileErrorCode::already_exists) {
+            return fail(written.error().message);
+        }
+        FLEEK_LOG_INFO("node", "created the gateway operator token file {}", path.string());
+    }
+    auto contents = read_secret_file(path, edge::token_file_bytes_max);
+    if (!contents) return fail(contents.error().message);
+    auto tokens = edge::parse_token_file(as_string_view(contents->view()));
+    if (!tokens) return fail(fmt::format("{}: {}", path.string(), tokens.error()));
+    return std::move(*tokens);
+}
+
+}  // namespace
 
 Node::~Node() { stop(); }
 
@@ -54,7 +84,19 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         .capacity_bytes = config.blockstore.capacity_bytes,
         .block_cache_bytes = config.blockstore.block_cache_bytes,
         .max_object_bytes = config.gateway.max_upload_bytes,
+        .upload_capacity_bytes = config.gateway.upload_capacity_bytes,
+        .upload_quota_bytes = config.gateway.upload_quota_bytes,
+        .quarantine_max_objects = config.blockstore.quarantine_max_objects,
+        .quarantine_max_bytes = config.blockstore.quarantine_max_bytes,
     };
+    auto tokens = load_gateway_tokens(resolve_in_home(home, config.gateway.token_path));
+    if (!tokens) return fail(fmt::format("gateway.token_path: {}", tokens.error()));
+    if (config.gateway.require_token && tokens->empty()) {
+        FLEEK_LOG_WARN("node", "{} holds no token: uploads, origin fetches and pins are refused to everyone",
+                       resolve_in_home(home, config.gateway.token_path).string());
+    }
+    auto address_policy = origins::AddressPolicy::with_allowlist(config.origins.allowlist);
+    if (!address_policy) return fail(fmt::format("origins.allowlist: {}", address_policy.error()));
     auto store = content::Blockstore::open(resolve_in_home(home, config.blockstore.root), store_options);
     if (!store) return fail(fmt::format("blockstore: {}", store.error()));
     auto resolver = origins::Resolver::open(resolve_in_home(home, config.origins.resolver_path));
@@ -72,12 +114,14 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
     ipfs_options.max_blocks = config.origins.max_blocks;
     ipfs_options.max_block_bytes = config.origins.max_block_bytes;
     ipfs_options.max_depth = config.origins.max_depth;
+    ipfs_options.address_policy = *address_policy;
     node->m_ipfs_origin = std::make_unique<origins::IpfsOrigin>(ipfs_options, *node->m_blockstore, *node->m_resolver);
     origins::HttpOriginOptions http_options;
     http_options.enabled = config.origins.http_enabled;
     http_options.connect_timeout_ms = config.origins.connect_timeout_ms;
     http_options.request_timeout_ms = config.origins.request_timeout_ms;
     http_options.max_bytes = config.origins.http_max_bytes;
+    http_options.address_policy = *address_policy;
     node->m_http_origin = std::make_unique<origins::HttpOrigin>(http_options, *node->m_blockstore, *node->m_resolver);
     if (!config.ledger.genesis_path.empty()) {
         node->m_content = std::make_unique<ContentNetwork>(content_options(config), node->m_keys.node, *node->m_blockstore,
@@ -90,6 +134,9 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         .threads = config.gateway.threads,
         .max_connections = config.gateway.max_connections,
         .upload_enabled = config.gateway.upload_enabled,
+        .fetch_enabled = config.gateway.fetch_enabled,
+        .require_token = config.gateway.require_token,
+        .tokens = std::move(*tokens),
         .max_upload_bytes = config.gateway.max_upload_bytes,
         .max_directory_bytes = uint64_t{16} << 20,
         .idle_timeout_ms = config.gateway.idle_timeout_ms,
@@ -117,6 +164,13 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         runtime_options.genesis = std::move(*genesis);
         runtime_options.transport.listen_host = config.pool.address.host;
         runtime_options.transport.listen_port = config.pool.address.port;
+        runtime_options.transport.inbound_connections_max = config.pool.inbound_connections_max;
+        runtime_options.transport.outbound_connections_max = config.pool.outbound_connections_max;
+        runtime_options.transport.unauthenticated_max = config.pool.unauthenticated_max;
+        runtime_options.transport.unauthenticated_per_ip_max = config.pool.unauthenticated_per_ip_max;
+        runtime_options.transport.handshake_timeout_ms = config.pool.handshake_timeout_ms;
+        runtime_options.health.stall_ms = config.health.stall_ms;
+        runtime_options.health.behind_blocks_max = config.health.behind_blocks_max;
         if (node->m_content) runtime_options.hooks = node->m_content->hooks();
         auto runtime = Runtime::start(std::move(runtime_options), node->m_keys.node, node->m_keys.consensus);
         if (!runtime) return fail(runtime.error());
@@ -142,6 +196,8 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         rpc_options.host = config.rpc.address.host;
         rpc_options.port = config.rpc.address.port;
         rpc_options.version = version;
+        rpc_options.rate_limit.per_second = config.rpc.rate_limit_per_second;
+        rpc_options.rate_limit.burst = config.rpc.rate_limit_burst;
         auto rpc_server = rpc::RpcServer::start(rpc_options, *node->m_rpc_backend, *node->m_rpc_registry);
         if (!rpc_server) return fail(rpc_server.error());
         node->m_rpc_server = std::move(*rpc_server);

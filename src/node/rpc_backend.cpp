@@ -7,11 +7,7 @@ void RuntimeBackend::read_ledger(const std::function<void(const ledger::Ledger&)
 }
 
 Result<crypto::Hash32, rpc::SubmitError> RuntimeBackend::submit_transaction(Bytes signed_transaction) {
-    Result<crypto::Hash32, rpc::SubmitError> checked = fail(rpc::SubmitError::unavailable);
-    m_runtime.read([&](const Chain& chain) { checked = rpc::check_transaction(chain.ledger(), signed_transaction); });
-    if (!checked) return checked;
-    if (!m_runtime.submit(std::move(signed_transaction))) return fail(rpc::SubmitError::unavailable);
-    return checked;
+    return m_runtime.submit_transaction(std::move(signed_transaction));
 }
 
 std::optional<ledger::Block> RuntimeBackend::block(uint64_t height) {
@@ -34,6 +30,10 @@ std::optional<rpc::TransactionLocation> RuntimeBackend::transaction(const crypto
         if (auto location = chain.transaction(digest)) out = rpc::TransactionLocation{location->height, location->index, location->receipt};
     });
     return out;
+}
+
+rpc::PendingNonce RuntimeBackend::pending_nonce(const crypto::AccountAddress& address) {
+    return m_runtime.pending_nonce(ledger::AccountSender{address.bytes()});
 }
 
 }  // namespace fleek::node

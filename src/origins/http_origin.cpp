@@ -138,6 +138,7 @@ Result<FetchedHttp, OriginError> HttpOrigin::download(const std::string& pointer
     options.total_timeout_ms = m_options.request_timeout_ms;
     options.max_body_bytes = m_options.max_bytes;
     options.cancel = &m_cancelled;
+    options.address_policy = &m_options.address_policy;
     std::optional<content::BlockstoreError> write_error;
     const HttpGetResult result = http_get(parsed.url, options, [&](ByteSpan bytes) {
         if (hasher) hasher->update(bytes);
@@ -151,6 +152,9 @@ Result<FetchedHttp, OriginError> HttpOrigin::download(const std::string& pointer
     }
     if (result.too_large) {
         return fail(origin_error(OriginErrorCode::too_large, fmt::format("{} is larger than {} bytes", parsed.url, m_options.max_bytes)));
+    }
+    if (!result.refused.empty()) {
+        return fail(origin_error(OriginErrorCode::refused_address, fmt::format("GET {}: {}", parsed.url, result.describe())));
     }
     if (!result.ok()) {
         const OriginErrorCode code = result.status == 404 || result.status == 410 ? OriginErrorCode::not_found : OriginErrorCode::unavailable;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "content/blockstore.h"
+#include "origins/address_policy.h"
 #include "origins/origin.h"
 #include "origins/resolver.h"
 
@@ -22,6 +23,8 @@ struct HttpOriginOptions {
     uint64_t connect_timeout_ms = 5'000;
     uint64_t request_timeout_ms = 120'000;
     uint64_t max_bytes = uint64_t{4} << 30;
+    // Where downloads may connect (address_policy.h): public addresses only unless allowlisted.
+    AddressPolicy address_policy;
 };
 
 // One parsed Subresource Integrity value: "sha256-...", "sha384-..." or "sha512-...".

@@ -47,7 +47,19 @@ protected:
         store = content::Blockstore::open(scratch / "blockstore", {}).value();
         resolver = Resolver::open(scratch / "resolver").value();
     }
-    HttpOrigin origin(HttpOriginOptions options = {}) { return HttpOrigin(options, *store, *resolver); }
+    // The test servers listen on loopback, which origins refuse unless allowlisted.
+    static HttpOriginOptions local() {
+        HttpOriginOptions options;
+        options.address_policy = AddressPolicy::with_allowlist({"127.0.0.1"}).value();
+        return options;
+    }
+    HttpOrigin origin(HttpOriginOptions options = local()) { return HttpOrigin(options, *store, *resolver); }
+
+    size_t files_in_tmp() const {
+        size_t count = 0;
+        for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(scratch / "blockstore/tmp")) ++count;
+        return count;
+    }
 
     ScratchDirectory scratch;
     std::unique_ptr<content::Blockstore> store;
@@ -100,7 +112,7 @@ TEST_F(HttpOriginTest, IntegrityIsCheckedBeforeAnythingIsStored) {
 
 TEST_F(HttpOriginTest, LimitsStatusesAndTimeouts) {
     TestHttpServer big(serve(std::string(5000, 'x')));
-    HttpOriginOptions options;
+    HttpOriginOptions options = local();
     options.max_bytes = 4096;
     auto too_large = origin(options).fetch(big.url() + "/big");
     ASSERT_FALSE(too_large.has_value());
@@ -112,15 +124,87 @@ TEST_F(HttpOriginTest, LimitsStatusesAndTimeouts) {
     TestHttpServer broken(serve("oops", 503));
     EXPECT_EQ(origin().fetch(broken.url() + "/x").error().code, OriginErrorCode::unavailable);
     TestHttpServer slow(serve("late", 200, 3000));
-    options = {};
+    options = local();
     options.request_timeout_ms = 300;
     auto timed_out = origin(options).fetch(slow.url() + "/x");
     EXPECT_EQ(timed_out.error().code, OriginErrorCode::unavailable);
     EXPECT_EQ(store->stats().objects, 0u);
-    options = {};
+    options = local();
     options.enabled = false;
     EXPECT_EQ(origin(options).fetch(big.url()).error().code, OriginErrorCode::disabled);
     EXPECT_EQ(origin().fetch("not a url").error().code, OriginErrorCode::invalid_request);
+}
+
+// Issue 15's reproduction: PUT /http?url=http://127.0.0.1:<port>/... fetched an internal
+// service and the answer could be read back by its hash. Loopback, private, link-local,
+// metadata and other special addresses are refused before any byte is sent to them, however
+// the address is spelled; nothing is stored or recorded.
+TEST_F(HttpOriginTest, InternalAddressesAreRefused) {
+    TestHttpServer internal(serve("secret configuration\n"));
+    const std::string port = std::to_string(internal.port());
+    HttpOrigin http = origin(HttpOriginOptions{});
+    for (const std::string& url : {internal.url() + "/secret", "http://localhost:" + port + "/secret",
+                                   "http://2130706433:" + port + "/secret", "http://0x7f.0.0.1:" + port + "/secret",
+                                   "http://[::ffff:127.0.0.1]:" + port + "/secret", "http://[::1]:" + port + "/secret",
+                                   std::string("http://169.254.169.254/latest/meta-data/"), std::string("http://[fd00:ec2::254]/"),
+                                   std::string("http://10.0.0.1:9/"), std::string("http://0.0.0.0:") + port + "/secret"}) {
+        const auto refused = http.fetch(url);
+        ASSERT_FALSE(refused.has_value()) << url;
+        EXPECT_EQ(refused.error().code, OriginErrorCode::refused_address) << url << ": " << refused.error().message;
+        EXPECT_NE(refused.error().message.find("refused to connect"), std::string::npos) << refused.error().message;
+        EXPECT_NE(refused.error().message.find("may only reach public addresses"), std::string::npos) << refused.error().message;
+        EXPECT_FALSE(resolver->http(url).value().has_value());
+    }
+    EXPECT_NE(http.fetch(internal.url() + "/x").error().message.find("127.0.0.1 is a loopback address"), std::string::npos);
+    EXPECT_NE(http.fetch("http://169.254.169.254/").error().message.find("169.254.169.254 is a cloud metadata address"),
+              std::string::npos);
+    EXPECT_TRUE(internal.requests().empty());
+    EXPECT_EQ(store->stats().objects, 0u);
+    EXPECT_EQ(files_in_tmp(), 0u);
+}
+
+// A public-looking first hop that redirects inside: every hop's address is checked.
+TEST_F(HttpOriginTest, RedirectsToInternalAddressesAreRefused) {
+    TestHttpServer internal(serve("secret configuration\n"));
+    const std::string inside = internal.url() + "/secret";
+    TestHttpServer outside([inside](const ServedRequest& request) {
+        ServedResponse response;
+        if (request.target == "/same-host") {
+            response.status = 301;
+            response.headers.emplace_back("Location", "/file");
+        } else if (request.target == "/file") {
+            response.body = "public file\n";
+        } else {
+            response.status = 302;
+            response.headers.emplace_back("Location", inside);
+        }
+        return response;
+    }, "127.0.0.2");
+    HttpOriginOptions options;
+    options.address_policy = AddressPolicy::with_allowlist({"127.0.0.2"}).value();
+    HttpOrigin http = origin(options);
+    const auto refused = http.fetch(outside.url() + "/go");
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, OriginErrorCode::refused_address);
+    EXPECT_NE(refused.error().message.find("127.0.0.1 is a loopback address"), std::string::npos) << refused.error().message;
+    EXPECT_TRUE(internal.requests().empty());
+    EXPECT_EQ(outside.count("/go"), 1u);
+    EXPECT_EQ(store->stats().objects, 0u);
+    // Redirects that stay on allowed addresses are followed.
+    const auto followed = http.fetch(outside.url() + "/same-host").value();
+    EXPECT_EQ(followed.record.hash, crypto::blake3(as_bytes("public file\n")));
+}
+
+TEST_F(HttpOriginTest, AllowlistedInternalHostsAreFetched) {
+    TestHttpServer internal(serve(std::string(hello)));
+    HttpOriginOptions by_address;
+    by_address.address_policy = AddressPolicy::with_allowlist({"127.0.0.0/8"}).value();
+    EXPECT_EQ(origin(by_address).fetch(internal.url() + "/a").value().record.hash, crypto::blake3(as_bytes(hello)));
+    HttpOriginOptions by_name;
+    by_name.address_policy = AddressPolicy::with_allowlist({"localhost"}).value();
+    const auto fetched = origin(by_name).fetch("http://localhost:" + std::to_string(internal.port()) + "/b");
+    ASSERT_TRUE(fetched.has_value()) << fetched.error().message;
+    EXPECT_EQ(internal.requests().size(), 2u);
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ std::string_view to_string(OriginErrorCode code) noexcept {
         case OriginErrorCode::too_large: return "over a limit";
         case OriginErrorCode::unsupported: return "unsupported content";
         case OriginErrorCode::store_failed: return "storing failed";
+        case OriginErrorCode::refused_address: return "the origin's address may not be reached";
     }
     return "unknown origin error";
 }
@@ -149,6 +150,7 @@ struct IpfsOrigin::Fetch {
         http.max_body_bytes = max_body;
         http.headers = {std::string("Accept: ") + accept};
         http.cancel = &origin.m_cancelled;
+        http.address_policy = &options().address_policy;
         return http;
     }
 
@@ -265,7 +267,13 @@ struct IpfsOrigin::Fetch {
 };
 
 IpfsOrigin::IpfsOrigin(IpfsOriginOptions options, content::Blockstore& blockstore, Resolver& resolver)
-    : m_options(std::move(options)), m_blockstore(blockstore), m_resolver(resolver) {}
+    : m_options(std::move(options)), m_blockstore(blockstore), m_resolver(resolver) {
+    // The operator chose the gateways: their hosts are reachable whatever their addresses; a
+    // redirect from one of them elsewhere meets the address policy.
+    for (const auto& gateway : m_options.gateways) {
+        if (auto host = url_host(gateway)) m_options.address_policy.allow_host(*host);
+    }
+}
 
 IpfsOrigin::~IpfsOrigin() = default;
 

@@ -12,6 +12,7 @@
 
 #include "content/blockstore.h"
 #include "ipld/cid.h"
+#include "origins/address_policy.h"
 #include "origins/origin.h"
 #include "origins/resolver.h"
 
@@ -30,6 +31,9 @@ struct IpfsOriginOptions {
     uint64_t max_blocks = 1'000'000;
     uint64_t max_block_bytes = uint64_t{4} << 20;
     uint64_t max_depth = 256;
+    // Where requests may connect; the gateways' own hosts are always allowed (the operator
+    // listed them), redirects elsewhere are checked (address_policy.h).
+    AddressPolicy address_policy;
 };
 
 struct FetchedIpfs {

@@ -329,5 +329,27 @@ TEST_F(IpfsOriginTest, DirectoriesAndHamtShardsBecomeDirectories) {
     EXPECT_EQ(resolver->ipfs(entries[42].node.cid).value()->hash, crypto::blake3(as_bytes("f42.txt")));
 }
 
+// The gateways the operator configured are reachable wherever they are; a redirect from one of
+// them to another internal address is refused before anything is sent there.
+TEST_F(IpfsOriginTest, RedirectsFromAGatewayToInternalAddressesAreRefused) {
+    const Bytes content = random_bytes(3000, 12);
+    const Dag dag = file_dag(content);
+    TestHttpServer internal(gateway(dag, {}));
+    const std::string inside = internal.url();
+    TestHttpServer redirecting([inside](const ServedRequest& request) {
+        ServedResponse response;
+        response.status = 302;
+        response.headers.emplace_back("Location", inside + request.target);
+        return response;
+    }, "127.0.0.2");
+    auto ipfs = origin({redirecting.url()});
+    const auto refused = ipfs->fetch(dag.root);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_NE(refused.error().message.find("127.0.0.1 is a loopback address"), std::string::npos) << refused.error().message;
+    EXPECT_TRUE(internal.requests().empty());
+    EXPECT_GE(redirecting.requests().size(), 1u);
+    EXPECT_FALSE(resolver->ipfs(dag.root).value().has_value());
+}
+
 }  // namespace
 }  // namespace fleek::origins

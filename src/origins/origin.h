@@ -21,6 +21,7 @@ enum class OriginErrorCode : uint8_t {
     too_large,         // over a size, block-count or depth limit
     unsupported,       // content we cannot cache (a non-UnixFS DAG, a lone symlink)
     store_failed,      // the blockstore or the resolver failed
+    refused_address,   // the URL (or a redirect) leads to an address origins may not reach
 };
 std::string_view to_string(OriginErrorCode code) noexcept;
 

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,10 +35,37 @@ enum class SubmitError : uint8_t {
     too_large,       // over ledger::transaction_size_max
     unavailable,     // the node cannot relay now (not connected to the committee, shutting down, full)
     unknown_sender,  // a node or consensus key of no registered node
+    stopped,         // the node's runtime is not running (it failed or is shutting down): nothing is relayed
+    nonce_pending,   // another transaction of the sender with this nonce waits on this node (not executed yet)
+    nonce_too_far_ahead,  // the nonce is more than pending_nonce_ahead_max past the sender's last used one
 };
 std::string_view to_string(SubmitError error) noexcept;
 // A sentence for people: what is wrong and what to do.
 std::string_view describe(SubmitError error) noexcept;
+
+// What the node publishes after each block: the values most reads need, read without waiting
+// for a block that executes (Backend::chain_summary).
+struct ChainSummary {
+    uint64_t height = 0;
+    crypto::Hash32 state_root{};
+    ledger::ChainInfo chain;
+    ledger::EpochInfo epoch_info;
+    ledger::ProtocolParams params;
+    std::vector<ledger::CommitteeMember> committee;  // of chain.epoch, in ledger order
+};
+
+// GET /health and flk_health: whether the node does its job, and why not.
+struct Health {
+    bool healthy = true;
+    std::string reason;  // empty when healthy; else a sentence: what is wrong, with the numbers
+};
+
+// A sender's nonces as this node knows them (flk_get_pending_nonce).
+struct PendingNonce {
+    uint64_t nonce = 0;          // the last nonce used by an executed transaction (committed state)
+    uint64_t pending_nonce = 0;  // the last one taken, counting the transactions waiting on this node
+    uint64_t pending = 0;        // transactions of the sender waiting on this node (gaps included)
+};
 
 class Backend {  // implemented by the node; every method is thread-safe
 public:
@@ -53,6 +81,10 @@ public:
     virtual crypto::NodePublicKey node_key() = 0;
     virtual crypto::ConsensusPublicKey consensus_key() = 0;
     virtual std::string metrics_text() = 0;  // Prometheus text of the node's own metrics (may be empty)
+    // The summary of the last executed block; never waits for a block that executes.
+    virtual std::shared_ptr<const ChainSummary> chain_summary() = 0;
+    virtual Health health() = 0;
+    virtual PendingNonce pending_nonce(const crypto::AccountAddress& address) = 0;
 };
 
 // The checks a node makes before relaying a transaction, against the committed state: size,
@@ -60,5 +92,16 @@ public:
 // (nonces may run ahead: several transactions can wait in the mempool) and the signature.
 // Returns the transaction's digest. Call it inside Backend::read_ledger.
 Result<crypto::Hash32, SubmitError> check_transaction(const ledger::Ledger& ledger, ByteSpan signed_transaction);
+
+// The stateful part of check_transaction, for a transaction decoded and signature-checked
+// already: not executed before, a registered sender, a nonce above its stored nonce.
+Result<void, SubmitError> check_against_state(const ledger::Ledger& ledger, const ledger::SignedTransaction& transaction,
+                                              const crypto::Hash32& digest);
+
+// The last nonce `sender` used in the committed state (0 for a new account or an unknown node).
+uint64_t stored_nonce(const ledger::Ledger& ledger, const ledger::Sender& sender);
+
+// The summary of the ledger's current state (what a backend publishes after each block).
+ChainSummary summarize(const ledger::Ledger& ledger);
 
 }  // namespace fleek::rpc

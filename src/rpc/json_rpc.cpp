@@ -128,7 +128,7 @@ Result<Json, RpcError> call_method(const Registry& registry, Context& context, s
 }
 
 std::optional<std::string> handle_json_rpc(std::string_view body, const Registry& registry, Context& context,
-                                           const DispatchLimits& limits, CallObserver* observer) {
+                                           const DispatchLimits& limits, CallObserver* observer, const Admission* admission) {
     if (nesting_depth(body, limits.max_nesting_depth) > limits.max_nesting_depth) {
         observe(observer, nullptr, static_cast<int>(ErrorCode::invalid_request));
         return error_response(RpcError::make(ErrorCode::invalid_request,
@@ -141,22 +141,33 @@ std::optional<std::string> handle_json_rpc(std::string_view body, const Registry
         observe(observer, nullptr, static_cast<int>(ErrorCode::parse_error));
         return error_response(RpcError::make(ErrorCode::parse_error, "the body is not valid JSON"), nullptr).dump();
     }
-    if (!request.is_array()) {
-        auto response = handle_one(request, registry, context, observer);
-        if (!response) return std::nullopt;
-        return response->dump(-1, ' ', false, Json::error_handler_t::replace);
-    }
-    if (request.empty()) {
+    if (request.is_array() && request.empty()) {
         observe(observer, nullptr, static_cast<int>(ErrorCode::invalid_request));
         return error_response(RpcError::make(ErrorCode::invalid_request, "an empty batch"), nullptr).dump();
     }
-    if (request.size() > limits.max_batch_size) {
+    if (request.is_array() && request.size() > limits.max_batch_size) {
         observe(observer, nullptr, static_cast<int>(ErrorCode::invalid_request));
         return error_response(RpcError::make(ErrorCode::invalid_request,
                                              fmt::format("a batch of {} requests; the limit is {}", request.size(),
                                                          limits.max_batch_size)),
                               nullptr)
             .dump();
+    }
+    if (admission != nullptr && *admission) {
+        if (auto refused = (*admission)(request.is_array() ? request.size() : 1)) {
+            observe(observer, nullptr, static_cast<int>(refused->code));
+            Json id = nullptr;
+            if (request.is_object()) {
+                const auto member = request.find("id");
+                if (member != request.end() && valid_id(*member)) id = *member;
+            }
+            return error_response(*refused, id).dump(-1, ' ', false, Json::error_handler_t::replace);
+        }
+    }
+    if (!request.is_array()) {
+        auto response = handle_one(request, registry, context, observer);
+        if (!response) return std::nullopt;
+        return response->dump(-1, ' ', false, Json::error_handler_t::replace);
     }
     Json responses = Json::array();
     for (const Json& item : request) {

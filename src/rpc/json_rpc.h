@@ -26,10 +26,16 @@ public:
     virtual void on_call(const MethodSpec* method, int code) = 0;
 };
 
+// Decides, once the body parsed, whether its `calls` requests (1, or a batch's size) are served:
+// nullopt serves them; an error is the whole answer (the rate limit, rpc_server.h).
+using Admission = std::function<std::optional<RpcError>(size_t calls)>;
+
 // Handles one HTTP request body. Returns the response body, or nullopt when there is nothing to
-// send back (a notification, or a batch of notifications only).
+// send back (a notification, or a batch of notifications only). A refused admission is answered
+// with its error (the request's id when it has one, else null), notifications included.
 std::optional<std::string> handle_json_rpc(std::string_view body, const Registry& registry, Context& context,
-                                           const DispatchLimits& limits, CallObserver* observer = nullptr);
+                                           const DispatchLimits& limits, CallObserver* observer = nullptr,
+                                           const Admission* admission = nullptr);
 
 // Validates `params` (null, array or object) and runs one method.
 Result<Json, RpcError> call_method(const Registry& registry, Context& context, std::string_view method,

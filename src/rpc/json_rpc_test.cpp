@@ -88,6 +88,7 @@ TEST_F(JsonRpcTest, EveryMethodAnswersWithItsDeclaredSchema) {
         {"flk_get_stables_balance", Json{{"address", address(0)}}},
         {"flk_get_bandwidth_balance", Json::array({address(0), 0})},
         {"flk_get_account_info", Json::array({address(0)})},
+        {"flk_get_pending_nonce", Json::array({address(0)})},
         {"flk_get_withdraws", Json::array({Json{{"start", 0}}})},
         {"flk_has_minted", Json::array({std::string(64, 'a')})},
         {"flk_get_staked", Json::array({node(0)})},
@@ -407,6 +408,73 @@ TEST_F(JsonRpcTest, SendTxnRejectsWithReason) {
     backend.unavailable = true;
     rejected = error("flk_send_txn", send_bytes(backend.net.account_tx(0, transfer)), ErrorCode::unavailable);
     EXPECT_EQ(rejected["data"]["reason"], "unavailable");
+}
+
+// Issue 15: the node keeps the transactions it took until they execute; a second transaction
+// with a pending nonce is refused, the pending nonce counts them, a stopped runtime refuses all.
+TEST_F(JsonRpcTest, PendingNoncesAndTheirRefusals) {
+    const auto send_bytes = [&](const Bytes& bytes) { return Json::array({hex_encode(bytes)}); };
+    const auto transfer = [&](uint64_t nonce, uint64_t amount) {
+        return ledger::sign_transaction(
+                   ledger::Transaction{{}, nonce, backend.net.chain_id(), ledger::Transfer{ledger::Token::flk, address_bytes(1), U256(amount)}},
+                   backend.net.accounts[0])
+            .to_bytes();
+    };
+    EXPECT_EQ(ok("flk_get_pending_nonce", Json::array({address(0)})), (Json{{"nonce", 0}, {"pending_nonce", 0}, {"pending", 0}}));
+    const Json first = ok("flk_send_txn", send_bytes(transfer(1, 5)));
+    ok("flk_send_txn", send_bytes(transfer(2, 5)));
+    EXPECT_EQ(ok("flk_get_pending_nonce", Json::array({address(0)})), (Json{{"nonce", 0}, {"pending_nonce", 2}, {"pending", 2}}));
+    // The same transaction again: its digest, nothing queued twice.
+    EXPECT_EQ(ok("flk_send_txn", send_bytes(transfer(1, 5))), first);
+    EXPECT_EQ(backend.pending(), 2u);
+    // Another transaction with nonce 2: refused.
+    Json rejected = error("flk_send_txn", send_bytes(transfer(2, 6)), ErrorCode::transaction_rejected);
+    EXPECT_EQ(rejected["data"]["reason"], "nonce_pending");
+    EXPECT_NE(rejected["message"].get<std::string>().find("flk_get_pending_nonce"), std::string::npos);
+    // Too far ahead of the committed nonce.
+    rejected = error("flk_send_txn", send_bytes(transfer(65, 1)), ErrorCode::transaction_rejected);
+    EXPECT_EQ(rejected["data"]["reason"], "nonce_too_far_ahead");
+    EXPECT_EQ(backend.pending(), 2u);
+    // Executed: nothing pending any more.
+    backend.commit();
+    EXPECT_EQ(ok("flk_get_pending_nonce", Json::array({address(0)})), (Json{{"nonce", 2}, {"pending_nonce", 2}, {"pending", 0}}));
+    // A node whose runtime stopped: -32001 with reason "stopped".
+    backend.stopped = true;
+    rejected = error("flk_send_txn", send_bytes(transfer(3, 5)), ErrorCode::unavailable);
+    EXPECT_EQ(rejected["data"]["reason"], "stopped");
+}
+
+TEST_F(JsonRpcTest, HealthReportsTheBackendsReason) {
+    EXPECT_EQ(ok("flk_health"), "OK");
+    backend.health_answer = Health{false, "runtime stopped: executing a block: storage"};
+    const Json unhealthy = error("flk_health", nullptr, ErrorCode::unavailable);
+    EXPECT_EQ(unhealthy["message"], "unhealthy: runtime stopped: executing a block: storage");
+    EXPECT_EQ(unhealthy["data"]["reason"], "unhealthy");
+}
+
+// A refused admission (the rate limit) answers every call of the body with its error.
+TEST_F(JsonRpcTest, AdmissionRefusesAWholeBody) {
+    size_t asked = 0;
+    const Admission refuse = [&](size_t calls) -> std::optional<RpcError> {
+        asked = calls;
+        return RpcError::make(ErrorCode::rate_limited, "slow down", Json{{"retry_after_ms", 40}});
+    };
+    auto response = handle_json_rpc(request("flk_ping", nullptr, 9).dump(), registry, context, {}, nullptr, &refuse);
+    ASSERT_TRUE(response.has_value());
+    Json body = Json::parse(*response);
+    EXPECT_EQ(asked, 1u);
+    EXPECT_EQ(body["id"], 9);
+    EXPECT_EQ(body["error"]["code"], -32005);
+    EXPECT_EQ(body["error"]["data"]["retry_after_ms"], 40);
+    const Json batch = Json::array({request("flk_ping"), request("flk_ping", nullptr, 2), request("flk_get_epoch", nullptr, 3)});
+    response = handle_json_rpc(batch.dump(), registry, context, {}, nullptr, &refuse);
+    EXPECT_EQ(asked, 3u);
+    body = Json::parse(*response);
+    EXPECT_TRUE(body["id"].is_null());
+    EXPECT_EQ(body["error"]["code"], -32005);
+    const Admission admit = [](size_t) -> std::optional<RpcError> { return std::nullopt; };
+    response = handle_json_rpc(batch.dump(), registry, context, {}, nullptr, &admit);
+    EXPECT_EQ(Json::parse(*response).size(), 3u);
 }
 
 // ---- parameter errors ------------------------------------------------------------------------

@@ -47,14 +47,24 @@ Result<Json, RpcError> with_ledger(Context& context, Read&& read) {
     return std::move(*out);
 }
 
-// An explicit epoch other than the current one, for methods that read the current state.
-std::optional<RpcError> other_epoch(const Params& params, const Ledger& ledger) {
-    const uint64_t* epoch = params.get<uint64_t>("epoch");
-    if (epoch == nullptr || *epoch == ledger.epoch()) return std::nullopt;
-    return RpcError::make(ErrorCode::epoch_unavailable,
-                          fmt::format("epoch {}: this node keeps the state of the current epoch ({}) only", *epoch, ledger.epoch()),
-                          Json{{"current_epoch", ledger.epoch()}});
+// Runs `read` on the summary the node published after its last block: never waits for a block
+// that executes.
+template <class Read>
+Result<Json, RpcError> with_summary(Context& context, Read&& read) {
+    const std::shared_ptr<const ChainSummary> summary = context.backend.chain_summary();
+    if (!summary) return fail(RpcError::make(ErrorCode::internal_error, "the node did not provide its chain summary"));
+    return read(*summary);
 }
+
+// An explicit epoch other than the current one, for methods that read the current state.
+std::optional<RpcError> other_epoch(const Params& params, ledger::Epoch current) {
+    const uint64_t* epoch = params.get<uint64_t>("epoch");
+    if (epoch == nullptr || *epoch == current) return std::nullopt;
+    return RpcError::make(ErrorCode::epoch_unavailable,
+                          fmt::format("epoch {}: this node keeps the state of the current epoch ({}) only", *epoch, current),
+                          Json{{"current_epoch", current}});
+}
+std::optional<RpcError> other_epoch(const Params& params, const Ledger& ledger) { return other_epoch(params, ledger.epoch()); }
 
 ledger::Epoch epoch_or_current(const Params& params, const Ledger& ledger) {
     const uint64_t* epoch = params.get<uint64_t>("epoch");
@@ -144,13 +154,17 @@ void add_basic(Registry& r) {
            .handler = [](Context&, const Params&) -> Result<Json, RpcError> { return Json("pong"); }});
     r.add({.name = "flk_health",
            .summary = "Health check",
-           .description = "Answers \"OK\" when the node can read its ledger.",
+           .description = "Answers \"OK\" when the node does its job, as GET /health does: its runtime runs, blocks "
+                          "execute while transactions wait or peers move on, and it is not far behind its peers. "
+                          "Otherwise error -32001 with data.reason \"unhealthy\" and the cause in the message.",
            .params = {},
            .result = {"health", "\"OK\"", Json{{"type", "string"}, {"enum", Json::array({"OK"})}}},
            .examples = {},
-           .errors = {},
-           .handler = [](Context& context, const Params&) {
-               return with_ledger(context, [](const Ledger&) -> Result<Json, RpcError> { return Json("OK"); });
+           .errors = {ErrorCode::unavailable},
+           .handler = [](Context& context, const Params&) -> Result<Json, RpcError> {
+               const Health health = context.backend.health();
+               if (health.healthy) return Json("OK");
+               return fail(RpcError::make(ErrorCode::unavailable, "unhealthy: " + health.reason, Json{{"reason", "unhealthy"}}));
            }});
     r.add({.name = "flk_metrics",
            .summary = "Prometheus text of the node's metrics",
@@ -211,6 +225,26 @@ void add_accounts(Registry& r) {
                    const auto account = ledger.account(address);
                    return account ? account_json(address, *account) : Json(nullptr);
                });
+           }});
+    r.add({.name = "flk_get_pending_nonce",
+           .summary = "An account's last used nonce, counting its transactions waiting on this node",
+           .description = "Sign the next transaction with pending_nonce + 1. `nonce` is the last nonce of an executed "
+                          "transaction; `pending_nonce` follows it through the transactions this node took "
+                          "(flk_send_txn) and has not seen execute, as long as their nonces leave no gap; `pending` "
+                          "counts them all. flk_send_txn refuses a second transaction with a pending nonce "
+                          "(reason nonce_pending) and a nonce more than 64 past `nonce` (nonce_too_far_ahead). Only "
+                          "this node's pending transactions count: send one account's transactions through one node.",
+           .params = {address_param()},
+           .result = {"nonces", "Last used and last pending nonce, and the pending count",
+                      Json{{"type", "object"},
+                           {"properties", {{"nonce", ref("U64")}, {"pending_nonce", ref("U64")}, {"pending", ref("U64")}}},
+                           {"required", Json::array({"nonce", "pending_nonce", "pending"})},
+                           {"additionalProperties", false}}},
+           .examples = {},
+           .errors = {},
+           .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {
+               const PendingNonce nonces = context.backend.pending_nonce(params.required<crypto::AccountAddress>("address"));
+               return Json{{"nonce", nonces.nonce}, {"pending_nonce", nonces.pending_nonce}, {"pending", nonces.pending}};
            }});
     r.add({.name = "flk_get_withdraws",
            .summary = "Withdrawals waiting for the bridge, by id",
@@ -322,8 +356,8 @@ void add_nodes(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
-               return with_ledger(context, [](const Ledger& ledger) -> Result<Json, RpcError> {
-                   return Json(amount_text(ledger.params().min_stake));
+               return with_summary(context, [](const ChainSummary& summary) -> Result<Json, RpcError> {
+                   return Json(amount_text(summary.params.min_stake));
                });
            }});
     r.add({.name = "flk_get_node_registry",
@@ -441,7 +475,7 @@ void add_epochs(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
-               return with_ledger(context, [](const Ledger& ledger) -> Result<Json, RpcError> { return Json(ledger.epoch()); });
+               return with_summary(context, [](const ChainSummary& summary) -> Result<Json, RpcError> { return Json(summary.chain.epoch); });
            }});
     r.add({.name = "flk_get_epoch_info",
            .summary = "The current epoch: times, beacon phase and committee",
@@ -451,8 +485,8 @@ void add_epochs(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
-               return with_ledger(context, [](const Ledger& ledger) -> Result<Json, RpcError> {
-                   return epoch_info_json(ledger.epoch_info(), ledger.current_committee());
+               return with_summary(context, [](const ChainSummary& summary) -> Result<Json, RpcError> {
+                   return epoch_info_json(summary.epoch_info, summary.committee);
                });
            }});
     r.add({.name = "flk_get_committee_members",
@@ -462,7 +496,13 @@ void add_epochs(Registry& r) {
            .result = {"members", "Committee members' node keys, by index", array_of(ref("NodePublicKey"))},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
-           .handler = [](Context& context, const Params& params) {
+           .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {
+               const uint64_t* asked = params.get<uint64_t>("epoch");
+               if (auto summary = context.backend.chain_summary(); summary && (asked == nullptr || *asked == summary->chain.epoch)) {
+                   Json out = Json::array();
+                   for (const auto& member : summary->committee) out.push_back(member.node_key.to_string());
+                   return out;
+               }
                return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
                    const ledger::Epoch epoch = epoch_or_current(params, ledger);
                    if (!ledger.committee(epoch)) {
@@ -515,7 +555,7 @@ void add_chain(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
-               return with_ledger(context, [](const Ledger& ledger) -> Result<Json, RpcError> { return chain_json(ledger); });
+               return with_summary(context, [](const ChainSummary& summary) -> Result<Json, RpcError> { return chain_json(summary); });
            }});
     r.add({.name = "flk_get_block_number",
            .summary = "Height of the last executed block",
@@ -525,7 +565,7 @@ void add_chain(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
-               return with_ledger(context, [](const Ledger& ledger) -> Result<Json, RpcError> { return Json(ledger.height()); });
+               return with_summary(context, [](const ChainSummary& summary) -> Result<Json, RpcError> { return Json(summary.height); });
            }});
     r.add({.name = "flk_get_total_supply",
            .summary = "FLK supply",
@@ -535,9 +575,9 @@ void add_chain(Registry& r) {
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
-                   if (auto error = other_epoch(params, ledger)) return fail(*error);
-                   return Json(amount_text(ledger.chain_info().flk_supply));
+               return with_summary(context, [&](const ChainSummary& summary) -> Result<Json, RpcError> {
+                   if (auto error = other_epoch(params, summary.chain.epoch)) return fail(*error);
+                   return Json(amount_text(summary.chain.flk_supply));
                });
            }});
     r.add({.name = "flk_get_year_start_supply",
@@ -548,9 +588,9 @@ void add_chain(Registry& r) {
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
-                   if (auto error = other_epoch(params, ledger)) return fail(*error);
-                   return Json(amount_text(ledger.chain_info().flk_supply_year_start));
+               return with_summary(context, [&](const ChainSummary& summary) -> Result<Json, RpcError> {
+                   if (auto error = other_epoch(params, summary.chain.epoch)) return fail(*error);
+                   return Json(amount_text(summary.chain.flk_supply_year_start));
                });
            }});
     r.add({.name = "flk_get_protocol_fund_address",
@@ -561,8 +601,8 @@ void add_chain(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
-               return with_ledger(context, [](const Ledger& ledger) -> Result<Json, RpcError> {
-                   return Json(address_text(ledger.chain_info().protocol_fund));
+               return with_summary(context, [](const ChainSummary& summary) -> Result<Json, RpcError> {
+                   return Json(address_text(summary.chain.protocol_fund));
                });
            }});
     r.add({.name = "flk_get_protocol_params",
@@ -573,8 +613,8 @@ void add_chain(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
-                   Json all = protocol_params_json(ledger.params());
+               return with_summary(context, [&](const ChainSummary& summary) -> Result<Json, RpcError> {
+                   Json all = protocol_params_json(summary.params);
                    const std::string* key = params.get<std::string>("key");
                    if (key == nullptr) return all;
                    return Json{{*key, all[*key]}};
@@ -588,9 +628,9 @@ void add_chain(Registry& r) {
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
-                   if (auto error = other_epoch(params, ledger)) return fail(*error);
-                   return Json(hex_encode(ledger.state_root()));
+               return with_summary(context, [&](const ChainSummary& summary) -> Result<Json, RpcError> {
+                   if (auto error = other_epoch(params, summary.chain.epoch)) return fail(*error);
+                   return Json(hex_encode(summary.state_root));
                });
            }});
     r.add({.name = "flk_get_state_proof",
@@ -651,7 +691,10 @@ void add_blocks(Registry& r) {
            .summary = "Submit a signed transaction",
            .description = "Checks it (encoding, chain id, sender, nonce, signature) and relays it to the committee. The "
                           "digest it returns names the transaction in flk_get_transaction_receipt; a relayed "
-                          "transaction can still be reverted when it executes.",
+                          "transaction can still be reverted when it executes. The node keeps it as pending until it "
+                          "executes (flk_get_pending_nonce): another transaction with the same nonce is refused "
+                          "(-32000, reason nonce_pending), the same one again returns its digest. A node whose "
+                          "runtime is not running refuses everything (-32001, reason stopped).",
            .params = {{"transaction", ParamType::transaction, true,
                        "Canonical encoding of the SignedTransaction, hex (docs/formats/ledger-transactions.md)", {}}},
            .result = {"digest", "Transaction digest", ref("Hash")},
@@ -662,7 +705,7 @@ void add_blocks(Registry& r) {
                if (submitted) return Json(hex_encode(*submitted));
                const SubmitError error = submitted.error();
                const Json data{{"reason", to_string(error)}};
-               if (error == SubmitError::unavailable) {
+               if (error == SubmitError::unavailable || error == SubmitError::stopped) {
                    return fail(RpcError::make(ErrorCode::unavailable, std::string(describe(error)), data));
                }
                return fail(RpcError::make(ErrorCode::transaction_rejected,

@@ -20,6 +20,7 @@ std::string_view to_string(ErrorCode code) noexcept {
         case ErrorCode::transaction_rejected: return "transaction_rejected";
         case ErrorCode::unavailable: return "unavailable";
         case ErrorCode::epoch_unavailable: return "epoch_unavailable";
+        case ErrorCode::rate_limited: return "rate_limited";
     }
     return "unknown";
 }
@@ -28,7 +29,7 @@ const std::vector<ErrorCode>& all_error_codes() {
     static const std::vector<ErrorCode> codes = {
         ErrorCode::parse_error,          ErrorCode::invalid_request, ErrorCode::method_not_found,
         ErrorCode::invalid_params,       ErrorCode::internal_error,  ErrorCode::transaction_rejected,
-        ErrorCode::unavailable,          ErrorCode::epoch_unavailable,
+        ErrorCode::unavailable,          ErrorCode::epoch_unavailable, ErrorCode::rate_limited,
     };
     return codes;
 }
@@ -351,6 +352,9 @@ Json error_object(ErrorCode code) {
         case ErrorCode::transaction_rejected: message = "Transaction rejected: data.reason names the check that failed"; break;
         case ErrorCode::unavailable: message = "The node cannot serve this now; data.reason says why. Retry later"; break;
         case ErrorCode::epoch_unavailable: message = "This node keeps the state of the current epoch only"; break;
+        case ErrorCode::rate_limited:
+            message = "Too many requests from this client address; retry after data.retry_after_ms (HTTP 429)";
+            break;
         default: message = to_string(code);
     }
     return Json{{"code", static_cast<int>(code)}, {"message", message}};

@@ -41,6 +41,7 @@ enum class ErrorCode : int {
     transaction_rejected = -32000,  // flk_send_txn: data.reason names the SubmitError
     unavailable = -32001,           // the node cannot serve this now (data.reason says why); retry later
     epoch_unavailable = -32002,     // historical state of another epoch is not kept by this node
+    rate_limited = -32005,          // this client address sent more requests than the node serves it; data.retry_after_ms
 };
 std::string_view to_string(ErrorCode code) noexcept;
 // Every code above, in documentation order.

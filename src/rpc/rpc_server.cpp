@@ -64,6 +64,35 @@ std::string body_too_large_error(size_t limit) {
         .dump();
 }
 
+Headers retry_after_header(uint64_t retry_after_ms) {
+    Headers headers;
+    headers.emplace_back("Retry-After", std::to_string((retry_after_ms + 999) / 1000));
+    return headers;
+}
+
+RpcError rate_limited_error(uint64_t retry_after_ms) {
+    return RpcError::make(ErrorCode::rate_limited,
+                          fmt::format("too many requests from this address; retry in {} ms", retry_after_ms),
+                          Json{{"reason", "rate_limited"}, {"retry_after_ms", retry_after_ms}});
+}
+
+// The rate limiter's key of a client address: the IPv4 address (also when mapped into IPv6), or
+// the /64 prefix of an IPv6 address.
+std::string client_key(const net::ip::address& address) {
+    if (address.is_v4()) return address.to_string();
+    const auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, v6).to_string();
+    const auto bytes = v6.to_bytes();
+    std::string out = "v6:";
+    for (size_t i = 0; i < 8; ++i) out += fmt::format("{:02x}", bytes[i]);
+    return out;
+}
+
+uint64_t steady_ms() {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
 HttpRoute route_of(std::string_view target) {
     const size_t query = target.find('?');
     if (query != std::string_view::npos) target = target.substr(0, query);
@@ -83,6 +112,7 @@ struct RpcServer::Impl {
           registry(server_registry),
           metrics(server_registry),
           limits{server_options.max_batch_size, DispatchLimits{}.max_nesting_depth},
+          limiter(server_options.rate_limit),
           acceptor(ioc) {}
 
     RpcServerOptions options;
@@ -90,6 +120,7 @@ struct RpcServer::Impl {
     const Registry& registry;
     ServerMetrics metrics;
     DispatchLimits limits;
+    RateLimiter limiter;
     net::io_context ioc;
     tcp::acceptor acceptor;
     std::vector<std::thread> threads;
@@ -122,14 +153,21 @@ struct RpcServer::Impl {
         co_return !error && request.keep_alive;
     }
 
-    // Runs a JSON-RPC body on this I/O thread.
-    std::optional<std::string> dispatch(std::string_view body) {
+    // Runs a JSON-RPC body on this I/O thread. A batch takes its further tokens here (the first
+    // was taken with the header); `retry_after_ms` is set when it had too few.
+    std::optional<std::string> dispatch(std::string_view body, const std::string& client, uint64_t& retry_after_ms) {
         Context context{backend, registry, [this] { return metrics.prometheus_text(); }};
-        return handle_json_rpc(body, registry, context, limits, &metrics);
+        const Admission admission = [&](size_t calls) -> std::optional<RpcError> {
+            if (calls <= 1) return std::nullopt;
+            retry_after_ms = limiter.take(client, calls - 1, steady_ms());
+            if (retry_after_ms == 0) return std::nullopt;
+            return rate_limited_error(retry_after_ms);
+        };
+        return handle_json_rpc(body, registry, context, limits, &metrics, &admission);
     }
 
     awaitable<bool> serve_rpc(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                              http::request_parser<http::string_body>& parser, RequestInfo request) {
+                              http::request_parser<http::string_body>& parser, RequestInfo request, const std::string& client) {
         const http::verb verb = parser.get().method();
         if (verb == http::verb::options) {
             co_return co_await send(stream, request, HttpRoute::rpc, http::status::no_content, "", "", preflight_headers());
@@ -149,12 +187,21 @@ struct RpcServer::Impl {
         }
         if (error) co_return false;  // closed, timed out or malformed
         const std::string& body = parser.get().body();
-        std::optional<std::string> response = dispatch(body);
+        uint64_t retry_after_ms = 0;
+        std::optional<std::string> response = dispatch(body, client, retry_after_ms);
+        if (retry_after_ms > 0) {
+            metrics.on_rate_limited();
+            co_return co_await send(stream, request, HttpRoute::rpc, http::status::too_many_requests, std::move(*response), json_type,
+                                    retry_after_header(retry_after_ms));
+        }
         if (!response) co_return co_await send(stream, request, HttpRoute::rpc, http::status::no_content, "", "");
         co_return co_await send(stream, request, HttpRoute::rpc, http::status::ok, std::move(*response), json_type);
     }
 
     awaitable<void> session(tcp::socket socket) {
+        beast::error_code endpoint_error;
+        const auto remote = socket.remote_endpoint(endpoint_error);
+        const std::string client = endpoint_error ? std::string("?") : client_key(remote.address());
         beast::tcp_stream stream(std::move(socket));
         beast::flat_buffer buffer;
         for (;;) {
@@ -184,8 +231,17 @@ struct RpcServer::Impl {
             const bool has_body = parser.content_length().value_or(0) > 0 || parser.chunked();
             const bool read_only = header.method() == http::verb::get || header.method() == http::verb::head;
             bool keep_going = false;
-            if (route == HttpRoute::rpc) {
-                keep_going = co_await serve_rpc(stream, buffer, parser, request);
+            if (const uint64_t retry_after_ms = limiter.take(client, 1, steady_ms()); retry_after_ms > 0) {
+                // Answered without reading a body: the connection closes after a request that has one.
+                metrics.on_rate_limited();
+                if (route == HttpRoute::rpc) metrics.on_call(nullptr, static_cast<int>(ErrorCode::rate_limited));
+                if (has_body) request.keep_alive = false;
+                std::string answer = route == HttpRoute::rpc ? error_response(rate_limited_error(retry_after_ms), nullptr).dump()
+                                                             : json_http_error("too many requests from this address");
+                keep_going = co_await send(stream, request, route, http::status::too_many_requests, std::move(answer), json_type,
+                                           retry_after_header(retry_after_ms));
+            } else if (route == HttpRoute::rpc) {
+                keep_going = co_await serve_rpc(stream, buffer, parser, request, client);
             } else {
                 if (has_body) request.keep_alive = false;  // the body is not read
                 if (route == HttpRoute::other) {
@@ -195,7 +251,13 @@ struct RpcServer::Impl {
                     keep_going = co_await send(stream, request, route, http::status::method_not_allowed,
                                                json_http_error("method not allowed"), json_type, allow_header("GET, HEAD"));
                 } else if (route == HttpRoute::health) {
-                    keep_going = co_await send(stream, request, route, http::status::ok, "OK", "text/plain");
+                    const Health health = backend.health();
+                    if (health.healthy) {
+                        keep_going = co_await send(stream, request, route, http::status::ok, "OK", "text/plain");
+                    } else {
+                        keep_going = co_await send(stream, request, route, http::status::service_unavailable,
+                                                   "unhealthy: " + health.reason + "\n", "text/plain");
+                    }
                 } else if (route == HttpRoute::version) {
                     keep_going = co_await send(stream, request, route, http::status::ok, options.version + "\n", "text/plain");
                 } else {

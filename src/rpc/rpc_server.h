@@ -7,10 +7,18 @@
 // keep-alive connection closes after it; over max_connections, new connections are closed at
 // once. Handlers run on the I/O threads and call the Backend, which is thread-safe.
 //
+// Rate limit (rate_limiter.h): every request takes a token of its client address's bucket when
+// its header arrives, a batch of n calls n - 1 more once parsed. Without tokens: HTTP 429 with a
+// Retry-After header; a JSON-RPC request gets error -32005 with data.retry_after_ms. The address
+// is the TCP peer's (IPv4 address, IPv6 /64): behind a reverse proxy every client shares one.
+//
+// GET /health asks Backend::health(): 200 "OK", or 503 with the reason.
+//
 // Thread safety: start() and stop() from one thread; requests run on `threads` I/O threads.
 #pragma once
 
 #include "rpc/backend.h"
+#include "rpc/rate_limiter.h"
 #include "rpc/registry.h"
 #include "rpc/server_metrics.h"
 #include "util/result.h"
@@ -29,6 +37,7 @@ struct RpcServerOptions {
     size_t max_batch_size = 100;
     uint64_t idle_timeout_ms = 30'000;
     std::string version = "fleek-node";  // what GET /version answers
+    RateLimitOptions rate_limit;
 };
 
 class RpcServer {

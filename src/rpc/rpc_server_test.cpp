@@ -2,6 +2,11 @@
 // bad bytes on the socket that must leave the server serving.
 #include "rpc/rpc_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "tests/support/http.h"
 #include "tests/support/rpc_test_backend.h"
 
@@ -67,6 +72,92 @@ TEST_F(RpcServerTest, JsonRpcOnBothPaths) {
     EXPECT_EQ(response.status, 405);
     EXPECT_EQ(response.headers.at("allow"), "POST, OPTIONS");
     EXPECT_EQ(server->metrics().calls("flk_ping"), 2u);
+}
+
+// A request from `source` (a loopback address such as 127.0.0.2) with "Connection: close".
+testing::RawResponse request_from(const char* source, uint16_t port, const std::string& method, const std::string& target,
+                                  const std::string& body = "") {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    sockaddr_in remote{};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+        ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+        ::close(fd);
+        return {};
+    }
+    std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    if (!body.empty()) request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    request += "\r\n" + body;
+    testing::send_all(fd, request);
+    std::string raw;
+    char buffer[65536];
+    for (;;) {
+        const ssize_t got = ::recv(fd, buffer, sizeof(buffer), 0);
+        if (got <= 0) break;
+        raw.append(buffer, static_cast<size_t>(got));
+    }
+    ::close(fd);
+    return testing::parse_response(raw, false);
+}
+
+// Issue 15: the server had no rate limit, so one client could flood a committee member with
+// reads. A flood from one address now gets 429 / -32005 answers while another address is served.
+TEST_F(RpcServerTest, AFloodFromOneAddressIsLimitedWhileOthersAreServed) {
+    RpcServerOptions options;
+    options.rate_limit = RateLimitOptions{.per_second = 1, .burst = 10, .addresses_max = 100};
+    start(options);
+    const std::string read = R"({"jsonrpc":"2.0","id":4,"method":"flk_get_block_number"})";
+    size_t served = 0;
+    size_t limited = 0;
+    for (int i = 0; i < 60; ++i) {
+        const auto response = request_from("127.0.0.2", server->port(), "POST", "/rpc/v0", read);
+        if (response.status == 200) {
+            ++served;
+            continue;
+        }
+        ASSERT_EQ(response.status, 429) << response.body;
+        ++limited;
+        const Json body = Json::parse(response.body);
+        EXPECT_EQ(body["id"], nullptr);
+        EXPECT_EQ(body["error"]["code"], -32005);
+        EXPECT_EQ(body["error"]["data"]["reason"], "rate_limited");
+        EXPECT_GT(body["error"]["data"]["retry_after_ms"].get<uint64_t>(), 0u);
+        EXPECT_EQ(response.headers.at("retry-after"), "1");
+    }
+    // 10 at once, then one a second for as long as the loop ran.
+    EXPECT_GE(served, 10u);
+    EXPECT_GT(limited, 0u);
+    EXPECT_EQ(server->metrics().rate_limited(), limited);
+    EXPECT_EQ(server->metrics().errors_with_code(ErrorCode::rate_limited), limited);
+    // Another address is served meanwhile, its GETs too.
+    const auto other = request_from("127.0.0.3", server->port(), "POST", "/rpc/v0", read);
+    EXPECT_EQ(other.status, 200) << other.body;
+    EXPECT_EQ(Json::parse(other.body)["result"], 0);
+    EXPECT_EQ(request_from("127.0.0.3", server->port(), "GET", "/health").status, 200);
+    // A batch takes one token per call: more calls than the burst wait for a full bucket.
+    Json batch = Json::array();
+    for (int i = 0; i < 11; ++i) batch.push_back(Json{{"jsonrpc", "2.0"}, {"id", i}, {"method", "flk_ping"}});
+    const auto big = request_from("127.0.0.4", server->port(), "POST", "/rpc/v0", batch.dump());
+    EXPECT_EQ(big.status, 429) << big.body;
+    batch.erase(batch.begin());
+    const auto fits = request_from("127.0.0.5", server->port(), "POST", "/rpc/v0", batch.dump());
+    EXPECT_EQ(fits.status, 200) << fits.body;
+    EXPECT_EQ(Json::parse(fits.body).size(), 10u);
+}
+
+// Issue 15: /health answered OK whatever the node's state.
+TEST_F(RpcServerTest, HealthReportsAnUnhealthyNode) {
+    backend.health_answer = Health{false, "stalled: no new block for 61 s (height 4) while 2 transactions wait to execute"};
+    const auto response = testing::http_request(server->port(), "GET", "/health");
+    EXPECT_EQ(response.status, 503);
+    EXPECT_EQ(response.body, "unhealthy: stalled: no new block for 61 s (height 4) while 2 transactions wait to execute\n");
+    backend.health_answer = Health{};
+    EXPECT_EQ(testing::http_request(server->port(), "GET", "/health").status, 200);
 }
 
 TEST_F(RpcServerTest, HealthVersionMetrics) {

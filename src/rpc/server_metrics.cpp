@@ -115,6 +115,9 @@ std::string ServerMetrics::prometheus_text() const {
     out += "# HELP fleek_rpc_bodies_too_large_total Requests refused for a body over max_body_bytes\n";
     out += "# TYPE fleek_rpc_bodies_too_large_total counter\n";
     out += fmt::format("fleek_rpc_bodies_too_large_total {}\n", m_bodies_too_large.load(std::memory_order_relaxed));
+    out += "# HELP fleek_rpc_rate_limited_total Requests answered 429 (-32005): the client address had no tokens left\n";
+    out += "# TYPE fleek_rpc_rate_limited_total counter\n";
+    out += fmt::format("fleek_rpc_rate_limited_total {}\n", m_rate_limited.load(std::memory_order_relaxed));
     return out;
 }
 

@@ -29,6 +29,8 @@ public:
     void on_connection_closed() { m_connections_open.fetch_sub(1, std::memory_order_relaxed); }
     void on_connection_refused() { m_connections_refused.fetch_add(1, std::memory_order_relaxed); }
     void on_body_too_large() { m_bodies_too_large.fetch_add(1, std::memory_order_relaxed); }
+    void on_rate_limited() { m_rate_limited.fetch_add(1, std::memory_order_relaxed); }
+    uint64_t rate_limited() const { return m_rate_limited.load(std::memory_order_relaxed); }
 
     uint64_t calls(std::string_view method) const;   // "" = unknown methods
     uint64_t errors(std::string_view method) const;
@@ -44,12 +46,13 @@ private:
     size_t m_slots;  // methods + 1 (unknown)
     std::unique_ptr<std::atomic<uint64_t>[]> m_calls;
     std::unique_ptr<std::atomic<uint64_t>[]> m_errors;
-    std::array<std::atomic<uint64_t>, 8> m_error_codes{};
+    std::array<std::atomic<uint64_t>, 12> m_error_codes{};
     std::array<std::array<std::atomic<uint64_t>, 5>, http_route_count> m_responses{};  // by status class 1xx..5xx
     std::atomic<uint64_t> m_connections_total{0};
     std::atomic<int64_t> m_connections_open{0};
     std::atomic<uint64_t> m_connections_refused{0};
     std::atomic<uint64_t> m_bodies_too_large{0};
+    std::atomic<uint64_t> m_rate_limited{0};
 };
 
 }  // namespace fleek::rpc

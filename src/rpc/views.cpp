@@ -132,16 +132,16 @@ Json epoch_info_json(const ledger::EpochInfo& info, const std::vector<ledger::Co
                 {"committee", std::move(members)}};
 }
 
-Json chain_json(const ledger::Ledger& ledger) {
-    const ledger::ChainInfo chain = ledger.chain_info();
+Json chain_json(const ChainSummary& summary) {
+    const ledger::ChainInfo& chain = summary.chain;
     return Json{{"chain_id", chain.chain_id},
                 {"genesis_digest", hex_encode(chain.genesis_digest)},
                 {"epoch", chain.epoch},
                 {"epoch_era", chain.epoch_era},
-                {"height", ledger.height()},
+                {"height", summary.height},
                 {"block_timestamp_ms", chain.block_timestamp_ms},
                 {"last_block_digest", hex_encode(chain.last_block_digest)},
-                {"state_root", hex_encode(ledger.state_root())},
+                {"state_root", hex_encode(summary.state_root)},
                 {"flk_supply", amount_text(chain.flk_supply)},
                 {"stables_supply", amount_text(chain.stables_supply)},
                 {"governance", address_text(chain.governance)},

@@ -20,7 +20,7 @@ Json node_json(ledger::NodeIndex index, const ledger::NodeInfo& node);
 Json account_json(const crypto::AccountAddress& address, const ledger::AccountInfo& account);
 Json committee_member_json(const ledger::CommitteeMember& member);
 Json epoch_info_json(const ledger::EpochInfo& info, const std::vector<ledger::CommitteeMember>& committee);
-Json chain_json(const ledger::Ledger& ledger);
+Json chain_json(const ChainSummary& summary);
 Json block_json(const ledger::Block& block);
 Json certificate_json(const ledger::BlockCertificate& certificate);
 Json receipt_json(const TransactionLocation& location);

@@ -3,6 +3,7 @@
 #include "util/assert.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -157,11 +158,20 @@ Result<void, FileError> write_file_atomic(const std::filesystem::path& path, Byt
         }
     }
 
-    const std::filesystem::path temporary =
-        directory / fmt::format(".{}.tmp-{}", path.filename().string(), ::getpid());
-    ::unlink(temporary.c_str());  // a leftover from a crashed earlier attempt
-    FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode));
-    if (fd.get() < 0) return fail(errno_error(code_for_errno(errno), temporary, "create", errno));
+    // A name no other writer uses, in this process (the counter) or another (the pid): two
+    // threads writing the same path at once each get their own temporary file.
+    static std::atomic<uint64_t> counter{0};
+    std::filesystem::path temporary;
+    int opened = -1;
+    for (int attempt = 0; attempt < 100 && opened < 0; ++attempt) {
+        temporary = directory / fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(),
+                                            counter.fetch_add(1, std::memory_order_relaxed));
+        opened = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode);
+        // EEXIST: a leftover of a crashed process that had the same pid; take the next name.
+        if (opened < 0 && errno != EEXIST) return fail(errno_error(code_for_errno(errno), temporary, "create", errno));
+    }
+    if (opened < 0) return fail(errno_error(FileErrorCode::io, temporary, "create", EEXIST));
+    FileDescriptor fd(opened);
     // open() applies the umask; set the exact mode asked for.
     if (::fchmod(fd.get(), options.mode) != 0) {
         ::unlink(temporary.c_str());

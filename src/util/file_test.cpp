@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,6 +94,32 @@ TEST_F(FileTest, SecretFilesMustBePrivate) {
     auto ok = read_secret_file(path, 1024);
     ASSERT_TRUE(ok.has_value());
     EXPECT_EQ(as_string_view(ok->view()), "key");
+}
+
+// Two threads replacing one file at once: every write succeeds, the file always holds one
+// writer's whole contents, and no temporary file is left. (Temporary names used to be the pid
+// only: the threads removed or collided with each other's temporary file.)
+TEST_F(FileTest, ConcurrentWritersOfOnePathDoNotCollide) {
+    const auto path = m_dir / "shared.txt";
+    const std::string first(4096, 'a');
+    const std::string second(8192, 'b');
+    std::atomic<int> failures{0};
+    const auto writer = [&](const std::string& contents) {
+        for (int i = 0; i < 200; ++i) {
+            if (!write_file_atomic(path, as_bytes(contents), {.mode = 0644, .overwrite = true})) ++failures;
+        }
+    };
+    std::thread one(writer, first);
+    std::thread two(writer, second);
+    one.join();
+    two.join();
+    EXPECT_EQ(failures.load(), 0);
+    const auto read = read_file(path, {});
+    ASSERT_TRUE(read.has_value());
+    EXPECT_TRUE(as_string_view(*read) == first || as_string_view(*read) == second);
+    size_t entries = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(m_dir)) ++entries;
+    EXPECT_EQ(entries, 1u);
 }
 
 }  // namespace

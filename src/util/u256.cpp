@@ -68,4 +68,13 @@ std::optional<U256> checked_mul(const U256& a, const U256& b) {
     return a * b;
 }
 
+std::optional<U256> checked_mul_div(const U256& a, const U256& b, const U256& divisor) {
+    using U512 = boost::multiprecision::number<boost::multiprecision::cpp_int_backend<
+        512, 512, boost::multiprecision::unsigned_magnitude, boost::multiprecision::unchecked, void>>;
+    if (divisor == 0) return std::nullopt;
+    const U512 quotient = U512(a) * U512(b) / U512(divisor);
+    if (quotient > U512(u256_max())) return std::nullopt;
+    return static_cast<U256>(quotient);
+}
+
 }  // namespace fleek

@@ -31,5 +31,8 @@ std::string u256_to_decimal(const U256& value);
 std::optional<U256> checked_add(const U256& a, const U256& b);
 std::optional<U256> checked_sub(const U256& a, const U256& b);
 std::optional<U256> checked_mul(const U256& a, const U256& b);
+// ⌊a × b / divisor⌋ computed exactly with a 512-bit product: nullopt when divisor is 0 or the
+// quotient does not fit 256 bits (never when b ≤ divisor). For shares and rates of amounts.
+std::optional<U256> checked_mul_div(const U256& a, const U256& b, const U256& divisor);
 
 }  // namespace fleek

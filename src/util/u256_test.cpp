@@ -52,5 +52,20 @@ TEST(U256, CheckedArithmetic) {
     EXPECT_EQ(checked_mul(U256(6), U256(7)).value(), U256(42));
 }
 
+TEST(U256, CheckedMulDivIsExactWherePlainArithmeticWraps) {
+    const U256 max = ~U256(0);
+    // max × 10,000 / 10,000 wraps with 256-bit arithmetic; the exact quotient is max.
+    EXPECT_NE(max * 10'000 / 10'000, max);
+    EXPECT_EQ(checked_mul_div(max, 10'000, 10'000).value(), max);
+    EXPECT_EQ(checked_mul_div(max, 1000, 10'000).value(), max / 10);  // (2^256 − 1) / 10, truncated
+    EXPECT_EQ(checked_mul_div(max, max, max).value(), max);
+    EXPECT_EQ(checked_mul_div(U256(7), U256(3), U256(2)).value(), U256(10));  // ⌊21/2⌋
+    EXPECT_FALSE(checked_mul_div(max, 2, 1).has_value());  // the quotient does not fit
+    EXPECT_FALSE(checked_mul_div(U256(1), U256(1), U256(0)).has_value());
+    // (2^255) × 3 / 2 = 3 × 2^254 fits although the product does not.
+    const U256 half = U256(1) << 255;
+    EXPECT_EQ(checked_mul_div(half, 3, 2).value(), (U256(3) << 254));
+}
+
 }  // namespace
 }  // namespace fleek

@@ -123,6 +123,14 @@ public:
         if (body.contains("error")) return fail(body["error"].dump());
         return body["result"];
     }
+    // The JSON-RPC error object of a call that failed, or null when it succeeded or got no answer.
+    Json call_error(size_t i, const std::string& method, Json params = Json::array()) {
+        const Json request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
+        const auto response = http_request(nodes_[i].rpc_port, "POST", "/rpc/v0", "Content-Type: application/json\r\n", request.dump());
+        const Json body = Json::parse(response.body, nullptr, false);
+        if (!body.is_object() || !body.contains("error")) return nullptr;
+        return body["error"];
+    }
     uint64_t number(size_t i, const std::string& method) {
         auto result = call(i, method);
         return result && result->is_number_unsigned() ? result->get<uint64_t>() : 0;
@@ -148,6 +156,24 @@ public:
         return ledger::sign_transaction(std::move(transaction), account).to_bytes();
     }
     Result<Json, std::string> send(size_t i, const Bytes& transaction) { return call(i, "flk_send_txn", Json::array({hex_encode(transaction)})); }
+
+    // The last nonce an account used, as node `i` reports it (0 when the account does not exist).
+    uint64_t account_nonce(size_t i, const crypto::AccountAddress& address) {
+        auto result = call(i, "flk_get_account_info", Json::array({address.to_string()}));
+        return result && result->is_object() ? (*result)["nonce"].get<uint64_t>() : 0;
+    }
+    std::string state_root(size_t i) {
+        auto result = call(i, "flk_get_state_root");
+        return result && result->is_string() ? result->get<std::string>() : "?";
+    }
+
+    // Runs `flk ARGS... --rpc <node i>`.
+    ProcessResult flk(size_t i, std::vector<std::string> args) {
+        args.insert(args.begin(), FLK_BINARY);
+        args.push_back("--rpc");
+        args.push_back(rpc_url(i));
+        return run_process(args);
+    }
 
     // Runs `fleek-node ARGS...`.
     ProcessResult fleek_node(std::vector<std::string> args) {

@@ -33,19 +33,21 @@ struct ServedResponse {
     std::string body;
     int delay_ms = 0;               // before anything is sent
     size_t cut_after = std::string::npos;  // close the connection after this many body bytes
+    int hold_open_ms = 0;           // then keep the connection open, silent, this long (a stalled server)
 };
 
 class TestHttpServer {
 public:
     using Handler = std::function<ServedResponse(const ServedRequest&)>;
 
-    explicit TestHttpServer(Handler handler) : m_handler(std::move(handler)) {
+    // `host`: an IPv4 loopback address to listen on (127.0.0.2 gives a second loopback host).
+    explicit TestHttpServer(Handler handler, std::string host = "127.0.0.1") : m_handler(std::move(handler)), m_host(std::move(host)) {
         m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
         const int one = 1;
         ::setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         sockaddr_in address{};
         address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::inet_pton(AF_INET, m_host.c_str(), &address.sin_addr);
         address.sin_port = 0;
         ::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof(address));
         ::listen(m_listener, 64);
@@ -70,7 +72,7 @@ public:
     }
 
     uint16_t port() const { return m_port; }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    std::string url() const { return "http://" + m_host + ":" + std::to_string(m_port); }
     std::vector<ServedRequest> requests() {
         std::lock_guard lock(m_mutex);
         return m_requests;
@@ -152,11 +154,15 @@ private:
             const std::string_view body = std::string_view(response.body).substr(0, response.cut_after);
             send_all(fd, body);
         }
+        for (int waited = 0; waited < response.hold_open_ms && !m_stopping; waited += 10) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
         ::shutdown(fd, SHUT_WR);
         ::close(fd);
     }
 
     Handler m_handler;
+    std::string m_host;
     int m_listener = -1;
     uint16_t m_port = 0;
     std::atomic<bool> m_stopping{false};

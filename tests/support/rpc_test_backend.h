@@ -8,6 +8,7 @@
 #include "ledger/block_certificate.h"
 #include "ledger/ledger.h"
 #include "rpc/backend.h"
+#include "rpc/pending_pool.h"
 #include "tests/support/ledger_network.h"
 
 #include <filesystem>
@@ -50,8 +51,15 @@ public:
     Result<crypto::Hash32, rpc::SubmitError> submit_transaction(Bytes signed_transaction) override {
         std::lock_guard lock(m_mutex);
         if (unavailable) return fail(rpc::SubmitError::unavailable);
+        if (stopped) return fail(rpc::SubmitError::stopped);
         auto checked = rpc::check_transaction(*m_ledger, signed_transaction);
         if (!checked) return checked;
+        const auto decoded = codec::decode<ledger::SignedTransaction>(signed_transaction).value();
+        const auto& sender = decoded.transaction.sender;
+        auto admitted = m_pool.admit(sender, decoded.transaction.nonce, *checked, rpc::stored_nonce(*m_ledger, sender), m_timestamp_ms,
+                                     [this](const crypto::Hash32& digest) { return m_receipts.count(digest) != 0; });
+        if (!admitted) return fail(admitted.error());
+        if (*admitted == rpc::PendingPool::Admitted::already_pending) return checked;
         m_pending.push_back(std::move(signed_transaction));
         ++m_submitted;
         return checked;
@@ -80,6 +88,21 @@ public:
         std::lock_guard lock(m_mutex);
         return "# TYPE test_backend_submitted_total counter\ntest_backend_submitted_total " + std::to_string(m_submitted) +
                "\n";
+    }
+
+    std::shared_ptr<const rpc::ChainSummary> chain_summary() override {
+        std::lock_guard lock(m_mutex);
+        return std::make_shared<const rpc::ChainSummary>(rpc::summarize(*m_ledger));
+    }
+    rpc::Health health() override {
+        std::lock_guard lock(m_mutex);
+        return health_answer;
+    }
+    rpc::PendingNonce pending_nonce(const crypto::AccountAddress& address) override {
+        std::lock_guard lock(m_mutex);
+        const ledger::AccountSender sender{address.bytes()};
+        return m_pool.pending_nonce(sender, rpc::stored_nonce(*m_ledger, sender), m_timestamp_ms,
+                                    [this](const crypto::Hash32& digest) { return m_receipts.count(digest) != 0; });
     }
 
     // ---- test controls ----
@@ -111,6 +134,9 @@ public:
     // Forgets the submitted transactions without executing them.
     void drop_pending() {
         std::lock_guard lock(m_mutex);
+        for (const Bytes& bytes : m_pending) {
+            if (auto decoded = codec::decode<ledger::SignedTransaction>(bytes)) m_pool.forget(decoded->transaction.digest());
+        }
         m_pending.clear();
     }
     // The timestamp of the last block (genesis epoch start before the first).
@@ -126,6 +152,8 @@ public:
 
     TestNetwork net;
     bool unavailable = false;  // submit_transaction answers SubmitError::unavailable
+    bool stopped = false;      // submit_transaction answers SubmitError::stopped
+    rpc::Health health_answer;  // what health() answers
 
 private:
     std::filesystem::path m_dir;
@@ -134,6 +162,7 @@ private:
     uint64_t m_timestamp_ms = 0;
     uint64_t m_submitted = 0;
     std::vector<Bytes> m_pending;
+    rpc::PendingPool m_pool;
     std::map<uint64_t, ledger::Block> m_blocks;
     std::map<uint64_t, ledger::BlockCertificate> m_certificates;
     std::map<crypto::Hash32, rpc::TransactionLocation> m_receipts;
