@@ -298,10 +298,6 @@ void ContentNetwork::poll_peers(uint64_t now_ms) {
         PeerState& peer = m_peers[status.key];
         const bool dropped = peer.connected && (!status.connected || status.disconnects != peer.disconnects);
         const bool came = status.connected && (!peer.connected || status.disconnects != peer.disconnects);
-        if (dropped) {
-            m_server->on_peer_disconnected(status.key, now_ms);
-            m_fetcher->on_peer_disconnected(status.key, now_ms);
-        }
         // At start any connected peer may give the first snapshot; later, a peer that comes back
         // gives one (it may hold records gossiped while the two were apart).
         const bool wanted = m_snapshots_completed == 0 || peer.seen_connected;
@@ -311,6 +307,10 @@ void ContentNetwork::poll_peers(uint64_t now_ms) {
         if (status.connected) peer.seen_connected = true;
         peer.connected = status.connected;
         peer.disconnects = status.disconnects;
+        if (dropped) {  // after the state changed: the fetches that fail over see it
+            m_server->on_peer_disconnected(status.key, now_ms);
+            m_fetcher->on_peer_disconnected(status.key, now_ms);
+        }
     }
 }
 
