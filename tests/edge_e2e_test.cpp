@@ -220,7 +220,8 @@ TEST(EdgeE2e, FourNodesServeEachOthersContent) {
     EXPECT_TRUE(fetched.complete);
     EXPECT_TRUE(fetched.body == big) << "node 3 served other bytes than were put on node 0";
     EXPECT_EQ(devnet.metric(3, "fleek_content_requests_total", {"source=\"peer\""}), 1u);
-    EXPECT_EQ(devnet.metric(3, "fleek_fetches_total", {"outcome=\"peer\""}), 1u);
+    // Stored once the last block verified and the object committed (just after the body went out).
+    EXPECT_TRUE(devnet.eventually([&] { return devnet.metric(3, "fleek_fetches_total", {"outcome=\"peer\""}) == 1; }, 30s));
     EXPECT_GE(devnet.metric(3, "fleek_peer_fetch_bytes_total", {devnet.peer(0)}), uint64_t{64} << 20);
     EXPECT_GE(devnet.metric(0, "fleek_peer_serve_bytes_total", {devnet.peer(3)}), uint64_t{64} << 20);
     const uint64_t from_peers = devnet.metric(3, "fleek_content_bytes_from_peers_total");
