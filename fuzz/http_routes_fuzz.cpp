@@ -1,5 +1,6 @@
 // Request targets and Range headers as clients send them: routing and range parsing never crash,
-// and a satisfiable range always lies inside the content.
+// a satisfiable range always lies inside the content, and the first byte a fetch on a miss starts
+// from agrees with the range.
 #include "edge/http_routes.h"
 #include "util/assert.h"
 
@@ -18,6 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const RangeResult range = parse_range(text, length);
     if (range.kind == RangeKind::satisfiable) {
         FLEEK_ASSERT(range.range.first <= range.range.last && range.range.last < length);
+    }
+    // The first byte a miss's fetch starts at is the range's first byte whenever both are known.
+    if (const auto first = range_first_byte(text); first && range.kind == RangeKind::satisfiable) {
+        FLEEK_ASSERT(*first == range.range.first);
     }
     (void)content_type_for(text);
     bool ok = false;

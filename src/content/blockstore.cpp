@@ -231,6 +231,7 @@ void Blockstore::insert_locked(const Hash32& hash, ObjectKind kind, uint64_t len
         m_upload_bytes += disk_bytes;
         m_uploader_bytes[uploader] += disk_bytes;
     }
+    if (m_listener) m_listener(hash, kind, true);
 }
 
 std::list<Hash32>::iterator Blockstore::erase_locked(std::map<Hash32, Entry>::iterator it) {
@@ -244,6 +245,7 @@ std::list<Hash32>::iterator Blockstore::erase_locked(std::map<Hash32, Entry>::it
         if (account->second == 0) m_uploader_bytes.erase(account);
     }
     auto next = m_lru.erase(entry.lru);
+    if (m_listener) m_listener(it->first, entry.kind, false);
     m_index.erase(it);
     return next;
 }
@@ -792,6 +794,19 @@ Result<void, BlockstoreError> Blockstore::remove(const Hash32& hash) {
     }
     drop_caches(hash);
     return {};
+}
+
+void Blockstore::set_listener(ContentListener listener) {
+    std::lock_guard lock(m_mutex);
+    m_listener = std::move(listener);
+}
+
+std::vector<std::pair<Hash32, ObjectKind>> Blockstore::objects() {
+    std::lock_guard lock(m_mutex);
+    std::vector<std::pair<Hash32, ObjectKind>> out;
+    out.reserve(m_index.size());
+    for (const auto& [hash, entry] : m_index) out.emplace_back(hash, entry.kind);
+    return out;
 }
 
 BlockstoreStats Blockstore::stats() {

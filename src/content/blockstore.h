@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -169,6 +170,15 @@ public:
     // or upload_space_full (larger than all uploads may hold). Commit checks again.
     Result<void, BlockstoreError> check_upload(const std::string& uploader, uint64_t bytes);
     const std::filesystem::path& root() const noexcept { return m_root; }
+
+    // Told when an object enters the store (a commit) and when it leaves (evicted, removed,
+    // quarantined): the node announces and withdraws it as a provider. Called with the store's
+    // lock held: it must not call the store (it queues work for another thread). Set it once,
+    // before the store is shared between threads.
+    using ContentListener = std::function<void(const Hash32& hash, ObjectKind kind, bool present)>;
+    void set_listener(ContentListener listener);
+    // Every object held, in hash order (what the node announces when it starts).
+    std::vector<std::pair<Hash32, ObjectKind>> objects();
     std::filesystem::path data_path(const Hash32& hash) const;
 
 private:
@@ -227,6 +237,7 @@ private:
     std::list<BlockKey> m_block_lru;
     uint64_t m_block_cache_bytes = 0;
     std::atomic<uint64_t> m_temp_counter{0};
+    ContentListener m_listener;  // called under m_mutex
 };
 
 }  // namespace fleek::content

@@ -215,6 +215,35 @@ TEST(Blockstore, EvictsLeastRecentlyUsedButNeverPinned) {
     EXPECT_EQ(store->put(Bytes(4 * block_size, 0)).error(), BlockstoreError::too_large);
 }
 
+// The provider records follow the store: every object that enters it and every one that leaves it
+// (evicted, removed, quarantined) is told to the listener.
+TEST(Blockstore, ListenerHearsEveryObjectEnterAndLeave) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, {.capacity_bytes = 3 * block_size + 1000, .block_cache_bytes = 0});
+    const Hash32 kept = store->put(random_bytes(block_size, 1)).value();
+    std::vector<std::pair<Hash32, bool>> heard;
+    store->set_listener([&](const Hash32& hash, ObjectKind kind, bool present) {
+        EXPECT_EQ(kind, ObjectKind::file);
+        heard.emplace_back(hash, present);
+    });
+    EXPECT_EQ(store->objects(), (std::vector<std::pair<Hash32, ObjectKind>>{{kept, ObjectKind::file}}));  // what was there before
+    const Hash32 a = store->put(random_bytes(block_size, 2)).value();
+    const Hash32 b = store->put(random_bytes(block_size, 3)).value();
+    ASSERT_TRUE(store->info(kept));
+    ASSERT_TRUE(store->info(b));
+    const Hash32 c = store->put(random_bytes(block_size, 4)).value();  // evicts a, the least recently used
+    EXPECT_EQ(store->put(random_bytes(block_size, 2)).value(), a);     // a again: evicts kept
+    ASSERT_TRUE(store->remove(b));
+    flip_byte(store->data_path(c), 10);
+    EXPECT_EQ(store->read_block(c, 0).error(), BlockstoreError::corrupt);  // quarantined
+    EXPECT_EQ(heard, (std::vector<std::pair<Hash32, bool>>{{a, true}, {b, true}, {c, true}, {a, false}, {a, true}, {kept, false},
+                                                            {b, false}, {c, false}}));
+    EXPECT_EQ(store->objects(), (std::vector<std::pair<Hash32, ObjectKind>>{{a, ObjectKind::file}}));
+    store->set_listener(nullptr);
+    (void)store->put(random_bytes(block_size, 5));
+    EXPECT_EQ(heard.size(), 8u);
+}
+
 // Uploads fill their own budget: making room for one evicts only older unpinned uploads,
 // never content that came another way (with one shared LRU, the third upload below evicted
 // `first`, the least recently used object).

@@ -6,6 +6,7 @@
 #include "edge/gateway_auth.h"
 #include "edge/http_routes.h"
 #include "edge/ipfs_routes.h"
+#include "edge/peer_content.h"
 #include "ipld/car.h"
 #include "origins/http_origin.h"
 #include "origins/ipfs_origin.h"
@@ -219,10 +220,14 @@ struct HttpGateway::Impl {
     // ----------------------------------------------------------------------------- GET / HEAD
 
     awaitable<bool> serve_content(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
-                                  const http::request<http::empty_body>& header) {
+                                  const http::request<http::empty_body>& header, bool fetched = false) {
         // One lookup: an eviction between two would leave the second one empty.
         const auto info = store.info(route.hash);
-        if (!info) co_return co_await send_error(stream, request, http::status::not_found, "content not found");
+        if (!info) {
+            if (!fetched && fetches_on_miss(header)) co_return co_await serve_miss(stream, request, route, header);
+            co_return co_await send_error(stream, request, http::status::not_found, "content not found");
+        }
+        if (options.peer_content != nullptr && !fetched) options.peer_content->count(ServedFrom::local);
         content::Blockstore::Resolved target{route.hash, info->kind};
         if (!route.path.empty()) {
             auto resolved = store.resolve_path(route.hash, route.path);
@@ -427,6 +432,12 @@ struct HttpGateway::Impl {
         if (options.ipfs_store == nullptr) {
             co_return co_await send_error(stream, request, http::status::not_found, "IPFS content is not served by this node");
         }
+        if (fetches_on_miss(header)) {
+            auto made_local = co_await fetch_ipfs_on_miss(route);
+            if (!made_local) {
+                co_return co_await send_error(stream, request, origin_status(made_local.error().code), made_local.error().message);
+            }
+        }
         const IpfsRequestHeaders request_headers{header[http::field::accept], header[http::field::if_none_match],
                                                  header[http::field::cache_control]};
         // Planning a CAR walks the DAG and reads blocks: that runs on the fetch pool. Files, raw
@@ -544,6 +555,7 @@ struct HttpGateway::Impl {
         auto work = [origin, &requested] { return origin->fetch(requested); };
         auto fetched = co_await run_blocking(work);
         if (!fetched) co_return co_await send_error(stream, request, origin_status(fetched.error().code), fetched.error().message);
+        if (options.peer_content != nullptr) options.peer_content->resolved_ipfs(*fetched);
         nlohmann::json answer{{"cid", route.cid},
                               {"hash", hex_encode(fetched->record.hash)},
                               {"size", fetched->record.size},
@@ -563,12 +575,149 @@ struct HttpGateway::Impl {
         auto work = [origin, &url] { return origin->fetch(url); };
         auto fetched = co_await run_blocking(work);
         if (!fetched) co_return co_await send_error(stream, request, origin_status(fetched.error().code), fetched.error().message);
+        if (options.peer_content != nullptr) options.peer_content->resolved_http(route.url, *fetched);
         const nlohmann::json answer{{"url", route.url},
                                     {"hash", hex_encode(fetched->record.hash)},
                                     {"size", fetched->record.size},
                                     {"cached", fetched->cached}};
         co_return co_await send_text(stream, request, fetched->cached ? http::status::ok : http::status::created, answer.dump(),
                                      "application/json");
+    }
+
+    // ----------------------------------------------------------------------------- fetch on a miss
+    // (docs/gateway.md, "Fetch on a miss"; the fetch itself runs on the node's content thread)
+
+    bool fetches_on_miss(const http::request<http::empty_body>& header) const {
+        // A client that wants only what is cached here gets it (RFC 9111 §5.2.1.7).
+        return options.peer_content != nullptr && !only_if_cached(header[http::field::cache_control]);
+    }
+
+    static http::status miss_status(MissError error) {
+        switch (error) {
+            case MissError::not_found: return http::status::not_found;
+            case MissError::timed_out: return http::status::gateway_timeout;
+            case MissError::failed:
+            case MissError::too_large: return http::status::bad_gateway;
+        }
+        return http::status::bad_gateway;
+    }
+
+    // Resumes when `job` has changed after `generation` (the content thread wakes us).
+    awaitable<void> wait_for(const std::shared_ptr<FetchJob>& job, uint64_t generation) {
+        const auto executor = co_await net::this_coro::executor;
+        auto initiate = [job, generation, executor](auto handler) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            job->when_changed(generation, [shared, executor] { net::post(executor, [shared] { (*shared)(); }); });
+        };
+        co_await net::async_initiate<decltype(net::use_awaitable), void()>(initiate, net::use_awaitable);
+    }
+
+    // A /blake3 request for content the store does not hold: fetched from peers. A file is
+    // streamed from its first verified block (a Range's blocks come first); a directory, a path
+    // inside one and the verified stream are served once everything is stored.
+    awaitable<bool> serve_miss(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
+                               const http::request<http::empty_body>& header) {
+        if (route.path.empty() && if_none_match(header[http::field::if_none_match], route.hash)) {
+            co_return co_await send_text(stream, request, http::status::not_modified, "", "application/octet-stream",
+                                         immutable_headers(route.hash));
+        }
+        const bool streams = route.path.empty() && route.format == ContentFormat::raw;
+        const uint64_t first_block = streams ? range_first_byte(header[http::field::range]).value_or(0) / content::block_size : 0;
+        auto job = options.peer_content->fetch_miss(route.hash, first_block);
+        if (!job) co_return co_await send_error(stream, request, http::status::not_found, "content not found");
+        std::optional<uint64_t> length;
+        for (;;) {
+            const FetchJob::State state = job->state();
+            if (state.stored) break;
+            if (state.error) {
+                if (*state.error == MissError::not_found) options.peer_content->count(ServedFrom::not_found);
+                co_return co_await send_error(stream, request, miss_status(*state.error),
+                                              fmt::format("{}: {}", to_string(*state.error), state.message));
+            }
+            if (streams && state.content_length && !state.is_directory) {
+                const uint64_t blocks = content::block_count(*state.content_length);
+                if (job->has_block(std::min(first_block, blocks - 1))) {
+                    length = state.content_length;
+                    break;
+                }
+            }
+            co_await wait_for(job, state.generation);
+        }
+        options.peer_content->count(ServedFrom::peer);
+        if (!length) co_return co_await serve_content(stream, request, route, header, true);
+        co_return co_await stream_fetched(stream, request, header, job, *length);
+    }
+
+    // A file as its fetch verifies it: the same headers and Range rules as serve_file, each block
+    // sent once the fetch verified it. When the fetch fails after the header went out, the
+    // connection is closed: the client sees fewer bytes than promised, never a wrong one.
+    awaitable<bool> stream_fetched(beast::tcp_stream& stream, const RequestInfo& request, const http::request<http::empty_body>& header,
+                                   const std::shared_ptr<FetchJob>& job, uint64_t length) {
+        const std::string etag = entity_tag(job->hash());
+        std::string_view if_range = header[http::field::if_range];
+        RangeResult range = parse_range(header[http::field::range], length);
+        if (!if_range.empty() && if_range != etag) range = RangeResult{};
+        if (range.kind == RangeKind::unsatisfiable) {
+            co_return co_await send_text(stream, request, http::status::range_not_satisfiable, json_error("range not satisfiable"),
+                                         "application/json", one_header("Content-Range", fmt::format("bytes */{}", length)));
+        }
+        const bool partial = range.kind == RangeKind::satisfiable;
+        const uint64_t first = partial ? range.range.first : 0;
+        const uint64_t end = partial ? range.range.last + 1 : length;
+        http::response<http::empty_body> response{partial ? http::status::partial_content : http::status::ok, request.version};
+        response.content_length(end - first);
+        response.set(http::field::etag, etag);
+        response.set(http::field::cache_control, immutable);
+        response.set(http::field::accept_ranges, "bytes");
+        response.set(kind_header, "file");
+        response.set(http::field::content_type, "application/octet-stream");
+        if (partial) response.set(http::field::content_range, fmt::format("bytes {}-{}/{}", first, end - 1, length));
+        response.keep_alive(request.keep_alive);
+        if (!co_await send_header(stream, response)) co_return false;
+        if (request.head || end == first) co_return request.keep_alive;
+        uint64_t position = first;
+        for (uint64_t k = first / content::block_size; position < end; ++k) {
+            content::BlockBuffer block;
+            for (;;) {
+                const FetchJob::State state = job->state();
+                auto held = job->block(k);
+                if (!held) {
+                    FLEEK_LOG_ERROR("gateway", "cutting the response for {}: block {}: {}", hex_encode(job->hash()), k, to_string(held.error()));
+                    co_return false;
+                }
+                if (*held) {
+                    block = std::move(**held);
+                    break;
+                }
+                if (state.error) {
+                    FLEEK_LOG_WARN("gateway", "cutting the response for {} at block {}: {}: {}", hex_encode(job->hash()), k,
+                                   to_string(*state.error), state.message);
+                    co_return false;
+                }
+                co_await wait_for(job, state.generation);
+            }
+            const uint64_t within = position - k * content::block_size;
+            const uint64_t take = std::min<uint64_t>(block->size() - within, end - position);
+            if (!co_await send_bytes(stream, buffers_of(net::buffer(block->data() + within, take)))) co_return false;
+            position += take;
+        }
+        co_return request.keep_alive;
+    }
+
+    // An /ipfs request for a DAG the node does not hold: made local (peers, else the origin) on
+    // the fetch pool before the request is planned. A CID that does not parse is left to the plan.
+    awaitable<Result<void, origins::OriginError>> fetch_ipfs_on_miss(const Route& route) {
+        auto cid = ipld::Cid::parse(route.cid);
+        if (!cid || options.ipfs_store == nullptr || options.ipfs_store->has(*cid)) {
+            if (cid && options.ipfs_store != nullptr) options.peer_content->count(ServedFrom::local);
+            co_return Result<void, origins::OriginError>();
+        }
+        PeerContent* peer_content = options.peer_content;
+        const ipld::Cid& wanted = *cid;
+        auto work = [peer_content, &wanted] { return peer_content->fetch_ipfs_miss(wanted); };
+        auto fetched = co_await run_blocking(work);
+        if (!fetched && fetched.error().code == origins::OriginErrorCode::disabled) co_return Result<void, origins::OriginError>();
+        co_return fetched;
     }
 
     // ----------------------------------------------------------------------------- PUT

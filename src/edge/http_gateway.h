@@ -13,6 +13,9 @@ class IpfsOrigin;
 class HttpOrigin;
 class IpfsStore;
 }  // namespace fleek::origins
+namespace fleek::edge {
+class PeerContent;  // edge/peer_content.h
+}  // namespace fleek::edge
 
 #include <memory>
 #include <string>
@@ -39,6 +42,9 @@ struct GatewayOptions {
     origins::IpfsOrigin* ipfs_origin = nullptr;
     origins::HttpOrigin* http_origin = nullptr;
     unsigned fetch_threads = 4;  // origin fetches run on these, off the I/O threads
+    // Fetch on a miss from peers, and resolver records after origin fetches (docs/gateway.md,
+    // "Fetch on a miss"); null: a miss answers 404.
+    PeerContent* peer_content = nullptr;
 };
 
 class HttpGateway {

@@ -242,6 +242,13 @@ RangeResult parse_range(std::string_view header, uint64_t content_length) {
     return {RangeKind::satisfiable, {*first, last}};
 }
 
+std::optional<uint64_t> range_first_byte(std::string_view header) {
+    if (header.starts_with("bytes=-")) return std::nullopt;  // the last n bytes: needs the length
+    const RangeResult range = parse_range(header, UINT64_MAX);
+    if (range.kind != RangeKind::satisfiable) return std::nullopt;
+    return range.range.first;
+}
+
 std::string entity_tag(const Hash32& hash) { return "\"" + hex_encode(hash) + "\""; }
 
 bool if_none_match(std::string_view header, const Hash32& hash) {

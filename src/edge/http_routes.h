@@ -72,6 +72,10 @@ struct RangeResult {
     ByteRange range{};
 };
 RangeResult parse_range(std::string_view header, uint64_t content_length);
+// The first byte a Range header asks for when that is known without the content's length (a
+// fetch on a miss starts there): "bytes=a-b" and "bytes=a-" give a; a suffix range, several
+// ranges, another unit or bad syntax give nothing.
+std::optional<uint64_t> range_first_byte(std::string_view header);
 
 // Quoted entity tag of content: "\"<hex>\"".
 std::string entity_tag(const Hash32& hash);

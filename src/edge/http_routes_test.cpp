@@ -103,6 +103,17 @@ TEST(Range, RFC9110Forms) {
     check("", 1000, RangeKind::none);
 }
 
+TEST(Range, FirstByteWithoutTheLength) {
+    EXPECT_EQ(range_first_byte("bytes=0-99"), 0u);
+    EXPECT_EQ(range_first_byte("bytes=1048576-"), 1048576u);
+    EXPECT_EQ(range_first_byte("bytes=300000-300010"), 300000u);
+    EXPECT_EQ(range_first_byte("bytes=-100"), std::nullopt);  // a suffix needs the length
+    EXPECT_EQ(range_first_byte("bytes=0-1,5-6"), std::nullopt);
+    EXPECT_EQ(range_first_byte("bytes=5-1"), std::nullopt);
+    EXPECT_EQ(range_first_byte("items=0-1"), std::nullopt);
+    EXPECT_EQ(range_first_byte(""), std::nullopt);
+}
+
 TEST(Headers, EntityTagsAndTypes) {
     content::Hash32 hash{};
     hash.fill(0xab);

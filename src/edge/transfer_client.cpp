@@ -113,6 +113,11 @@ size_t TransferClient::transfers_with(const NodePublicKey& peer) const {
     return it == m_per_peer.end() ? 0 : it->second;
 }
 
+std::shared_ptr<content::PartialWriter> TransferClient::partial(const content::Hash32& hash) const {
+    auto it = m_partials.find(hash);
+    return it == m_partials.end() ? nullptr : it->second.lock();
+}
+
 bool TransferClient::can_start(const NodePublicKey& peer) const {
     return m_transfers.size() < m_options.transfers_max && transfers_with(peer) < m_options.transfers_per_peer_max;
 }

@@ -168,6 +168,9 @@ public:
     size_t transfers() const noexcept { return m_transfers.size(); }
     size_t transfers_with(const crypto::NodePublicKey& peer) const;
     RequesterPeerStats stats(const crypto::NodePublicKey& peer) const;
+    // The partial object of `hash` that transfers are filling (its blocks verified so far), while
+    // someone holds it. Safe to call from a sink's callbacks (it changes nothing).
+    std::shared_ptr<content::PartialWriter> partial(const content::Hash32& hash) const;
 
 private:
     struct Waiter;

@@ -227,6 +227,7 @@ TransferServer::Step TransferServer::send_next(const NodePublicKey& key, Peer& p
         next_size = content::transfer_block_message_bytes(content::proof_hashes_max, content::block_length(transfer.tree->content_length(), transfer.next));
     }
     if (peer.unacked_bytes != 0 && peer.unacked_bytes + next_size > m_options.peer_unacked_bytes_max) return Step::idle;
+    if (!within_rate(next_size, now_ms)) return Step::idle;  // tick() offers it again
 
     Bytes message;
     if (transfer.is_directory) {
@@ -247,10 +248,25 @@ TransferServer::Step TransferServer::send_next(const NodePublicKey& key, Peer& p
         ++transfer.next;
         ++peer.stats.blocks_sent;
     }
+    m_rate_tokens -= std::min<uint64_t>(m_rate_tokens, message.size());
     transfer.unacked.push_back(static_cast<uint32_t>(message.size()));
     peer.unacked_bytes += message.size();
     transfer.held = std::move(message);
     return offer(key, peer, transfer, now_ms);
+}
+
+bool TransferServer::within_rate(size_t bytes, uint64_t now_ms) {
+    const uint64_t rate = m_options.bytes_per_second;
+    if (rate == 0) return true;
+    const uint64_t bucket = std::max<uint64_t>(rate / 10, content::transfer_message_bytes_max);
+    if (!m_rate_refilled_ms) {
+        m_rate_tokens = bucket;
+    } else if (now_ms > *m_rate_refilled_ms) {
+        const uint64_t elapsed_ms = std::min<uint64_t>(now_ms - *m_rate_refilled_ms, 1000);
+        m_rate_tokens = std::min(bucket, m_rate_tokens + elapsed_ms * rate / 1000);
+    }
+    m_rate_refilled_ms = std::max(now_ms, m_rate_refilled_ms.value_or(0));
+    return m_rate_tokens >= bytes;
 }
 
 TransferServer::Step TransferServer::offer(const NodePublicKey& key, Peer& peer, Transfer& transfer, uint64_t now_ms) {

@@ -15,7 +15,8 @@
 //
 // Limits: transfers_max open transfers in total and transfers_per_peer_max per peer, and
 // directory_bytes_max of directory encodings held for them (busy beyond); a transfer whose
-// requester credits nothing for requester_stall_ms is dropped.
+// requester credits nothing for requester_stall_ms is dropped; optionally bytes_per_second for
+// everything sent to peers (an operator's cap on the bandwidth given to the network).
 //
 // Not thread-safe: call it from one thread, one that may block on disk reads (not the
 // transport's I/O thread).
@@ -48,6 +49,9 @@ struct TransferServerOptions {
     uint64_t requester_stall_ms = 30000;
     // Directory encodings held in memory for open transfers, all peers together (busy beyond).
     uint64_t directory_bytes_max = uint64_t{64} << 20;
+    // Block and directory-part bytes sent per second, all peers together (a token bucket holding
+    // at most a tenth of a second, and at least one message); 0: no limit.
+    uint64_t bytes_per_second = 0;
 };
 
 struct ProviderPeerStats {
@@ -101,6 +105,8 @@ private:
     Step send_next(const crypto::NodePublicKey& key, Peer& peer, Transfer& transfer, uint64_t now_ms);
     Step offer(const crypto::NodePublicKey& key, Peer& peer, Transfer& transfer, uint64_t now_ms);
     void finish(Peer& peer, uint64_t id, End end, uint64_t now_ms);
+    // The rate limit: whether `bytes` may be sent now (refilling the bucket first).
+    bool within_rate(size_t bytes, uint64_t now_ms);
 
     content::Blockstore& m_store;
     TransferSend m_send;
@@ -108,6 +114,8 @@ private:
     std::map<crypto::NodePublicKey, std::unique_ptr<Peer>> m_peers;
     size_t m_transfer_count = 0;
     uint64_t m_directory_bytes = 0;
+    uint64_t m_rate_tokens = 0;  // bytes that may be sent now (bytes_per_second)
+    std::optional<uint64_t> m_rate_refilled_ms;
 };
 
 }  // namespace fleek::edge

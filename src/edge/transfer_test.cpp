@@ -359,5 +359,35 @@ TEST(Transfer, IdenticalRequestsShareOneTransferAndLateWaitersCatchUp) {
     EXPECT_FALSE(requester.store->info(third_hash));
 }
 
+// An operator's cap on the bandwidth given to peers: blocks go out at the configured rate, spread
+// over the ticks, and the transfer still completes.
+TEST(Transfer, ServedBytesPerSecondAreCapped) {
+    Loopback net;
+    TransferServerOptions capped;
+    capped.bytes_per_second = uint64_t{1} << 20;
+    Node& provider = net.add_node(1, capped);
+    Node& requester = net.add_node(2);
+    const Bytes content = random_bytes(8 * block_size, 20);
+    const Hash32 hash = put(provider, content);
+    auto sink = fetch(net, requester, provider, request(hash));
+    const uint64_t started = net.now_ms;
+    net.run();
+    EXPECT_EQ(provider.server->stats(requester.key).blocks_sent, 1u);  // one message's worth at once
+    uint64_t blocks_after_one_second = 0;
+    while (!sink->done && net.now_ms < started + 10'000) {
+        net.now_ms += 100;
+        net.tick();
+        net.run();
+        if (net.now_ms == started + 1000) blocks_after_one_second = provider.server->stats(requester.key).blocks_sent;
+    }
+    ASSERT_TRUE(sink->succeeded());
+    EXPECT_EQ(sink->bytes, content);
+    // 1 MiB/s is four blocks a second, after the first one.
+    EXPECT_LE(blocks_after_one_second, 5u);
+    EXPECT_GE(blocks_after_one_second, 3u);
+    EXPECT_GE(net.now_ms - started, 1'500u);  // 7 more blocks at 4 a second
+    EXPECT_LE(net.now_ms - started, 2'500u);
+}
+
 }  // namespace
 }  // namespace fleek::edge

@@ -19,6 +19,7 @@ std::string_view to_string(Topic topic) noexcept {
         case Topic::transactions: return "transactions";
         case Topic::resolver_records: return "resolver_records";
         case Topic::checkpoint_attestations: return "checkpoint_attestations";
+        case Topic::providers: return "providers";
     }
     return "unknown";
 }

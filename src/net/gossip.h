@@ -41,8 +41,15 @@
 
 namespace fleek::net {
 
-enum class Topic : uint8_t { blocks = 0, block_certificates = 1, transactions = 2, resolver_records = 3, checkpoint_attestations = 4 };
-inline constexpr size_t topic_count = 5;
+enum class Topic : uint8_t {
+    blocks = 0,
+    block_certificates = 1,
+    transactions = 2,
+    resolver_records = 3,
+    checkpoint_attestations = 4,
+    providers = 5,  // batches of signed provider records (docs/formats/provider-records.md)
+};
+inline constexpr size_t topic_count = 6;
 std::string_view to_string(Topic topic) noexcept;
 
 // ---- wire format -------------------------------------------------------------------------------

@@ -303,8 +303,12 @@ TEST(GossipTest, FrameRoundTripsAndDecoderIsStrict) {
     EXPECT_EQ(decode_gossip_frame(trailing).error(), codec::DecodeError::trailing_bytes);
     EXPECT_EQ(decode_gossip_frame(ByteSpan(frame).first(frame.size() - 1)).error(), codec::DecodeError::truncated);
     EXPECT_EQ(decode_gossip_frame(frame, 5).error(), codec::DecodeError::length_too_large);  // payload over the node's maximum
+    Bytes providers_topic = frame;
+    providers_topic[1] = 5;  // topic `providers`: decodes (its signature no longer verifies)
+    ASSERT_TRUE(decode_gossip_frame(providers_topic));
+    EXPECT_EQ(decode_gossip_frame(providers_topic)->message->topic, Topic::providers);
     Bytes bad_topic = frame;
-    bad_topic[1] = 5;
+    bad_topic[1] = 6;
     EXPECT_EQ(decode_gossip_frame(bad_topic).error(), codec::DecodeError::unknown_tag);
 }
 

@@ -110,6 +110,13 @@ Result<void, std::string> Config::validate() const {
         return fail(std::string("origins.ipfs_parallel_requests must be between 1 and 64"));
     }
     if (origins.ipfs_fetch_deadline_ms < 1) return fail(std::string("origins.ipfs_fetch_deadline_ms must be positive"));
+    if (edge.stall_timeout_ms < 100 || edge.stall_timeout_ms > 600'000) return fail(std::string("edge.stall_timeout_ms must be between 100 and 600000"));
+    if (edge.provider_wait_ms > 600'000) return fail(std::string("edge.provider_wait_ms must be at most 600000"));
+    if (edge.fetch_deadline_ms < 1'000) return fail(std::string("edge.fetch_deadline_ms must be at least 1000"));
+    if (edge.resolver_query_ms > 60'000) return fail(std::string("edge.resolver_query_ms must be at most 60000"));
+    if (edge.serve_bytes_per_second != 0 && edge.serve_bytes_per_second < (uint64_t{1} << 20)) {
+        return fail(std::string("edge.serve_bytes_per_second must be 0 (no limit) or at least 1048576"));
+    }
     for (const auto& gateway_url : origins.ipfs_gateways) {
         if (!gateway_url.starts_with("http://") && !gateway_url.starts_with("https://")) {
             return fail(fmt::format("origins.ipfs_gateways: `{}` is not an http:// or https:// URL", gateway_url));

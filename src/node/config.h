@@ -165,6 +165,27 @@ struct OriginsConfig {
     friend bool operator==(const OriginsConfig&, const OriginsConfig&) = default;
 };
 
+struct EdgeConfig {
+    bool fetch_on_miss = true;
+    uint64_t provider_wait_ms = 2'000;
+    uint64_t fetch_deadline_ms = 600'000;
+    uint64_t stall_timeout_ms = 5'000;
+    uint64_t resolver_query_ms = 1'500;
+    uint64_t serve_bytes_per_second = 0;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("fetch_on_miss", fetch_on_miss, "Fetch content this node does not hold from the peers that announced it (GET/HEAD /blake3, GET /ipfs)");
+        v.field("provider_wait_ms", provider_wait_ms,
+                "A fetch with no provider left waits this long for one to be announced; a hash nobody holds answers 404 after it");
+        v.field("fetch_deadline_ms", fetch_deadline_ms, "Give up a fetch from peers that has not completed after this long");
+        v.field("stall_timeout_ms", stall_timeout_ms, "A peer transfer with no message for this long fails; the next provider continues it");
+        v.field("resolver_query_ms", resolver_query_ms, "How long a CID miss waits for peers' resolver records before asking the IPFS origin");
+        v.field("serve_bytes_per_second", serve_bytes_per_second, "Bandwidth given to peers' transfers, all together; 0: no limit");
+    }
+    friend bool operator==(const EdgeConfig&, const EdgeConfig&) = default;
+};
+
 struct RpcConfig {
     ListenAddress address{"0.0.0.0", 4230};
     uint64_t rate_limit_per_second = 100;
@@ -240,6 +261,7 @@ struct Config {
     BlockstoreConfig blockstore;
     GatewayConfig gateway;
     OriginsConfig origins;
+    EdgeConfig edge;
     RpcConfig rpc;
     PoolConfig pool;
     PingerConfig pinger;
@@ -254,6 +276,7 @@ struct Config {
         v.table("blockstore", blockstore, "Content store");
         v.table("gateway", gateway, "Client-facing handshake listeners");
         v.table("origins", origins, "Where content comes from: IPFS trustless gateways and plain HTTP");
+        v.table("edge", edge, "The content network: transfers between nodes, fetch on a miss");
         v.table("rpc", rpc, "JSON-RPC server");
         v.table("pool", pool, "Node-to-node transport");
         v.table("pinger", pinger, "Latency measurements");

@@ -125,6 +125,20 @@ TEST(Config, OriginsTable) {
     EXPECT_NE(error_of("[origins]\nipfs_fetch_deadline_ms = 0\n").find("origins.ipfs_fetch_deadline_ms"), std::string::npos);
 }
 
+TEST(Config, EdgeTable) {
+    const Config defaults = parse("").value();
+    EXPECT_TRUE(defaults.edge.fetch_on_miss);
+    EXPECT_EQ(defaults.edge.provider_wait_ms, 2000u);
+    EXPECT_EQ(defaults.edge.serve_bytes_per_second, 0u);
+    const Config config = parse("[edge]\nfetch_on_miss = false\nprovider_wait_ms = 250\nserve_bytes_per_second = 8388608\n").value();
+    EXPECT_FALSE(config.edge.fetch_on_miss);
+    EXPECT_EQ(config.edge.provider_wait_ms, 250u);
+    EXPECT_EQ(config.edge.serve_bytes_per_second, 8388608u);
+    EXPECT_NE(error_of("[edge]\nstall_timeout_ms = 5\n").find("edge.stall_timeout_ms"), std::string::npos);
+    EXPECT_NE(error_of("[edge]\nserve_bytes_per_second = 1000\n").find("edge.serve_bytes_per_second"), std::string::npos);
+    EXPECT_NE(error_of("[edge]\nfetch_on_miss = 1\n").find("a boolean"), std::string::npos);
+}
+
 TEST(Config, MalformedTomlReportsWhere) {
     const std::string unterminated = error_of("[rpc]\naddress = \"127.0.0.1:4230\n");
     EXPECT_NE(unterminated.find("config.toml:2:"), std::string::npos) << unterminated;

@@ -39,10 +39,34 @@ Result<std::vector<std::string>, std::string> load_gateway_tokens(const std::fil
 
 Node::~Node() { stop(); }
 
+namespace {
+
+// The content network's options from the config (docs/config.md, [edge] and the IPFS limits).
+ContentNetworkOptions content_options(const Config& config) {
+    ContentNetworkOptions options;
+    options.fetch_on_miss = config.edge.fetch_on_miss;
+    options.fetcher.provider_wait_ms = config.edge.provider_wait_ms;
+    options.fetcher.deadline_ms = config.edge.fetch_deadline_ms;
+    options.client.stall_timeout_ms = config.edge.stall_timeout_ms;
+    options.client.deadline_ms = config.edge.fetch_deadline_ms;
+    options.server.bytes_per_second = config.edge.serve_bytes_per_second;
+    options.resolver_query_ms = config.edge.resolver_query_ms;
+    options.ipfs_limits.max_content_bytes = config.origins.max_content_bytes;
+    options.ipfs_limits.max_blocks = config.origins.max_blocks;
+    options.ipfs_limits.max_block_bytes = config.origins.max_block_bytes;
+    options.ipfs_limits.max_depth = config.origins.max_depth;
+    return options;
+}
+
+}  // namespace
+
 void Node::stop() {
     // Running origin fetches end first, so the gateway's fetch threads can be joined at once.
     if (m_ipfs_origin) m_ipfs_origin->cancel();
     if (m_http_origin) m_http_origin->cancel();
+    // Fetches from peers end next (their readers on the gateway's threads and fetch pool wake up
+    // with an error), before the runtime they send through.
+    if (m_content) m_content->stop();
     if (m_gateway) m_gateway->stop();
     if (m_raw_ingest) m_raw_ingest->stop();
     if (m_rpc_server) m_rpc_server->stop();
@@ -104,6 +128,10 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
     http_options.max_bytes = config.origins.http_max_bytes;
     http_options.address_policy = *address_policy;
     node->m_http_origin = std::make_unique<origins::HttpOrigin>(http_options, *node->m_blockstore, *node->m_resolver);
+    if (!config.ledger.genesis_path.empty()) {
+        node->m_content = std::make_unique<ContentNetwork>(content_options(config), node->m_keys.node, *node->m_blockstore,
+                                                           *node->m_resolver, *node->m_ipfs_store, node->m_ipfs_origin.get());
+    }
 
     const edge::GatewayOptions gateway_options{
         .host = config.gateway.http_address.host,
@@ -121,6 +149,7 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         .ipfs_origin = node->m_ipfs_origin.get(),
         .http_origin = node->m_http_origin.get(),
         .fetch_threads = config.origins.fetch_threads,
+        .peer_content = node->m_content.get(),
     };
     auto gateway = edge::HttpGateway::start(gateway_options, *node->m_blockstore);
     if (!gateway) return fail(gateway.error());
@@ -147,9 +176,11 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         runtime_options.transport.handshake_timeout_ms = config.pool.handshake_timeout_ms;
         runtime_options.health.stall_ms = config.health.stall_ms;
         runtime_options.health.behind_blocks_max = config.health.behind_blocks_max;
+        if (node->m_content) runtime_options.hooks = node->m_content->hooks();
         auto runtime = Runtime::start(std::move(runtime_options), node->m_keys.node, node->m_keys.consensus);
         if (!runtime) return fail(runtime.error());
         node->m_runtime = std::move(*runtime);
+        if (node->m_content) node->m_content->attach(*node->m_runtime);
         FLEEK_LOG_INFO("node", "pool listening on {}:{}", config.pool.address.host, node->m_runtime->pool_port());
         if (!config.consensus.raw_transactions_address.empty()) {
             auto address = ListenAddress::parse(config.consensus.raw_transactions_address);
@@ -165,6 +196,7 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         node->m_rpc_registry = std::make_unique<rpc::Registry>(rpc::standard_registry());
         node->m_rpc_backend = std::make_unique<RuntimeBackend>(*node->m_runtime, node->m_keys.node.public_key(),
                                                                node->m_keys.consensus.public_key());
+        if (ContentNetwork* content = node->m_content.get()) node->m_rpc_backend->add_metrics([content] { return content->metrics_text(); });
         rpc::RpcServerOptions rpc_options;
         rpc_options.host = config.rpc.address.host;
         rpc_options.port = config.rpc.address.port;

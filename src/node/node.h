@@ -1,11 +1,12 @@
 // A running node: the components a config describes, started in order and stopped in reverse.
 // Keys, blockstore, the origins (IPFS, HTTP) with their resolver store, the handshake HTTP
-// gateway and, when a genesis is configured, the runtime (transport, gossip, consensus, chain)
-// with the JSON-RPC server (docs/organization.md).
+// gateway and, when a genesis is configured, the content network (content shared with peers),
+// the runtime (transport, gossip, consensus, chain) and the JSON-RPC server (docs/organization.md).
 #pragma once
 
 #include "content/blockstore.h"
 #include "edge/http_gateway.h"
+#include "node/content_network.h"
 #include "node/config.h"
 #include "node/keystore.h"
 #include "node/rpc_backend.h"
@@ -50,6 +51,7 @@ private:
     std::unique_ptr<origins::IpfsStore> m_ipfs_store;
     std::unique_ptr<origins::IpfsOrigin> m_ipfs_origin;
     std::unique_ptr<origins::HttpOrigin> m_http_origin;
+    std::unique_ptr<ContentNetwork> m_content;  // with a genesis: content shared with peers
     std::unique_ptr<edge::HttpGateway> m_gateway;
     std::unique_ptr<Runtime> m_runtime;
     std::unique_ptr<rpc::Registry> m_rpc_registry;

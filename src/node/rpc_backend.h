@@ -18,12 +18,15 @@ public:
     std::optional<rpc::TransactionLocation> transaction(const crypto::Hash32& digest) override;
     crypto::NodePublicKey node_key() override { return m_node_key; }
     crypto::ConsensusPublicKey consensus_key() override { return m_consensus_key; }
-    std::string metrics_text() override { return m_runtime.metrics_text(); }
+    std::string metrics_text() override { return m_runtime.metrics_text() + (m_more_metrics ? m_more_metrics() : std::string()); }
+    // Metrics of other components after the runtime's (the content network's).
+    void add_metrics(std::function<std::string()> more) { m_more_metrics = std::move(more); }
     std::shared_ptr<const rpc::ChainSummary> chain_summary() override { return m_runtime.summary(); }
     rpc::Health health() override { return m_runtime.health(); }
     rpc::PendingNonce pending_nonce(const crypto::AccountAddress& address) override;
 
 private:
+    std::function<std::string()> m_more_metrics;
     Runtime& m_runtime;
     crypto::NodePublicKey m_node_key;
     crypto::ConsensusPublicKey m_consensus_key;

@@ -84,6 +84,8 @@ void Runtime::Impl::run() {
                 on_forwarded(*forwarded_item);
             } else if (auto* slash = std::get_if<SlashItem>(&item)) {
                 slash_queue.push_back(QueuedSlash{std::move(slash->slash), 0});
+            } else if (auto* publish = std::get_if<PublishItem>(&item)) {
+                gossip->publish(publish->topic, std::move(publish->payload), now_us() / 1000);
             } else if (consensus) {
                 submit_local(std::move(std::get<RawTransactionItem>(item).bytes));
             } else {
@@ -114,6 +116,7 @@ void Runtime::Impl::fail_runtime(std::string reason) {
 // On a transport I/O thread: a transaction a peer forwards is checked here (signature included)
 // so that neither the core thread nor the worker spends anything on a forged one.
 void Runtime::Impl::on_transport_frame(const crypto::NodePublicKey& from, net::Channel channel, Bytes payload) {
+    if (options.hooks.take_frame && options.hooks.take_frame(from, channel, payload)) return;  // the content network's
     const bool transaction_frame =
         channel == net::Channel::request && !payload.empty() &&
         (payload[0] == static_cast<uint8_t>(RequestKind::transaction) || payload[0] == static_cast<uint8_t>(RequestKind::transaction_relayed));
@@ -227,6 +230,15 @@ void Runtime::Impl::flush_consensus() {
     if (consensus->halted()) {
         fail_runtime("consensus stopped after a storage failure");
         return;
+    }
+    // Two headers signed by one authority for one round: a Slash transaction follows (once per
+    // node and slot; submit_slash_evidence checks the signatures against the epoch's committee).
+    for (const auto& evidence : consensus->take_equivocation_evidence()) {
+        auto slash = submit_slash_evidence(evidence.first, evidence.second);
+        if (!slash && slash.error() != SlashEvidenceError::already_submitted) {
+            FLEEK_LOG_DEBUG("runtime", "equivocation evidence against authority {} not submitted: {}", evidence.author,
+                            to_string(slash.error()));
+        }
     }
     bool epoch_changed = false;
     for (const auto& output : outputs) {
@@ -582,6 +594,7 @@ Result<std::unique_ptr<Runtime>, std::string> Runtime::start(RuntimeOptions opti
     self.gossip->subscribe(net::Topic::block_certificates,
                            [raw](const crypto::NodePublicKey&, ByteSpan payload) { return raw->on_gossip_signature(payload); });
     self.gossip->subscribe(net::Topic::blocks, [raw](const crypto::NodePublicKey&, ByteSpan payload) { return raw->on_gossip_block(payload); });
+    for (const auto& [topic, handler] : self.options.hooks.gossip) self.gossip->subscribe(topic, handler);
     self.started_ms = now_us() / 1000;
     self.progress_ms = self.started_ms;
     self.refresh_peers();
@@ -661,6 +674,14 @@ std::optional<std::string> Runtime::failure() {
 }
 
 uint16_t Runtime::pool_port() const { return m_impl->transport->port(); }
+
+bool Runtime::publish(net::Topic topic, Bytes payload) { return m_impl->push(PublishItem{topic, std::move(payload)}); }
+
+net::SendResult Runtime::send(const crypto::NodePublicKey& to, net::Channel channel, Bytes payload) {
+    return m_impl->transport->send(to, channel, std::move(payload));
+}
+
+std::vector<net::PeerStatus> Runtime::peer_status() const { return m_impl->transport->peer_status(); }
 
 uint64_t Runtime::chain_lock_wait_max_us() const { return m_impl->chain_lock.core_wait_max_us(); }
 

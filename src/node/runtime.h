@@ -12,6 +12,7 @@
 #include "ledger/consensus_statement.h"
 #include "ledger/genesis.h"
 #include "ledger/transaction.h"
+#include "net/gossip.h"
 #include "net/transport.h"
 #include "node/chain.h"
 #include "node/health.h"
@@ -34,6 +35,16 @@ namespace fleek::node {
 // tag 0 for a node key, 1 for a consensus key and 2 for an account address. When that member is
 // unreachable the next one in ledger order takes them.
 size_t sender_route(const ledger::Sender& sender, size_t committee_size);
+
+// What runs next to the runtime on its transport and gossip (the content network,
+// node/content_network.h). Set before start.
+struct RuntimeHooks {
+    // Sees every frame on a transport I/O thread before the core thread does; true when it took
+    // the frame. Must not block.
+    std::function<bool(const crypto::NodePublicKey& from, net::Channel channel, Bytes& payload)> take_frame;
+    // Gossip topics handled outside the runtime; the handlers run on the core thread.
+    std::vector<std::pair<net::Topic, net::GossipHandler>> gossip;
+};
 
 struct RuntimeOptions {
     std::filesystem::path ledger_dir;
@@ -59,6 +70,7 @@ struct RuntimeOptions {
     // Test hook: called on the core thread before a block's record is written (chain.h); false
     // makes the write fail like a storage failure, blocking in it holds the block's execution.
     std::function<bool(uint64_t height)> test_before_record_write;
+    RuntimeHooks hooks;
 };
 
 // Why submit_slash_evidence() refused evidence.
@@ -138,6 +150,11 @@ public:
     // How long the core thread waited for the chain lock held by readers (chain_lock.h).
     uint64_t chain_lock_wait_max_us() const;
     void reset_chain_lock_wait() const;
+    // For the hooks' owner, from any thread: a gossip message (published by the core thread;
+    // false when the inbox is full or the runtime stopped), a frame to a peer, the peers.
+    bool publish(net::Topic topic, Bytes payload);
+    net::SendResult send(const crypto::NodePublicKey& to, net::Channel channel, Bytes payload);
+    std::vector<net::PeerStatus> peer_status() const;
     std::string metrics_text();
 
     struct Impl;

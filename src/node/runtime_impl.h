@@ -55,7 +55,11 @@ struct RawTransactionItem {  // benchmark ingest: straight to our worker
 struct SlashItem {
     ledger::Slash slash;
 };
-using InboxItem = std::variant<FrameItem, TransactionItem, ForwardedItem, RawTransactionItem, SlashItem>;
+struct PublishItem {  // a gossip message from another thread (RuntimeHooks' owner)
+    net::Topic topic;
+    Bytes payload;
+};
+using InboxItem = std::variant<FrameItem, TransactionItem, ForwardedItem, RawTransactionItem, SlashItem, PublishItem>;
 
 struct Runtime::Impl {
     Impl(RuntimeOptions runtime_options, const crypto::NodeSecretKey& node, const crypto::ConsensusSecretKey& consensus_secret);

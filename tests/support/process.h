@@ -197,14 +197,6 @@ public:
         m_exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
         return *m_exit_code;
     }
-    // The exit code once the process exited within `timeout_ms` (polling), else nullopt.
-    std::optional<int> wait_for_exit(int timeout_ms) {
-        for (int waited = 0;; waited += 20) {
-            if (poll_exit()) return m_exit_code;
-            if (waited >= timeout_ms) return std::nullopt;
-            ::usleep(20 * 1000);
-        }
-    }
     std::string stdout_text() const { return slurp(m_out_path); }
     std::string stderr_text() const { return slurp(m_err_path); }
 
