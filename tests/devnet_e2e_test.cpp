@@ -34,7 +34,9 @@ using namespace std::chrono_literals;
 
 class Devnet : public testing::LocalDevnet {
 public:
-    explicit Devnet(size_t nodes, std::vector<std::string> devnet_args = {}) : LocalDevnet("devnet-e2e", nodes, nodes, std::move(devnet_args), 0) {}
+    // `port_offset`: the two tests of this file run at once under ctest -j2 (testing::LocalDevnet).
+    explicit Devnet(size_t nodes, std::vector<std::string> devnet_args = {}, uint16_t port_offset = 0)
+        : LocalDevnet("devnet-e2e", nodes, nodes, std::move(devnet_args), port_offset) {}
     void expect_same_chain(const std::vector<size_t>& which) { LocalDevnet::expect_same_chain(which, 4); }
 
     // Lowers [health] stall_ms in node i's config, so a stall shows within the test.
@@ -346,7 +348,7 @@ TEST(DevnetE2e, FourNodesAgreeSurviveCrashesAndRefuseBadInput) {
 // consensus store of the next epoch cannot be created (a file is in its place): at the epoch
 // change the runtime fails, and `fleek-node run` exits with status 1 and the reason.
 TEST(DevnetE2e, ANodeWhoseRuntimeFailsExitsWithStatusOne) {
-    Devnet devnet(1, {"--epoch-ms", "3000", "--beacon-phase-ms", "1000"});
+    Devnet devnet(1, {"--epoch-ms", "3000", "--beacon-phase-ms", "1000"}, 75);
     std::filesystem::create_directories(devnet.home(0) / "data" / "consensus");
     testing::write_text(devnet.home(0) / "data" / "consensus" / "epoch-1", "not a directory");
     devnet.start(0);

@@ -45,10 +45,12 @@ public:
 
     // `processes` nodes (genesis nodes and spares), written with `fleek-node devnet
     // --nodes N <devnet_args> --dir D --base-port P`. `name` names the log directory;
-    // `port_offset` (0 or 50) keeps two tests that run at once apart. Node i listens on
-    // P + 100 i + {0, 20, 21, 30}, all below 32768: the kernel hands out ports from 32768 up to
-    // outgoing connections (ip_local_port_range), and one of those holding a node's port made
-    // the node fail to start.
+    // Node i listens on P + 100 i + {0, 20, 21, 30}, all below 32768: the kernel hands out ports
+    // from 32768 up to outgoing connections (ip_local_port_range), and one of those holding a
+    // node's port made the node fail to start. P moves by 100 per pid, so two devnets started at
+    // once by ctest (pids a few apart) overlap unless their `port_offset`s differ: each test that
+    // can run beside another has its own (0 devnet, 25 edge, 50 epoch, 75 the one-node devnet
+    // test), and the port sets of different offsets never meet, whatever the pids.
     LocalDevnet(const std::string& name, size_t processes, size_t genesis_nodes, std::vector<std::string> devnet_args,
                 uint16_t port_offset)
         : base_port_(static_cast<uint16_t>(20000 + port_offset + (::getpid() % 120) * 100)),
