@@ -47,7 +47,7 @@ for _ in $(seq 1 600); do
 done
 [ "$(metric 1 fleek_peers_connected)" = "1" ] || { echo "the nodes did not connect" >&2; tail "$work"/node-*.log >&2; exit 1; }
 
-put() { curl -s -X PUT --data-binary @"$1" "http://127.0.0.1:$(gateway 0)/blake3" | sed -e 's/.*"hash":"\([0-9a-f]*\)".*/\1/'; }
+put() { curl -s -H 'Expect:' -T "$1" "http://127.0.0.1:$(gateway 0)/blake3" | sed -e 's/.*"hash":"\([0-9a-f]*\)".*/\1/'; }
 # Waits until node 1 knows at least $1 provider records (node 0's announcements arrived).
 await_records() {
   for _ in $(seq 1 300); do
