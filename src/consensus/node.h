@@ -218,6 +218,8 @@ private:
     void accept_certificate(const CertificatePtr& vertex);
     void insert_certificate(const CertificatePtr& vertex);
     // ---- synchronization (sync.cpp)
+    // A certificate of the DAG in memory, else of the store (pruned rounds included).
+    std::optional<Certificate> known_certificate(const Digest& digest);
     void on_certificates_request(AuthorityIndex from, const CertificatesRequest& request);
     void on_range_request(AuthorityIndex from, const CertificateRangeRequest& request);
     void on_certificates_response(AuthorityIndex from, CertificatesResponse response, size_t bytes);

@@ -8,14 +8,6 @@ namespace fleek::consensus {
 
 namespace {
 
-Bytes table_key(Table table, ByteSpan key) {
-    Bytes out;
-    out.reserve(key.size() + 1);
-    out.push_back(static_cast<uint8_t>(table));
-    out.insert(out.end(), key.begin(), key.end());
-    return out;
-}
-
 rocksdb::Slice slice(ByteSpan bytes) { return rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()); }
 
 }  // namespace

@@ -12,7 +12,6 @@ std::string_view to_string(StoreError error) noexcept {
     return "unknown storage error";
 }
 
-namespace {
 Bytes table_key(Table table, ByteSpan key) {
     Bytes out;
     out.reserve(key.size() + 1);
@@ -20,7 +19,6 @@ Bytes table_key(Table table, ByteSpan key) {
     out.insert(out.end(), key.begin(), key.end());
     return out;
 }
-}  // namespace
 
 void WriteBatch::put(Table table, ByteSpan key, ByteSpan value) {
     m_ops.push_back(Op{table_key(table, key), Bytes(value.begin(), value.end())});

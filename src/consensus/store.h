@@ -33,6 +33,9 @@ enum class Table : uint8_t {
     output_marks = 10,       // sub-DAG index u64 BE -> first transaction index u64
 };
 
+// The stored key of `key` in `table`: the table's byte, then the key.
+Bytes table_key(Table table, ByteSpan key);
+
 enum class StoreError : uint8_t { io, corrupt };
 std::string_view to_string(StoreError error) noexcept;
 

@@ -88,6 +88,15 @@ void Node::retry_certificate_fetches() {
     }
 }
 
+std::optional<Certificate> Node::known_certificate(const Digest& digest) {
+    if (auto it = m_certs.find(digest); it != m_certs.end()) return it->second->certificate;
+    auto raw = read(Table::certificates, digest);
+    if (!raw) return std::nullopt;
+    auto decoded = codec::decode<Certificate>(*raw);
+    if (!decoded) return std::nullopt;
+    return std::move(*decoded);
+}
+
 void Node::on_certificates_request(AuthorityIndex from, const CertificatesRequest& request) {
     // At most one certificate per digest asked, within our count and byte limits; only the first
     // max_certificates_per_response digests are looked up.
@@ -95,18 +104,8 @@ void Node::on_certificates_request(AuthorityIndex from, const CertificatesReques
     std::vector<Certificate> found;
     size_t bytes = certificates_response_overhead;
     for (size_t i = 0; i < count_max && !m_halted; ++i) {
-        const Digest& d = request.digests[i];
-        std::optional<Certificate> certificate;
-        if (auto it = m_certs.find(d); it != m_certs.end()) {
-            if (it->second->round() == 0) continue;
-            certificate = it->second->certificate;
-        } else {
-            auto raw = read(Table::certificates, d);
-            if (!raw) continue;
-            auto c = codec::decode<Certificate>(*raw);
-            if (!c) continue;
-            certificate = std::move(*c);
-        }
+        std::optional<Certificate> certificate = known_certificate(request.digests[i]);
+        if (!certificate || certificate->header.round == 0) continue;  // everyone has genesis
         const size_t size = encoded_size(*certificate);
         if (bytes + size > m_params.max_certificate_response_bytes) break;
         bytes += size;
@@ -157,16 +156,8 @@ void Node::on_range_request(AuthorityIndex from, const CertificateRangeRequest& 
     if (!scanned_ok) return;
     size_t bytes = certificates_response_overhead;
     for (const Digest& d : digests) {
-        std::optional<Certificate> certificate;
-        if (auto it = m_certs.find(d); it != m_certs.end()) {
-            certificate = it->second->certificate;
-        } else {
-            auto raw = read(Table::certificates, d);
-            if (!raw) continue;
-            auto c = codec::decode<Certificate>(*raw);
-            if (!c) continue;
-            certificate = std::move(*c);
-        }
+        std::optional<Certificate> certificate = known_certificate(d);
+        if (!certificate) continue;
         const size_t size = encoded_size(*certificate);
         if (bytes + size > bytes_max) break;
         bytes += size;
