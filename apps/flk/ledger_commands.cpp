@@ -167,12 +167,27 @@ int sign_and_send(LedgerCommands& commands, RpcClient& client, const crypto::Acc
 
 // ---- commands --------------------------------------------------------------------------------
 
-int run_balance(LedgerCommands& commands) {
+// The account the command names (--address, else the wallet's): its address and
+// flk_get_account_info's answer (null for an account that holds nothing).
+struct TargetAccount {
+    std::string address;
+    Json info;
+};
+
+Result<TargetAccount, std::string> fetch_target_account(const LedgerCommands& commands) {
     auto address = target_address(commands);
-    if (!address) return cli::report_error(address.error());
+    if (!address) return fail(address.error());
     RpcClient client(commands.rpc_url);
-    auto account = client.call("flk_get_account_info", Json::array({*address}));
-    if (!account) return cli::report_error(account.error());
+    auto info = client.call("flk_get_account_info", Json::array({*address}));
+    if (!info) return fail(info.error());
+    return TargetAccount{std::move(*address), std::move(*info)};
+}
+
+int run_balance(LedgerCommands& commands) {
+    auto target = fetch_target_account(commands);
+    if (!target) return cli::report_error(target.error());
+    const std::string* address = &target->address;
+    const Json* account = &target->info;
     const Json zero = "0";
     const Json flk = account->is_null() ? zero : account->at("flk");
     const Json stables = account->is_null() ? zero : account->at("stables");
@@ -188,11 +203,10 @@ int run_balance(LedgerCommands& commands) {
 }
 
 int run_account(LedgerCommands& commands) {
-    auto address = target_address(commands);
-    if (!address) return cli::report_error(address.error());
-    RpcClient client(commands.rpc_url);
-    auto account = client.call("flk_get_account_info", Json::array({*address}));
-    if (!account) return cli::report_error(account.error());
+    auto target = fetch_target_account(commands);
+    if (!target) return cli::report_error(target.error());
+    const std::string* address = &target->address;
+    const Json* account = &target->info;
     if (account->is_null()) {
         std::printf("%s\n", commands.json_output ? "null" : fmt::format("{}: no such account (it holds nothing)", *address).c_str());
         return cli::exit_ok;
