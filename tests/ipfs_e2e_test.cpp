@@ -13,6 +13,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
+#include "tests/support/random_bytes.h"
 #include "util/encoding.h"
 
 #include <fmt/format.h>
@@ -22,7 +23,6 @@
 #include <atomic>
 #include <fstream>
 #include <functional>
-#include <random>
 #include <thread>
 
 namespace fleek {
@@ -38,17 +38,7 @@ using testing::read_text;
 using testing::run_process;
 using testing::write_text;
 
-Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937_64 rng(seed);
-    Bytes out(size);
-    size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        const uint64_t value = rng();
-        std::memcpy(out.data() + i, &value, 8);
-    }
-    for (; i < size; ++i) out[i] = static_cast<uint8_t>(rng());
-    return out;
-}
+using testing::random_bytes;
 
 void write_bytes(const fs::path& path, ByteSpan bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

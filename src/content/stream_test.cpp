@@ -1,5 +1,7 @@
 #include "content/stream.h"
 
+#include "tests/support/random_bytes.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -7,12 +9,7 @@
 namespace fleek::content {
 namespace {
 
-Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937 rng(seed);
-    Bytes out(size);
-    for (auto& b : out) b = static_cast<uint8_t>(rng());
-    return out;
-}
+using testing::random_bytes;
 
 struct Received {
     Bytes bytes;

@@ -1,5 +1,6 @@
 #include "content/tree.h"
 
+#include "tests/support/random_bytes.h"
 #include "util/encoding.h"
 
 #include <gtest/gtest.h>
@@ -9,12 +10,7 @@
 namespace fleek::content {
 namespace {
 
-Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937 rng(seed);
-    Bytes out(size);
-    for (auto& b : out) b = static_cast<uint8_t>(rng());
-    return out;
-}
+using testing::random_bytes;
 
 std::string hex(const Hash32& hash) { return hex_encode(hash); }
 

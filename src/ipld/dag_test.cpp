@@ -3,6 +3,7 @@
 #include "ipld/car.h"
 #include "ipld/importer.h"
 #include "tests/support/files.h"
+#include "tests/support/random_bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -17,12 +18,7 @@ namespace {
 using testing::read_text;
 using testing::source_path;
 
-Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937 rng(seed);
-    Bytes out(size);
-    for (auto& b : out) b = static_cast<uint8_t>(rng());
-    return out;
-}
+using testing::random_bytes;
 
 struct Store {
     std::map<Cid, Bytes> blocks;

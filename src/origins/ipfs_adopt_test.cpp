@@ -10,10 +10,10 @@
 #include "origins/ipfs_store.h"
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
+#include "tests/support/random_bytes.h"
 
 #include <gtest/gtest.h>
 
-#include <random>
 
 namespace fleek::origins {
 namespace {
@@ -21,12 +21,7 @@ namespace {
 using ipld::Cid;
 using testing::ScratchDirectory;
 
-Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937 rng(seed);
-    Bytes out(size);
-    for (auto& b : out) b = static_cast<uint8_t>(rng());
-    return out;
-}
+using testing::random_bytes;
 
 struct Dag {
     std::map<Cid, Bytes> blocks;

@@ -7,10 +7,10 @@
 #include "origins/ipfs_store.h"
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
+#include "tests/support/random_bytes.h"
 
 #include <gtest/gtest.h>
 
-#include <random>
 #include <thread>
 
 namespace fleek::origins {
@@ -22,12 +22,7 @@ using testing::ServedRequest;
 using testing::ServedResponse;
 using testing::TestHttpServer;
 
-Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937 rng(seed);
-    Bytes out(size);
-    for (auto& b : out) b = static_cast<uint8_t>(rng());
-    return out;
-}
+using testing::random_bytes;
 
 // A DAG a gateway can serve, as blocks and as a depth-first CAR.
 struct Dag {

@@ -6,6 +6,7 @@
 #include "node/config.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
+#include "tests/support/random_bytes.h"
 #include "util/encoding.h"
 
 #include <gtest/gtest.h>
@@ -24,17 +25,6 @@
 
 namespace fleek::testing {
 
-inline Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937_64 rng(seed);
-    Bytes out(size);
-    size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        const uint64_t value = rng();
-        std::memcpy(out.data() + i, &value, 8);
-    }
-    for (; i < size; ++i) out[i] = static_cast<uint8_t>(rng());
-    return out;
-}
 
 inline void write_bytes(const std::filesystem::path& path, ByteSpan bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
