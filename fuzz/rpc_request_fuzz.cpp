@@ -18,9 +18,7 @@ struct Setup {
     testing::RpcTestBackend backend;
     rpc::Registry registry = rpc::standard_registry();
     crypto::Hash32 root{};
-    Setup() {
-        backend.read_ledger([&](const ledger::Ledger& ledger) { root = ledger.state_root(); });
-    }
+    Setup() { root = backend.ledger_snapshot()->state_root(); }
 };
 
 Setup& setup() {
@@ -65,6 +63,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
     }
     s.backend.drop_pending();  // accepted transactions are never executed here
-    s.backend.read_ledger([&](const ledger::Ledger& ledger) { FLEEK_ASSERT(ledger.state_root() == s.root); });
+    FLEEK_ASSERT(s.backend.ledger_snapshot()->state_root() == s.root);
     return 0;
 }

@@ -53,14 +53,10 @@ protected:
         return Json::parse(receipt.out, nullptr, false);
     }
     U256 flk_of(const crypto::AccountAddress& address) {
-        U256 out = 0;
-        backend.read_ledger([&](const ledger::Ledger& ledger) { out = ledger.balance(address, ledger::Token::flk); });
-        return out;
+        return backend.ledger_snapshot()->balance(address, ledger::Token::flk);
     }
     ledger::NodeInfo node_info(ledger::NodeIndex index) {
-        ledger::NodeInfo out;
-        backend.read_ledger([&](const ledger::Ledger& ledger) { out = ledger.node(index).value(); });
-        return out;
+        return backend.ledger_snapshot()->node(index).value();
     }
 
     testing::RpcTestBackend backend;
@@ -214,9 +210,7 @@ TEST_F(FlkRpcTest, ApproveClientKey) {
     const auto client = crypto::ClientSecretKey::from_seed(Bytes(32, 5)).value();
     const Json receipt = send_and_commit({"approve-client-key", "--key", key_path, client.public_key().to_string()});
     EXPECT_EQ(receipt["status"], "success") << receipt.dump();
-    backend.read_ledger([&](const ledger::Ledger& ledger) {
-        EXPECT_EQ(ledger.client_key_owner(client.public_key()), std::optional(backend.net.accounts[0].address()));
-    });
+    EXPECT_EQ(backend.ledger_snapshot()->client_key_owner(client.public_key()), std::optional(backend.net.accounts[0].address()));
 }
 
 TEST_F(FlkRpcTest, HelpNamesTheMethods) {

@@ -114,7 +114,7 @@ void apply_genesis(StateView& view, const Genesis& genesis) {
 }
 
 Ledger::Ledger(std::filesystem::path dir, std::unique_ptr<Store> store, LedgerOptions options)
-    : m_dir(std::move(dir)), m_store(std::move(store)), m_options(std::move(options)) {}
+    : LedgerReader(*store, *store, 0, Hash32{}), m_dir(std::move(dir)), m_store(std::move(store)), m_options(std::move(options)) {}
 
 Ledger::~Ledger() = default;
 
@@ -157,14 +157,20 @@ Result<void, LedgerError> Ledger::load_meta() {
         return fail(LedgerError{LedgerErrorCode::corrupt, fmt::format("ledger format {} is not {}", (*format)[0], format_version)});
     }
     codec::Reader r(*height);
-    m_height = r.u64().value();
-    std::copy(root->begin(), root->end(), m_root.begin());
+    const uint64_t stored_height = r.u64().value();
+    Hash32 stored_root{};
+    std::copy(root->begin(), root->end(), stored_root.begin());
     auto tree_root = state_tree_root(*m_store);
-    if (!tree_root || *tree_root != m_root) {
+    if (!tree_root || *tree_root != stored_root) {
         return fail(LedgerError{LedgerErrorCode::corrupt, "state tree does not match the stored state root"});
     }
-    auto chain = read<ChainInfo>(tables::chain());
-    if (!chain || chain->block_height != m_height) {
+    set_committed(stored_height, stored_root);
+    const auto chain_bytes = m_store->get_state(tables::chain());
+    std::optional<ChainInfo> chain;
+    if (chain_bytes) {
+        if (auto decoded = codec::decode<ChainInfo>(*chain_bytes)) chain = std::move(*decoded);
+    }
+    if (!chain || chain->block_height != stored_height) {
         return fail(LedgerError{LedgerErrorCode::corrupt, "chain record missing or at another height"});
     }
     return {};
@@ -217,7 +223,7 @@ Result<BlockResult, BlockError> Ledger::execute(const Block& block,
     size_t total_bytes = 0;
     for (const Bytes& tx : block.transactions) total_bytes += tx.size();
     if (total_bytes > block_size_max) return fail(BlockError::too_large);
-    if (block.height != m_height + 1) return fail(BlockError::wrong_height);
+    if (block.height != height() + 1) return fail(BlockError::wrong_height);
     m_store->clear_read_failure();
     StateView view(*m_store);
     TypedState state(view);
@@ -229,7 +235,7 @@ Result<BlockResult, BlockError> Ledger::execute(const Block& block,
     BlockResult result;
     result.height = block.height;
     result.block_digest = block.digest();
-    Executor executor(view, BlockContext{block.height, block.timestamp_ms, m_root, result.block_digest});
+    Executor executor(view, BlockContext{block.height, block.timestamp_ms, state_root(), result.block_digest});
     result.receipts.reserve(block.transactions.size());
     for (size_t i = 0; i < block.transactions.size(); ++i) {
         result.receipts.push_back(executor.execute(block.transactions[i]));
@@ -263,8 +269,7 @@ Result<BlockResult, BlockError> Ledger::execute(const Block& block,
         FLEEK_LOG_ERROR("ledger", "commit of block {} failed: {}", block.height, done.error().message);
         return fail(BlockError::storage);
     }
-    m_height = block.height;
-    m_root = *root;
+    set_committed(block.height, *root);
     return result;
 }
 
@@ -300,145 +305,8 @@ Result<CheckpointInfo, BlockError> Ledger::write_checkpoint(const StateView& vie
     return info;
 }
 
-template <class T>
-std::optional<T> Ledger::read(const Bytes& key) const {
-    auto bytes = m_store->get_state(key);
-    if (!bytes) return std::nullopt;
-    auto decoded = codec::decode<T>(*bytes);
-    if (!decoded) return std::nullopt;
-    return std::move(*decoded);
-}
-
-ChainInfo Ledger::chain_info() const { return read<ChainInfo>(tables::chain()).value_or(ChainInfo{}); }
-ProtocolParams Ledger::params() const { return read<ProtocolParams>(tables::params()).value_or(ProtocolParams{}); }
-
-EpochInfo Ledger::epoch_info() const {
-    const ChainInfo chain = chain_info();
-    const ProtocolParams p = params();
-    EpochInfo info;
-    info.epoch = chain.epoch;
-    info.epoch_era = chain.epoch_era;
-    if (auto c = committee(chain.epoch)) {
-        info.start_ms = c->start_ms;
-        info.end_ms = c->end_ms;
-        info.transition_ms = c->end_ms - std::min(c->end_ms, p.beacon_commit_phase_ms + p.beacon_reveal_phase_ms);
-        info.phase = c->phase;
-    }
-    return info;
-}
-
-std::optional<AccountInfo> Ledger::account(const crypto::AccountAddress& address) const {
-    return read<AccountInfo>(tables::account(address.bytes()));
-}
-
-U256 Ledger::balance(const crypto::AccountAddress& address, Token token) const {
-    auto info = account(address);
-    return info ? info->balance(token) : U256(0);
-}
-
-std::optional<crypto::AccountAddress> Ledger::client_key_owner(const crypto::ClientPublicKey& key) const {
-    auto bytes = m_store->get_state(tables::client_key(key.bytes()));
-    if (!bytes || bytes->size() != crypto::ethereum::address_size) return std::nullopt;
-    auto address = crypto::AccountAddress::from_bytes(ByteSpan(*bytes));
-    if (!address) return std::nullopt;
-    return *address;
-}
-
-std::optional<NodeInfo> Ledger::node(NodeIndex index) const { return read<NodeInfo>(tables::node(index)); }
-
-std::optional<NodeIndex> Ledger::node_index(const crypto::NodePublicKey& key) const {
-    auto bytes = m_store->get_state(tables::node_key_index(key.bytes()));
-    if (!bytes || bytes->size() != 4) return std::nullopt;
-    return tables::read_u32_be(*bytes, 0);
-}
-
-std::optional<NodeIndex> Ledger::node_index(const crypto::ConsensusPublicKey& key) const {
-    auto bytes = m_store->get_state(tables::consensus_key_index(key.bytes()));
-    if (!bytes || bytes->size() != 4) return std::nullopt;
-    return tables::read_u32_be(*bytes, 0);
-}
-
-std::vector<std::pair<NodeIndex, NodeInfo>> Ledger::nodes() const {
-    std::vector<std::pair<NodeIndex, NodeInfo>> out;
-    m_store->scan_state(tables::prefix(tables::Table::node), [&](ByteSpan key, ByteSpan value) {
-        auto node = codec::decode<NodeInfo>(value);
-        if (key.size() == 5 && node) out.emplace_back(tables::read_u32_be(key, 1), std::move(*node));
-        return true;
-    });
-    return out;
-}
-
-std::optional<CommitteeInfo> Ledger::committee(Epoch epoch_number) const {
-    return read<CommitteeInfo>(tables::committee(epoch_number));
-}
-
-std::vector<CommitteeMember> Ledger::committee_members(Epoch epoch_number) const {
-    std::vector<CommitteeMember> out;
-    auto info = committee(epoch_number);
-    if (!info) return out;
-    for (const NodeIndex index : info->members) {
-        auto record = node(index);
-        if (!record) continue;
-        auto node_key = crypto::NodePublicKey::from_bytes(record->node_key);
-        auto consensus_key = crypto::ConsensusPublicKey::from_bytes(record->consensus_key);
-        if (!node_key || !consensus_key) continue;  // keys are checked at registration
-        out.push_back(CommitteeMember{index, *node_key, *consensus_key, record->domain, record->ports});
-    }
-    return out;
-}
-
-std::optional<ReputationScore> Ledger::reputation(NodeIndex index) const {
-    return read<ReputationScore>(tables::reputation(index));
-}
-std::optional<NodeServed> Ledger::served(Epoch epoch_number, NodeIndex index) const {
-    return read<NodeServed>(tables::node_served(epoch_number, index));
-}
-std::optional<EpochTotals> Ledger::epoch_totals(Epoch epoch_number) const {
-    return read<EpochTotals>(tables::epoch_totals(epoch_number));
-}
-std::optional<Service> Ledger::service(ServiceId id) const { return read<Service>(tables::service(id)); }
-std::optional<WithdrawRecord> Ledger::withdraw(uint64_t id) const { return read<WithdrawRecord>(tables::withdraw(id)); }
-
-std::vector<NodeIndex> Ledger::content_providers(const Hash32& content) const {
-    std::vector<NodeIndex> out;
-    m_store->scan_state(tables::content_by_hash_prefix(content), [&](ByteSpan key, ByteSpan) {
-        if (key.size() == 1 + 32 + 4) out.push_back(tables::read_u32_be(key, 33));
-        return true;
-    });
-    return out;
-}
-
-bool Ledger::digest_executed(const Hash32& digest) const {
-    const Epoch current = epoch();
-    if (m_store->get_state(tables::executed(current, digest))) return true;
-    return current > 0 && m_store->get_state(tables::executed(current - 1, digest)).has_value();
-}
-
-std::optional<Bytes> Ledger::state_value(ByteSpan key) const { return m_store->get_state(key); }
-
-Result<StateProofResponse, LedgerError> Ledger::prove(ByteSpan key) const {
-    StateProofResponse response;
-    response.root = m_root;
-    response.height = m_height;
-    response.value = m_store->get_state(key);
-    auto proof = prove_state_key(*m_store, key);
-    if (!proof || m_store->read_failed()) return fail(LedgerError{LedgerErrorCode::corrupt, "state tree unreadable"});
-    response.proof = std::move(*proof);
-    return response;
-}
-
-void Ledger::for_each_entry(const std::function<void(ByteSpan key, ByteSpan value)>& visit) const {
-    m_store->scan_state({}, [&](ByteSpan key, ByteSpan value) {
-        visit(key, value);
-        return true;
-    });
-}
-
-Bytes Ledger::checkpoint() const {
-    const ChainInfo chain = chain_info();
-    CheckpointWriter writer(CheckpointHeader{chain.chain_id, chain.epoch, m_height, m_root});
-    for_each_entry([&](ByteSpan key, ByteSpan value) { writer.add(key, value); });
-    return writer.finish();
+std::shared_ptr<const LedgerSnapshot> Ledger::snapshot() const {
+    return std::make_shared<const LedgerSnapshot>(m_store->snapshot(), height(), state_root());
 }
 
 }  // namespace fleek::ledger

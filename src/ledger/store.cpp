@@ -41,18 +41,14 @@ struct BytesHash {
     }
 };
 
-struct Store::Impl {
-    // Lookups only, never iterated: the order of this map cannot affect any result.
-    std::unordered_map<Bytes, std::optional<Bytes>, BytesHash> tree_cache;
-    size_t tree_cache_entries = 0;
+struct Store::Database {
     rocksdb::DB* db = nullptr;
     rocksdb::ColumnFamilyHandle* state = nullptr;
     rocksdb::ColumnFamilyHandle* tree = nullptr;
     rocksdb::ColumnFamilyHandle* meta = nullptr;
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    bool sync_writes = true;
 
-    ~Impl() {
+    ~Database() {
         if (db == nullptr) return;
         // Handles go before the database (Debian's RocksDB asserts on leaked handles).
         for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
@@ -61,6 +57,63 @@ struct Store::Impl {
         delete db;
     }
 };
+
+struct Store::Impl {
+    // Lookups only, never iterated: the order of this map cannot affect any result. Used by the
+    // thread that owns the Store only (snapshots bypass it).
+    std::unordered_map<Bytes, std::optional<Bytes>, BytesHash> tree_cache;
+    size_t tree_cache_entries = 0;
+    // Shared with the snapshots: the database closes when the Store and every snapshot are gone.
+    std::shared_ptr<Database> database;
+    rocksdb::DB* db = nullptr;  // database->db, and its column families
+    rocksdb::ColumnFamilyHandle* state = nullptr;
+    rocksdb::ColumnFamilyHandle* tree = nullptr;
+    rocksdb::ColumnFamilyHandle* meta = nullptr;
+    bool sync_writes = true;
+};
+
+struct StoreSnapshot::Impl {
+    std::shared_ptr<Store::Database> database;
+    const rocksdb::Snapshot* snapshot = nullptr;
+
+    rocksdb::ReadOptions read_options() const {
+        rocksdb::ReadOptions options;
+        options.snapshot = snapshot;
+        return options;
+    }
+    ~Impl() {
+        if (snapshot != nullptr) database->db->ReleaseSnapshot(snapshot);
+    }
+};
+
+namespace {
+
+enum class ReadOutcome : uint8_t { found, missing, failed };
+
+ReadOutcome read_value(rocksdb::DB& db, const rocksdb::ReadOptions& options, rocksdb::ColumnFamilyHandle* family, ByteSpan key,
+                       Bytes& out) {
+    std::string value;
+    const rocksdb::Status status = db.Get(options, family, slice(key), &value);
+    if (status.IsNotFound()) return ReadOutcome::missing;
+    if (!status.ok()) return ReadOutcome::failed;
+    out.assign(value.begin(), value.end());
+    return ReadOutcome::found;
+}
+
+// Visits the entries of `family` under `prefix` in key order; false if the storage failed.
+bool scan_prefix(rocksdb::DB& db, rocksdb::ReadOptions options, rocksdb::ColumnFamilyHandle* family, ByteSpan prefix,
+                 const ScanVisitor& visit) {
+    const Bytes upper = prefix_successor(prefix);
+    rocksdb::Slice upper_slice = slice(upper);
+    if (!upper.empty()) options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(options, family));
+    for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
+        if (!visit(span(it->key()), span(it->value()))) break;
+    }
+    return it->status().ok();
+}
+
+}  // namespace
 
 Store::Store(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Store::~Store() = default;
@@ -81,47 +134,50 @@ Result<std::unique_ptr<Store>, StoreError> Store::open(const std::filesystem::pa
         {tree_family, family_options(true)},
         {meta_family, family_options(false)},
     };
+    auto database = std::make_shared<Database>();
+    const rocksdb::Status status = rocksdb::DB::Open(options, dir.string(), families, &database->handles, &database->db);
+    if (!status.ok()) {
+        for (rocksdb::ColumnFamilyHandle* handle : database->handles) delete handle;
+        database->handles.clear();
+        database->db = nullptr;
+        return fail(StoreError{StoreErrorCode::io, "cannot open ledger database " + dir.string() + ": " + status.ToString()});
+    }
+    database->state = database->handles[1];
+    database->tree = database->handles[2];
+    database->meta = database->handles[3];
     auto impl = std::make_unique<Impl>();
     impl->sync_writes = store_options.sync_writes;
     impl->tree_cache_entries = store_options.tree_cache_entries;
-    const rocksdb::Status status = rocksdb::DB::Open(options, dir.string(), families, &impl->handles, &impl->db);
-    if (!status.ok()) {
-        for (rocksdb::ColumnFamilyHandle* handle : impl->handles) delete handle;
-        impl->handles.clear();
-        impl->db = nullptr;
-        return fail(StoreError{StoreErrorCode::io, "cannot open ledger database " + dir.string() + ": " + status.ToString()});
-    }
-    impl->state = impl->handles[1];
-    impl->tree = impl->handles[2];
-    impl->meta = impl->handles[3];
+    impl->db = database->db;
+    impl->state = database->state;
+    impl->tree = database->tree;
+    impl->meta = database->meta;
+    impl->database = std::move(database);
     return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
 std::optional<Bytes> Store::get_state(ByteSpan key) const {
-    std::string value;
-    const rocksdb::Status status = m_impl->db->Get(rocksdb::ReadOptions(), m_impl->state, slice(key), &value);
-    if (status.IsNotFound()) return std::nullopt;
-    if (!status.ok()) {
-        m_read_failed = true;
-        return std::nullopt;
+    Bytes value;
+    switch (read_value(*m_impl->db, rocksdb::ReadOptions(), m_impl->state, key, value)) {
+        case ReadOutcome::found: return value;
+        case ReadOutcome::missing: return std::nullopt;
+        case ReadOutcome::failed: break;
     }
-    return Bytes(value.begin(), value.end());
+    m_read_failed = true;
+    return std::nullopt;
 }
 
 bool Store::scan_state(ByteSpan prefix, const ScanVisitor& visit) const {
-    const Bytes upper = prefix_successor(prefix);
-    rocksdb::Slice upper_slice = slice(upper);
-    rocksdb::ReadOptions read_options;
-    if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(m_impl->db->NewIterator(read_options, m_impl->state));
-    for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
-        if (!visit(span(it->key()), span(it->value()))) break;
-    }
-    if (!it->status().ok()) {
-        m_read_failed = true;
-        return false;
-    }
-    return true;
+    if (scan_prefix(*m_impl->db, rocksdb::ReadOptions(), m_impl->state, prefix, visit)) return true;
+    m_read_failed = true;
+    return false;
+}
+
+std::unique_ptr<const StoreSnapshot> Store::snapshot() const {
+    auto impl = std::make_unique<StoreSnapshot::Impl>();
+    impl->database = m_impl->database;
+    impl->snapshot = m_impl->db->GetSnapshot();
+    return std::make_unique<const StoreSnapshot>(std::move(impl));
 }
 
 void Store::cache_tree_node(ByteSpan position, std::optional<Bytes> node) const {
@@ -189,6 +245,39 @@ Result<void, StoreError> Store::commit(const ChangeMap& state, const TreeWrites&
     }
     for (const auto& [position, node] : tree) cache_tree_node(position, node);
     return {};
+}
+
+// ---- StoreSnapshot -----------------------------------------------------------------------------
+
+StoreSnapshot::StoreSnapshot(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+StoreSnapshot::~StoreSnapshot() = default;
+
+std::optional<Bytes> StoreSnapshot::get_state(ByteSpan key) const {
+    Bytes value;
+    switch (read_value(*m_impl->database->db, m_impl->read_options(), m_impl->database->state, key, value)) {
+        case ReadOutcome::found: return value;
+        case ReadOutcome::missing: return std::nullopt;
+        case ReadOutcome::failed: break;
+    }
+    m_read_failed.store(true, std::memory_order_relaxed);
+    return std::nullopt;
+}
+
+bool StoreSnapshot::scan_state(ByteSpan prefix, const ScanVisitor& visit) const {
+    if (scan_prefix(*m_impl->database->db, m_impl->read_options(), m_impl->database->state, prefix, visit)) return true;
+    m_read_failed.store(true, std::memory_order_relaxed);
+    return false;
+}
+
+std::optional<Bytes> StoreSnapshot::load_tree_node(ByteSpan position) const {
+    Bytes node;
+    switch (read_value(*m_impl->database->db, m_impl->read_options(), m_impl->database->tree, position, node)) {
+        case ReadOutcome::found: return node;
+        case ReadOutcome::missing: return std::nullopt;
+        case ReadOutcome::failed: break;
+    }
+    m_read_failed.store(true, std::memory_order_relaxed);
+    return std::nullopt;
 }
 
 // ---- MemoryState ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include "util/result.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -59,6 +60,8 @@ struct StoreError {
     std::string message;
 };
 
+class StoreSnapshot;
+
 class Store final : public StateReader, public TreeNodeReader {
 public:
     struct Options {
@@ -85,6 +88,11 @@ public:
     Result<void, StoreError> commit(const ChangeMap& state, const TreeWrites& tree,
                                     const std::vector<std::pair<std::string, Bytes>>& meta);
 
+    // The committed state as it is now, for readers on other threads (StoreSnapshot).
+    std::unique_ptr<const StoreSnapshot> snapshot() const;
+
+    struct Database;  // the open RocksDB database, shared with the snapshots taken of it
+
 private:
     struct Impl;
     explicit Store(std::unique_ptr<Impl> impl);
@@ -92,6 +100,30 @@ private:
 
     std::unique_ptr<Impl> m_impl;
     mutable bool m_read_failed = false;
+};
+
+// The state and state tree of the store as they were when Store::snapshot() was called (a
+// RocksDB snapshot, released by the destructor): later commits do not show, and tree nodes that
+// later blocks overwrite or erase stay readable, so a proof taken from it verifies against the
+// root of its block. Thread-safe: reads go to RocksDB directly, never through the Store's tree
+// cache (which the executing thread changes). It keeps the database open while it lives: drop it
+// promptly (RocksDB also keeps the old versions it sees from compaction).
+class StoreSnapshot final : public StateReader, public TreeNodeReader {
+public:
+    struct Impl;
+    explicit StoreSnapshot(std::unique_ptr<Impl> impl);
+    ~StoreSnapshot() override;
+    StoreSnapshot(const StoreSnapshot&) = delete;
+    StoreSnapshot& operator=(const StoreSnapshot&) = delete;
+
+    std::optional<Bytes> get_state(ByteSpan key) const override;
+    bool scan_state(ByteSpan prefix, const ScanVisitor& visit) const override;
+    bool read_failed() const override { return m_read_failed.load(std::memory_order_relaxed); }
+    std::optional<Bytes> load_tree_node(ByteSpan position) const override;
+
+private:
+    std::unique_ptr<Impl> m_impl;
+    mutable std::atomic<bool> m_read_failed{false};
 };
 
 // A committed state in memory (checkpoint checks, tests).

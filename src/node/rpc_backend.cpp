@@ -2,10 +2,6 @@
 
 namespace fleek::node {
 
-void RuntimeBackend::read_ledger(const std::function<void(const ledger::Ledger&)>& read) {
-    m_runtime.read([&](const Chain& chain) { read(chain.ledger()); });
-}
-
 Result<crypto::Hash32, rpc::SubmitError> RuntimeBackend::submit_transaction(Bytes signed_transaction) {
     return m_runtime.submit_transaction(std::move(signed_transaction));
 }

@@ -11,7 +11,6 @@ public:
     RuntimeBackend(Runtime& runtime, crypto::NodePublicKey node_key, crypto::ConsensusPublicKey consensus_key)
         : m_runtime(runtime), m_node_key(node_key), m_consensus_key(consensus_key) {}
 
-    void read_ledger(const std::function<void(const ledger::Ledger&)>& read) override;
     Result<crypto::Hash32, rpc::SubmitError> submit_transaction(Bytes signed_transaction) override;
     std::optional<ledger::Block> block(uint64_t height) override;
     std::optional<ledger::BlockCertificate> block_certificate(uint64_t height) override;

@@ -289,9 +289,14 @@ void Runtime::Impl::publish_pending_blocks() {
 }
 
 void Runtime::Impl::publish_summary() {
-    auto next = std::make_shared<const rpc::ChainSummary>(rpc::summarize(chain->ledger()));
+    auto next = std::make_shared<const rpc::ChainSummary>(rpc::summarize(chain->ledger().snapshot()));
     std::lock_guard lock(summary_mutex);
     summary = std::move(next);
+}
+
+std::shared_ptr<const rpc::ChainSummary> Runtime::Impl::current_summary() {
+    std::lock_guard lock(summary_mutex);
+    return summary;
 }
 
 const std::vector<ledger::CommitteeMember>& Runtime::Impl::committee_of(ledger::Epoch epoch) {
@@ -526,11 +531,7 @@ bool Runtime::Impl::reachable(const crypto::NodePublicKey& key, uint64_t now_ms)
 
 void Runtime::Impl::update_status() {
     RuntimeStatus next;
-    std::shared_ptr<const rpc::ChainSummary> current;
-    {
-        std::lock_guard lock(summary_mutex);
-        current = summary;
-    }
+    const std::shared_ptr<const rpc::ChainSummary> current = current_summary();
     next.height = current->height;
     next.epoch = current->chain.epoch;
     next.state_root = current->state_root;
@@ -630,10 +631,7 @@ void Runtime::read(const std::function<void(const Chain&)>& read) {
 
 void Runtime::read_store(const std::function<void(const Chain&)>& read) { read(*m_impl->chain); }
 
-std::shared_ptr<const rpc::ChainSummary> Runtime::summary() {
-    std::lock_guard lock(m_impl->summary_mutex);
-    return m_impl->summary;
-}
+std::shared_ptr<const rpc::ChainSummary> Runtime::summary() { return m_impl->current_summary(); }
 
 Result<crypto::Hash32, rpc::SubmitError> Runtime::submit_transaction(Bytes transaction) {
     return m_impl->submit_client_transaction(std::move(transaction));

@@ -145,6 +145,8 @@ struct Runtime::Impl {
     std::mutex slash_mutex;
     std::set<Bytes> slash_slots;  // (node, kind, epoch, round, origin) already queued
 
+    // Swapped by the core thread after each block: the summary and a snapshot of the committed
+    // state (summary->ledger), which the JSON-RPC threads read without the chain lock.
     std::mutex summary_mutex;
     std::shared_ptr<const rpc::ChainSummary> summary;
 
@@ -176,6 +178,7 @@ struct Runtime::Impl {
     void on_signature_result(const Result<std::optional<ledger::BlockCertificate>, ChainError>& result);
     void publish_pending_blocks();
     void publish_summary();  // call with chain_lock held, after the chain changed
+    std::shared_ptr<const rpc::ChainSummary> current_summary();  // any thread
     const std::vector<ledger::CommitteeMember>& committee_of(ledger::Epoch epoch);  // takes chain_lock
     void on_frame(FrameItem& frame);
     void on_request(const FrameItem& frame);
@@ -193,6 +196,7 @@ struct Runtime::Impl {
     // ---- runtime_transactions.cpp ----
     Result<crypto::Hash32, rpc::SubmitError> submit_client_transaction(Bytes transaction);
     rpc::PendingNonce pending_nonce(const ledger::Sender& sender);
+    rpc::PendingPool::HasReceipt receipt_within(uint64_t height) const;
     Result<void, SlashEvidenceError> submit_slash_evidence(const ledger::SignedStatement& first,
                                                            const ledger::SignedStatement& second);
     void on_forwarded(ForwardedItem& item);

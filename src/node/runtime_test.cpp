@@ -7,6 +7,7 @@
 #include "codec/codec.h"
 #include "crypto/hash.h"
 #include "ledger/block.h"
+#include "ledger/tables.h"
 #include "node/rpc_backend.h"
 #include "node/runtime_impl.h"
 #include "rpc/json_rpc.h"
@@ -234,6 +235,80 @@ TEST(SoloRuntime, SummaryReadsDoNotWaitForABlockThatExecutes) {
                 static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
     ASSERT_TRUE(wait_until([&] { return solo.runtime->summary()->height == 1; }));
     EXPECT_EQ(solo.call("flk_get_block_number")->get<uint64_t>(), 1u);
+}
+
+// Issue 15 item 10: account, node and proof reads (and flk_send_txn's checks, and the pending
+// nonce) took the chain lock that block execution holds, so a read waited for the whole block
+// and a flood of reads delayed blocks. They now read the snapshot of the committed state
+// published after the previous block: while block 1 is held inside execution (the core thread
+// holds the chain lock), they answer at once with the state of height 0, and the proof verifies
+// against height 0's root. Before the change these calls waited for the gate and the test fails
+// at "ledger reads waited for the held block".
+TEST(SoloRuntime, LedgerReadsDoNotWaitForABlockThatExecutes) {
+    ExecutionGate gate;
+    SoloRuntime solo([&](RuntimeOptions& options) { options.test_before_record_write = [&](uint64_t height) { return gate.pass(height); }; });
+    ASSERT_TRUE(solo.runtime);
+    const auto genesis_summary = solo.runtime->summary();
+    const Hash32 genesis_root = genesis_summary->state_root;
+    const U256 genesis_flk1 = genesis_summary->ledger->balance(solo.net.accounts[1].address(), ledger::Token::flk);
+    const Bytes account_key = ledger::tables::account(solo.net.accounts[0].address().bytes());
+    const std::optional<Bytes> genesis_account = genesis_summary->ledger->state_value(account_key);
+    ASSERT_TRUE(genesis_account.has_value());
+    {
+        std::lock_guard lock(gate.mutex);
+        gate.armed = true;
+    }
+    ASSERT_TRUE(solo.runtime->submit_transaction(solo.transfer(1, 5)).has_value());
+    ASSERT_TRUE(gate.wait_entered(60s)) << "the block never executed";
+    // The core thread is inside block 1 now, holding the chain lock.
+    const ledger::AccountSender sender{solo.net.accounts[0].address().bytes()};
+    struct Answers {
+        std::vector<Result<rpc::Json, rpc::RpcError>> calls;
+        rpc::PendingNonce pending;
+        Result<Hash32, rpc::SubmitError> second = fail(rpc::SubmitError::unavailable);
+    };
+    const auto started = std::chrono::steady_clock::now();
+    auto reads = std::async(std::launch::async, [&] {
+        Answers out;
+        const rpc::Json address1 = rpc::Json::array({solo.net.accounts[1].address().to_string()});
+        out.calls.push_back(solo.call("flk_get_flk_balance", address1));
+        out.calls.push_back(solo.call("flk_get_account_info", rpc::Json::array({solo.net.accounts[0].address().to_string()})));
+        out.calls.push_back(solo.call("flk_get_node_info", rpc::Json::array({solo.net.nodes[0].node_key.public_key().to_string()})));
+        out.calls.push_back(solo.call("flk_get_node_registry"));
+        out.calls.push_back(solo.call("flk_get_state_proof", rpc::Json::array({hex_encode(account_key)})));
+        out.pending = solo.runtime->pending_nonce(sender);
+        out.second = solo.runtime->submit_transaction(solo.transfer(2, 6));
+        return out;
+    });
+    const bool answered = reads.wait_for(5s) == std::future_status::ready;
+    const auto waited = std::chrono::steady_clock::now() - started;
+    gate.release();  // in every case, so the reads and the runtime can finish
+    ASSERT_TRUE(answered) << "ledger reads waited for the held block";
+    const Answers answers = reads.get();
+    for (const auto& result : answers.calls) ASSERT_TRUE(result.has_value()) << result.error().message;
+    // The state of height 0: before the held transfer.
+    EXPECT_EQ(answers.calls[0]->get<std::string>(), u256_to_decimal(genesis_flk1));
+    EXPECT_EQ((*answers.calls[1])["nonce"], 0u);
+    EXPECT_FALSE(answers.calls[2]->is_null());
+    EXPECT_TRUE(answers.calls[3]->is_array());
+    const rpc::Json& proof = *answers.calls[4];
+    EXPECT_EQ(proof["height"], 0u);
+    EXPECT_EQ(proof["root"], hex_encode(genesis_root));
+    EXPECT_EQ(proof["value"], hex_encode(*genesis_account));
+    const auto decoded = codec::decode<ledger::StateProof>(hex_decode(proof["encoding"].get<std::string>()).value());
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_TRUE(ledger::verify_state_proof(genesis_root, account_key, ByteSpan(*genesis_account), *decoded).has_value());
+    // Nonce 1 waits in the held block: it is pending, so the next transaction takes nonce 2.
+    EXPECT_EQ(answers.pending.nonce, 0u);
+    EXPECT_EQ(answers.pending.pending_nonce, 1u);
+    ASSERT_TRUE(answers.second.has_value()) << rpc::to_string(answers.second.error());
+    std::printf("5 ledger reads, a pending nonce and a submission while a block was held: %lld us\n",
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
+    // Both transfers execute; the reads then answer with the new state.
+    ASSERT_TRUE(wait_until([&] { return solo.account_nonce(0) == 2; })) << solo.account_nonce(0);
+    ASSERT_TRUE(wait_until([&] { return solo.runtime->summary()->ledger->account(solo.net.accounts[0].address())->nonce == 2; }));
+    EXPECT_EQ(solo.call("flk_get_flk_balance", rpc::Json::array({solo.net.accounts[1].address().to_string()}))->get<std::string>(),
+              u256_to_decimal(genesis_flk1 + U256(11)));
 }
 
 // Issue 15: a runtime that failed kept answering OK on /health and accepting transactions.

@@ -21,14 +21,13 @@ Result<crypto::Hash32, rpc::SubmitError> Runtime::Impl::submit_client_transactio
     if (!decoded) return fail(decoded.error());
     const crypto::Hash32 digest = decoded->transaction.digest();
     const ledger::Sender& sender = decoded->transaction.sender;
-    uint64_t committed_nonce = 0;
-    {
-        ChainLock::ReadGuard guard(chain_lock);
-        if (auto state = rpc::check_against_state(chain->ledger(), *decoded, digest); !state) return fail(state.error());
-        committed_nonce = rpc::stored_nonce(chain->ledger(), sender);
-    }
+    // The state of the last published block, read without the chain lock: a block that executes
+    // meanwhile neither waits for this check nor delays it.
+    const std::shared_ptr<const rpc::ChainSummary> state = current_summary();
+    if (auto checked = rpc::check_against_state(*state->ledger, *decoded, digest); !checked) return fail(checked.error());
+    const uint64_t committed_nonce = rpc::stored_nonce(*state->ledger, sender);
     auto admitted = pending.admit(sender, decoded->transaction.nonce, digest, committed_nonce, now_us() / 1000,
-                                  [this](const crypto::Hash32& d) { return chain->transaction(d).has_value(); });
+                                  receipt_within(state->height));
     if (!admitted) return fail(admitted.error());
     if (*admitted == rpc::PendingPool::Admitted::already_pending) return digest;
     if (!push(TransactionItem{std::move(transaction)})) {
@@ -39,13 +38,20 @@ Result<crypto::Hash32, rpc::SubmitError> Runtime::Impl::submit_client_transactio
 }
 
 rpc::PendingNonce Runtime::Impl::pending_nonce(const ledger::Sender& sender) {
-    uint64_t committed_nonce = 0;
-    {
-        ChainLock::ReadGuard guard(chain_lock);
-        committed_nonce = rpc::stored_nonce(chain->ledger(), sender);
-    }
-    return pending.pending_nonce(sender, committed_nonce, now_us() / 1000,
-                                 [this](const crypto::Hash32& d) { return chain->transaction(d).has_value(); });
+    const std::shared_ptr<const rpc::ChainSummary> state = current_summary();
+    return pending.pending_nonce(sender, rpc::stored_nonce(*state->ledger, sender), now_us() / 1000, receipt_within(state->height));
+}
+
+// Whether a transaction has a receipt in a block up to `height`. The chain stores receipts just
+// before the ledger commits their block, and the snapshot of that block is published after it:
+// a receipt of a later block than the snapshot whose nonce is read must not drop the pending
+// entry yet, or the pending nonce would fall back to the older committed nonce and a client
+// would sign that nonce a second time.
+rpc::PendingPool::HasReceipt Runtime::Impl::receipt_within(uint64_t height) const {
+    return [this, height](const crypto::Hash32& digest) {
+        const auto location = chain->transaction(digest);
+        return location.has_value() && location->height <= height;
+    };
 }
 
 // ---- equivocation evidence -------------------------------------------------------------------

@@ -40,7 +40,7 @@ std::string_view describe(SubmitError error) noexcept {
     return "unknown";
 }
 
-uint64_t stored_nonce(const ledger::Ledger& ledger, const ledger::Sender& sender) {
+uint64_t stored_nonce(const ledger::LedgerReader& ledger, const ledger::Sender& sender) {
     if (const auto* account = std::get_if<ledger::AccountSender>(&sender)) {
         const auto info = ledger.account(crypto::AccountAddress::from_bytes(account->address));
         return info ? info->nonce : 0;
@@ -56,18 +56,24 @@ uint64_t stored_nonce(const ledger::Ledger& ledger, const ledger::Sender& sender
     return info ? info->nonce : 0;
 }
 
-ChainSummary summarize(const ledger::Ledger& ledger) {
+ChainSummary summarize(std::shared_ptr<const ledger::LedgerSnapshot> ledger) {
     ChainSummary out;
-    out.height = ledger.height();
-    out.state_root = ledger.state_root();
-    out.chain = ledger.chain_info();
-    out.epoch_info = ledger.epoch_info();
-    out.params = ledger.params();
-    out.committee = ledger.current_committee();
+    out.height = ledger->height();
+    out.state_root = ledger->state_root();
+    out.chain = ledger->chain_info();
+    out.epoch_info = ledger->epoch_info();
+    out.params = ledger->params();
+    out.committee = ledger->current_committee();
+    out.ledger = std::move(ledger);
     return out;
 }
 
-Result<void, SubmitError> check_against_state(const ledger::Ledger& ledger, const ledger::SignedTransaction& signed_transaction,
+std::shared_ptr<const ledger::LedgerSnapshot> Backend::ledger_snapshot() {
+    const std::shared_ptr<const ChainSummary> summary = chain_summary();
+    return summary ? summary->ledger : nullptr;
+}
+
+Result<void, SubmitError> check_against_state(const ledger::LedgerReader& ledger, const ledger::SignedTransaction& signed_transaction,
                                               const crypto::Hash32& digest) {
     const ledger::Transaction& transaction = signed_transaction.transaction;
     if (ledger.digest_executed(digest)) return fail(SubmitError::bad_nonce);
@@ -85,7 +91,7 @@ Result<void, SubmitError> check_against_state(const ledger::Ledger& ledger, cons
     return {};
 }
 
-Result<crypto::Hash32, SubmitError> check_transaction(const ledger::Ledger& ledger, ByteSpan signed_transaction) {
+Result<crypto::Hash32, SubmitError> check_transaction(const ledger::LedgerReader& ledger, ByteSpan signed_transaction) {
     if (signed_transaction.size() > ledger::transaction_size_max) return fail(SubmitError::too_large);
     auto decoded = codec::decode<ledger::SignedTransaction>(signed_transaction);
     if (!decoded) return fail(SubmitError::malformed);

@@ -43,9 +43,12 @@ std::string_view to_string(SubmitError error) noexcept;
 // A sentence for people: what is wrong and what to do.
 std::string_view describe(SubmitError error) noexcept;
 
-// What the node publishes after each block: the values most reads need, read without waiting
-// for a block that executes (Backend::chain_summary).
+// What the node publishes after each block: the values most reads need, and a snapshot of the
+// committed state for the others, read without waiting for a block that executes, and without
+// delaying one (Backend::chain_summary).
 struct ChainSummary {
+    // The state of the block at `height` (ledger/reader.h); every other field is read from it.
+    std::shared_ptr<const ledger::LedgerSnapshot> ledger;
     uint64_t height = 0;
     crypto::Hash32 state_root{};
     ledger::ChainInfo chain;
@@ -70,8 +73,6 @@ struct PendingNonce {
 class Backend {  // implemented by the node; every method is thread-safe
 public:
     virtual ~Backend() = default;
-    // Runs `read` with the ledger, serialized with block execution (no block executes meanwhile).
-    virtual void read_ledger(const std::function<void(const ledger::Ledger&)>& read) = 0;
     // Checks a signed transaction (decode, chain id, signature, nonce not already used) and relays
     // it to the committee; returns its digest. check_transaction() below does the checks.
     virtual Result<crypto::Hash32, SubmitError> submit_transaction(Bytes signed_transaction) = 0;
@@ -83,6 +84,9 @@ public:
     virtual std::string metrics_text() = 0;  // Prometheus text of the node's own metrics (may be empty)
     // The summary of the last executed block; never waits for a block that executes.
     virtual std::shared_ptr<const ChainSummary> chain_summary() = 0;
+    // The committed state of the last executed block (chain_summary()->ledger), for every other
+    // ledger read: it never waits for a block that executes, nor delays one. Null if none.
+    std::shared_ptr<const ledger::LedgerSnapshot> ledger_snapshot();
     virtual Health health() = 0;
     virtual PendingNonce pending_nonce(const crypto::AccountAddress& address) = 0;
 };
@@ -90,18 +94,18 @@ public:
 // The checks a node makes before relaying a transaction, against the committed state: size,
 // canonical decoding, chain id, a registered sender, a nonce above the sender's stored nonce
 // (nonces may run ahead: several transactions can wait in the mempool) and the signature.
-// Returns the transaction's digest. Call it inside Backend::read_ledger.
-Result<crypto::Hash32, SubmitError> check_transaction(const ledger::Ledger& ledger, ByteSpan signed_transaction);
+// Returns the transaction's digest. `ledger` is the committed state (a snapshot or the Ledger).
+Result<crypto::Hash32, SubmitError> check_transaction(const ledger::LedgerReader& ledger, ByteSpan signed_transaction);
 
 // The stateful part of check_transaction, for a transaction decoded and signature-checked
 // already: not executed before, a registered sender, a nonce above its stored nonce.
-Result<void, SubmitError> check_against_state(const ledger::Ledger& ledger, const ledger::SignedTransaction& transaction,
+Result<void, SubmitError> check_against_state(const ledger::LedgerReader& ledger, const ledger::SignedTransaction& transaction,
                                               const crypto::Hash32& digest);
 
 // The last nonce `sender` used in the committed state (0 for a new account or an unknown node).
-uint64_t stored_nonce(const ledger::Ledger& ledger, const ledger::Sender& sender);
+uint64_t stored_nonce(const ledger::LedgerReader& ledger, const ledger::Sender& sender);
 
-// The summary of the ledger's current state (what a backend publishes after each block).
-ChainSummary summarize(const ledger::Ledger& ledger);
+// The summary of a committed state (what a backend publishes after each block, with `ledger`).
+ChainSummary summarize(std::shared_ptr<const ledger::LedgerSnapshot> ledger);
 
 }  // namespace fleek::rpc

@@ -11,7 +11,7 @@ namespace fleek::rpc {
 
 namespace {
 
-using ledger::Ledger;
+using ledger::LedgerReader;
 
 // ---- shared declarations ---------------------------------------------------------------------
 
@@ -38,13 +38,13 @@ Json array_of(Json items) { return Json{{"type", "array"}, {"items", std::move(i
 
 RpcError missing_ledger() { return RpcError::make(ErrorCode::internal_error, "the node did not provide its ledger"); }
 
-// Runs `read` on the ledger (serialized with block execution) and returns what it returns.
+// Runs `read` on the committed state of the node's last block (a snapshot: it never waits for
+// a block that executes, nor delays one) and returns what it returns.
 template <class Read>
 Result<Json, RpcError> with_ledger(Context& context, Read&& read) {
-    std::optional<Result<Json, RpcError>> out;
-    context.backend.read_ledger([&](const Ledger& ledger) { out.emplace(read(ledger)); });
-    if (!out) return fail(missing_ledger());
-    return std::move(*out);
+    const std::shared_ptr<const ledger::LedgerSnapshot> snapshot = context.backend.ledger_snapshot();
+    if (!snapshot) return fail(missing_ledger());
+    return read(*snapshot);
 }
 
 // Runs `read` on the summary the node published after its last block: never waits for a block
@@ -64,9 +64,9 @@ std::optional<RpcError> other_epoch(const Params& params, ledger::Epoch current)
                           fmt::format("epoch {}: this node keeps the state of the current epoch ({}) only", *epoch, current),
                           Json{{"current_epoch", current}});
 }
-std::optional<RpcError> other_epoch(const Params& params, const Ledger& ledger) { return other_epoch(params, ledger.epoch()); }
+std::optional<RpcError> other_epoch(const Params& params, const LedgerReader& ledger) { return other_epoch(params, ledger.epoch()); }
 
-ledger::Epoch epoch_or_current(const Params& params, const Ledger& ledger) {
+ledger::Epoch epoch_or_current(const Params& params, const LedgerReader& ledger) {
     const uint64_t* epoch = params.get<uint64_t>("epoch");
     return epoch != nullptr ? *epoch : ledger.epoch();
 }
@@ -75,7 +75,7 @@ struct FoundNode {
     ledger::NodeIndex index;
     ledger::NodeInfo info;
 };
-std::optional<FoundNode> find_node(const Ledger& ledger, const Params& params) {
+std::optional<FoundNode> find_node(const LedgerReader& ledger, const Params& params) {
     const auto index = ledger.node_index(params.required<crypto::NodePublicKey>("public_key"));
     if (!index) return std::nullopt;
     auto info = ledger.node(*index);
@@ -87,7 +87,7 @@ std::optional<FoundNode> find_node(const Ledger& ledger, const Params& params) {
 template <class Field>
 Handler node_field(Field&& field) {
     return [field](Context& context, const Params& params) {
-        return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+        return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
             if (auto error = other_epoch(params, ledger)) return fail(*error);
             const auto node = find_node(ledger, params);
             if (!node) return Json(nullptr);
@@ -98,7 +98,7 @@ Handler node_field(Field&& field) {
 
 Handler balance_of(ledger::Token token) {
     return [token](Context& context, const Params& params) {
-        return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+        return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
             if (auto error = other_epoch(params, ledger)) return fail(*error);
             return Json(amount_text(ledger.balance(params.required<crypto::AccountAddress>("address"), token)));
         });
@@ -112,7 +112,7 @@ std::vector<std::string> protocol_param_names() {
 }
 
 // The nodes of the registry from paging.start on, filtered by stake unless ignore_stake.
-std::vector<std::pair<ledger::NodeIndex, ledger::NodeInfo>> registry_page(const Ledger& ledger, const Paging& paging) {
+std::vector<std::pair<ledger::NodeIndex, ledger::NodeInfo>> registry_page(const LedgerReader& ledger, const Paging& paging) {
     const U256 min_stake = ledger.params().min_stake;
     std::vector<std::pair<ledger::NodeIndex, ledger::NodeInfo>> page;
     for (auto& [index, info] : ledger.nodes()) {
@@ -219,7 +219,7 @@ void add_accounts(Registry& r) {
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    if (auto error = other_epoch(params, ledger)) return fail(*error);
                    const auto& address = params.required<crypto::AccountAddress>("address");
                    const auto account = ledger.account(address);
@@ -254,7 +254,7 @@ void add_accounts(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    const Paging paging = paging_or_default(params);
                    const uint64_t end = ledger.chain_info().next_withdraw_id;
                    Json out = Json::array();
@@ -272,7 +272,7 @@ void add_accounts(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    return Json(ledger.state_value(ledger::tables::mint(params.required<crypto::Hash32>("bridge_tx"))).has_value());
                });
            }});
@@ -287,7 +287,7 @@ void add_nodes(Registry& r) {
                .result = {"amount", std::move(description), nullable(ref("Amount"))},
                .examples = {},
                .errors = {ErrorCode::epoch_unavailable},
-               .handler = node_field([field](const Ledger&, const FoundNode& node) { return Json(amount_text(field(node.info))); })});
+               .handler = node_field([field](const LedgerReader&, const FoundNode& node) { return Json(amount_text(field(node.info))); })});
     };
     amount_field("flk_get_staked", "FLK a node has staked", "Staked FLK, base units",
                  [](const ledger::NodeInfo& info) { return info.staked; });
@@ -302,7 +302,7 @@ void add_nodes(Registry& r) {
                .result = {"epoch", std::move(description), nullable(ref("U64"))},
                .examples = {},
                .errors = {ErrorCode::epoch_unavailable},
-               .handler = node_field([field](const Ledger&, const FoundNode& node) { return Json(field(node.info)); })});
+               .handler = node_field([field](const LedgerReader&, const FoundNode& node) { return Json(field(node.info)); })});
     };
     epoch_field("flk_get_stake_locked_until", "Epoch until which a node's stake is locked (reward boost)",
                 "The node's staked FLK cannot be unstaked before this epoch",
@@ -316,7 +316,7 @@ void add_nodes(Registry& r) {
            .result = {"node", "The node, or null", nullable(ref("NodeInfo"))},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
-           .handler = node_field([](const Ledger&, const FoundNode& node) { return node_json(node.index, node.info); })});
+           .handler = node_field([](const LedgerReader&, const FoundNode& node) { return node_json(node.index, node.info); })});
     r.add({.name = "flk_get_node_info_epoch",
            .summary = "A registered node and the current epoch, read together",
            .description = "What `fleek-node opt status` asks: the node (null when no node has this key) and the epoch "
@@ -330,7 +330,7 @@ void add_nodes(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    const auto node = find_node(ledger, params);
                    return Json{{"node", node ? node_json(node->index, node->info) : Json(nullptr)}, {"epoch", ledger.epoch()}};
                });
@@ -343,7 +343,7 @@ void add_nodes(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    const auto node = find_node(ledger, params);
                    return Json(node.has_value() && node->info.staked >= ledger.params().min_stake);
                });
@@ -369,7 +369,7 @@ void add_nodes(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    Json out = Json::array();
                    for (const auto& [index, info] : registry_page(ledger, paging_or_default(params))) out.push_back(node_json(index, info));
                    return out;
@@ -387,7 +387,7 @@ void add_nodes(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    Json out = Json::array();
                    for (const auto& [index, info] : registry_page(ledger, paging_or_default(params))) {
                        out.push_back(Json{{"index", index}, {"info", node_json(index, info)}});
@@ -403,7 +403,7 @@ void add_nodes(Registry& r) {
            .result = {"score", "Reputation score, or null", nullable(Json{{"type", "integer"}, {"minimum", 0}, {"maximum", 100}})},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
-           .handler = node_field([](const Ledger& ledger, const FoundNode& node) {
+           .handler = node_field([](const LedgerReader& ledger, const FoundNode& node) {
                const auto score = ledger.reputation(node.index);
                return score ? Json(score->score) : Json(nullptr);
            })});
@@ -415,7 +415,7 @@ void add_nodes(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    const auto node = find_node(ledger, params);
                    if (!node) return Json(nullptr);
                    const auto score = ledger.reputation(node->index);
@@ -430,7 +430,7 @@ void add_nodes(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    Json out = Json::array();
                    const auto node = find_node(ledger, params);
                    if (!node) return out;
@@ -457,7 +457,7 @@ void add_nodes(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    const auto node = find_node(ledger, params);
                    if (!node) return Json(nullptr);
                    const ledger::Epoch epoch = epoch_or_current(params, ledger);
@@ -503,7 +503,7 @@ void add_epochs(Registry& r) {
                    for (const auto& member : summary->committee) out.push_back(member.node_key.to_string());
                    return out;
                }
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    const ledger::Epoch epoch = epoch_or_current(params, ledger);
                    if (!ledger.committee(epoch)) {
                        return fail(RpcError::make(ErrorCode::epoch_unavailable, fmt::format("no committee recorded for epoch {}", epoch),
@@ -522,7 +522,7 @@ void add_epochs(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
-               return with_ledger(context, [](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    Json out = Json::array();
                    for (const ledger::NodeIndex index : ledger.chain_info().genesis_committee) {
                        if (auto info = ledger.node(index)) out.push_back(node_json(index, *info));
@@ -538,7 +538,7 @@ void add_epochs(Registry& r) {
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    const ledger::Epoch epoch = epoch_or_current(params, ledger);
                    const auto totals = ledger.epoch_totals(epoch);
                    return totals ? epoch_totals_json(epoch, *totals) : Json(nullptr);
@@ -643,7 +643,7 @@ void add_chain(Registry& r) {
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
-               return with_ledger(context, [&](const Ledger& ledger) -> Result<Json, RpcError> {
+               return with_ledger(context, [&](const LedgerReader& ledger) -> Result<Json, RpcError> {
                    if (auto error = other_epoch(params, ledger)) return fail(*error);
                    const Bytes& key = params.required<Bytes>("key");
                    auto proof = ledger.prove(key);

@@ -34,8 +34,10 @@ public:
         if (!opened) throw std::runtime_error("ledger: " + opened.error().message);
         m_ledger = std::move(*opened);
         m_timestamp_ms = net.genesis.epoch_start_ms;
+        publish_summary();
     }
     ~RpcTestBackend() override {
+        m_summary.reset();
         m_ledger.reset();
         std::error_code ignored;
         std::filesystem::remove_all(m_dir, ignored);
@@ -44,10 +46,6 @@ public:
     RpcTestBackend& operator=(const RpcTestBackend&) = delete;
 
     // ---- rpc::Backend ----
-    void read_ledger(const std::function<void(const ledger::Ledger&)>& read) override {
-        std::lock_guard lock(m_mutex);
-        read(*m_ledger);
-    }
     Result<crypto::Hash32, rpc::SubmitError> submit_transaction(Bytes signed_transaction) override {
         std::lock_guard lock(m_mutex);
         if (unavailable) return fail(rpc::SubmitError::unavailable);
@@ -90,9 +88,10 @@ public:
                "\n";
     }
 
+    // Published after each block, like the node: reads never wait for commit().
     std::shared_ptr<const rpc::ChainSummary> chain_summary() override {
-        std::lock_guard lock(m_mutex);
-        return std::make_shared<const rpc::ChainSummary>(rpc::summarize(*m_ledger));
+        std::lock_guard lock(m_summary_mutex);
+        return m_summary;
     }
     rpc::Health health() override {
         std::lock_guard lock(m_mutex);
@@ -129,6 +128,7 @@ public:
         }
         if (auto certificate = builder.certificate()) m_certificates[height] = *certificate;
         m_blocks[height] = std::move(block);
+        publish_summary();
         return std::move(*result);
     }
     // Forgets the submitted transactions without executing them.
@@ -156,9 +156,17 @@ public:
     rpc::Health health_answer;  // what health() answers
 
 private:
+    void publish_summary() {  // with m_mutex held (or from the constructor)
+        auto next = std::make_shared<const rpc::ChainSummary>(rpc::summarize(m_ledger->snapshot()));
+        std::lock_guard lock(m_summary_mutex);
+        m_summary = std::move(next);
+    }
+
     std::filesystem::path m_dir;
     std::mutex m_mutex;
     std::unique_ptr<ledger::Ledger> m_ledger;
+    std::mutex m_summary_mutex;
+    std::shared_ptr<const rpc::ChainSummary> m_summary;
     uint64_t m_timestamp_ms = 0;
     uint64_t m_submitted = 0;
     std::vector<Bytes> m_pending;
