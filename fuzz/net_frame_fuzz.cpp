@@ -1,5 +1,6 @@
 // Transport frames from the network: the incremental decoder never crashes, gives the same
-// frames however the input is split, and what it returns re-encodes to the bytes it consumed.
+// frames however the input is split (and when payloads are read into directly), and what it
+// returns re-encodes to the bytes it consumed.
 #include "net/frame.h"
 #include "util/assert.h"
 
@@ -30,6 +31,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     FLEEK_ASSERT(result.has_value() == split_result.has_value());
     FLEEK_ASSERT(frames.size() == split_frames.size());
+
+    // Direct reads (straight into the payload, as the transport does for large frames),
+    // alternating with feed: the same frames and the same outcome.
+    FrameDecoder direct(frame_bytes_max);
+    std::vector<Frame> direct_frames;
+    Result<void, FrameError> direct_result;
+    const size_t chunk = std::max<size_t>(1, data[0] / 4);
+    for (size_t at = 0; at < input.size() && direct_result;) {
+        const auto room = direct.direct_space(chunk, chunk * 3);
+        if (!room.empty()) {
+            FLEEK_ASSERT(room.size() <= chunk * 3);
+            const size_t take = std::min(room.size(), input.size() - at);
+            std::copy_n(input.begin() + static_cast<std::ptrdiff_t>(at), take, room.begin());
+            direct.commit_direct(take, direct_frames);
+            at += take;
+        } else {
+            const size_t take = std::min(chunk, input.size() - at);
+            direct_result = direct.feed(input.subspan(at, take), direct_frames);
+            at += take;
+        }
+    }
+    FLEEK_ASSERT(result.has_value() == direct_result.has_value());
+    FLEEK_ASSERT(frames.size() == direct_frames.size());
+    for (size_t i = 0; i < frames.size(); ++i) {
+        FLEEK_ASSERT(frames[i].payload == direct_frames[i].payload && frames[i].channel_byte == direct_frames[i].channel_byte);
+    }
+    if (result) FLEEK_ASSERT(direct.partial_bytes() == whole.partial_bytes());
 
     Bytes again;
     for (size_t i = 0; i < frames.size(); ++i) {

@@ -10,6 +10,11 @@
 // a crash leaves the object complete or absent. Dropped without commit, the staging file is
 // deleted; a restart empties tmp/ as well.
 //
+// Writeback: every writeback_bytes written, the kernel is asked to start writing the file's dirty
+// pages out (sync_file_range WRITE, which neither waits nor makes anything durable), so the disk
+// works while blocks still arrive and the fsync at commit has little left to wait for. Only that
+// fsync (before the renames) makes the object durable; the crash rules above are unchanged.
+//
 // Blocks already held are kept when a source fails, so another source can supply the rest
 // (resume within the process). read_block() reads a held block back, checked against its leaf.
 //
@@ -41,6 +46,10 @@ public:
     uint64_t first_missing(uint64_t from = 0) const;
     bool complete() const;
     bool committed() const;
+    // Bytes whose writeback was started before commit (see "Writeback" above).
+    uint64_t writeback_started_bytes() const;
+
+    static constexpr uint64_t writeback_bytes = uint64_t{8} << 20;
 
     // Writes a verified block at its offset. hash_mismatch when it was verified for other content
     // or another content length; io when the disk fails. A block already held is not rewritten.
@@ -71,6 +80,8 @@ private:
     std::vector<bool> m_held;
     uint64_t m_held_count = 0;
     bool m_committed = false;
+    uint64_t m_unsubmitted_bytes = 0;  // written since the last writeback start
+    uint64_t m_writeback_started_bytes = 0;
 };
 
 }  // namespace fleek::content

@@ -54,6 +54,29 @@ void with_verified(const HashTree& tree, const Bytes& content, uint64_t k, Use&&
     use(*verified);
 }
 
+// A large fetch has its writeback started while blocks still arrive (every writeback_bytes), so
+// the fsync at commit does not find the whole object dirty; the object is still only visible
+// (and durable) after commit.
+TEST(PartialWriter, StartsWritebackEveryFewMebibytesBeforeCommit) {
+    ScratchDirectory dir;
+    auto store = open_store(dir);
+    const uint64_t blocks_per_writeback = PartialWriter::writeback_bytes / block_size;
+    const Bytes content = random_bytes(static_cast<size_t>(2 * blocks_per_writeback + 3) * block_size, 7);
+    const HashTree tree = hash_tree(content);
+    auto partial = store->begin_fetch(tree.root(), content.size()).value();
+    for (uint64_t k = 0; k < blocks_per_writeback - 1; ++k) {
+        with_verified(tree, content, k, [&](const VerifiedBlock& block) { ASSERT_TRUE(partial->write(block)); });
+    }
+    EXPECT_EQ(partial->writeback_started_bytes(), 0u);
+    for (uint64_t k = blocks_per_writeback - 1; k < partial->blocks(); ++k) {
+        with_verified(tree, content, k, [&](const VerifiedBlock& block) { ASSERT_TRUE(partial->write(block)); });
+    }
+    EXPECT_EQ(partial->writeback_started_bytes(), 2 * PartialWriter::writeback_bytes);
+    EXPECT_FALSE(store->info(tree.root()));
+    ASSERT_TRUE(partial->commit());
+    EXPECT_EQ(store->read_range(tree.root(), 0, content.size()).value(), content);
+}
+
 TEST(PartialWriter, BlocksInAnyOrderCommitToTheSameObjectAsAnUpload) {
     ScratchDirectory dir;
     auto store = open_store(dir);

@@ -201,14 +201,29 @@ Bytes encode_transfer_message(const TransferMessage& message) {
     return writer.take();
 }
 
-Bytes encode_transfer_block(uint64_t request_id, uint64_t index, const Proof& proof, ByteSpan block) {
-    FLEEK_ASSERT(proof.size() <= proof_hashes_max && block.size() <= block_size);
-    codec::Writer writer(transfer_block_message_bytes(proof.size(), block.size()));
+namespace {
+
+void write_block_header(codec::Writer& writer, uint64_t request_id, uint64_t index, const Proof& proof) {
+    FLEEK_ASSERT(proof.size() <= proof_hashes_max);
     write_prefix(writer, TransferType::block, request_id);
     writer.u64(index);
     writer.u8(static_cast<uint8_t>(proof.size()));
     for (const Hash32& hash : proof) writer.fixed(hash);
+}
+
+}  // namespace
+
+Bytes encode_transfer_block(uint64_t request_id, uint64_t index, const Proof& proof, ByteSpan block) {
+    FLEEK_ASSERT(block.size() <= block_size);
+    codec::Writer writer(transfer_block_message_bytes(proof.size(), block.size()));
+    write_block_header(writer, request_id, index, proof);
     writer.fixed(block);
+    return writer.take();
+}
+
+Bytes encode_transfer_block_header(uint64_t request_id, uint64_t index, const Proof& proof) {
+    codec::Writer writer(transfer_block_message_bytes(proof.size(), 0));
+    write_block_header(writer, request_id, index, proof);
     return writer.take();
 }
 

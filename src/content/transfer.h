@@ -114,8 +114,11 @@ std::string_view to_string(TransferFormatError error) noexcept;
 Result<TransferMessage, TransferFormatError> decode_transfer_message(ByteSpan payload);
 Bytes encode_transfer_message(const TransferMessage& message);
 
-// A block message built in one allocation (the provider's hot path): one copy of the block.
+// A block message built in one allocation: one copy of the block.
 Bytes encode_transfer_block(uint64_t request_id, uint64_t index, const Proof& proof, ByteSpan block);
+// A block message without the block: followed by the block's bytes, it is exactly
+// encode_transfer_block (the provider's hot path sends the block from its own buffer, uncopied).
+Bytes encode_transfer_block_header(uint64_t request_id, uint64_t index, const Proof& proof);
 // A directory part message.
 Bytes encode_transfer_directory_part(uint64_t request_id, uint32_t offset, ByteSpan bytes);
 // Size of the block message for a block of `block_bytes` with `proof_hashes` hashes.

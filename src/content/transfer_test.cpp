@@ -32,6 +32,7 @@ TEST(TransferFormat, MatchesTheDocumentedVector) {
     EXPECT_EQ(encode_transfer_message({1, TransferRequest{abc, 0, 0, 16}}), request);
     EXPECT_EQ(encode_transfer_message({1, TransferFile{3, 0, 1}}), file);
     EXPECT_EQ(encode_transfer_block(1, 0, {}, as_bytes("abc")), block);
+    EXPECT_EQ(encode_transfer_block_header(1, 0, {}), Bytes(block.begin(), block.end() - 3));
     EXPECT_EQ(encode_transfer_message({1, TransferCredit{1}}), credit);
 
     const auto decoded_request = decode_transfer_message(request).value();
@@ -89,6 +90,16 @@ TEST(TransferFormat, ProofsAreThoseOfTheVerifiedStream) {
     stream.insert(stream.end(), header.begin(), header.end());
     for (const Bytes& message : messages) stream.insert(stream.end(), message.begin() + 17, message.end());
     EXPECT_EQ(stream, encode_stream(tree, content, 0, 3));
+
+    // The provider's form (the header, then the block from its own buffer) is the same message.
+    ProofWalker again(tree, 0);
+    for (uint64_t k = 0; k < 3; ++k) {
+        Bytes joined = encode_transfer_block_header(7, k, again.next_proof());
+        EXPECT_EQ(joined.size(), transfer_block_message_bytes(k == 0 ? 3 : 0, 0));
+        joined.insert(joined.end(), content.begin() + static_cast<std::ptrdiff_t>(k * block_size),
+                      content.begin() + static_cast<std::ptrdiff_t>((k + 1) * block_size));
+        EXPECT_EQ(joined, messages[k]) << "block " << k;
+    }
 }
 
 TEST(TransferFormat, EveryMessageRoundTrips) {

@@ -112,9 +112,14 @@ std::shared_ptr<content::PartialWriter> FetchJob::partial() const {
     return m_partial;
 }
 
-void FetchJob::add_block(uint64_t index, ByteSpan bytes) {
-    auto copy = std::make_shared<content::Block>(bytes.size());
-    if (!bytes.empty()) std::memcpy(copy->data(), bytes.data(), bytes.size());
+void FetchJob::add_block(uint64_t index, ByteSpan bytes, std::shared_ptr<const void> owner) {
+    std::shared_ptr<content::Block> copy;
+    if (owner) {
+        copy = std::make_shared<content::Block>(std::move(owner), bytes);
+    } else {
+        copy = std::make_shared<content::Block>(bytes.size());
+        if (!bytes.empty()) std::memcpy(copy->data(), bytes.data(), bytes.size());
+    }
     std::vector<std::function<void()>> to_wake;
     {
         std::lock_guard lock(m_mutex);

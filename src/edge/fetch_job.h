@@ -66,8 +66,9 @@ public:
     void set_content_length(uint64_t content_length);
     void set_partial(std::shared_ptr<content::PartialWriter> partial);
     std::shared_ptr<content::PartialWriter> partial() const;
-    // A verified block (keeps a copy while it is recent).
-    void add_block(uint64_t index, ByteSpan bytes);
+    // A verified block, kept while it is recent: as a view when `owner` keeps `bytes` alive (the
+    // frame it arrived in), else as a copy.
+    void add_block(uint64_t index, ByteSpan bytes, std::shared_ptr<const void> owner = nullptr);
     void set_directory();
     void set_stored();
     void fail(MissError error, std::string message);

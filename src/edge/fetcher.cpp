@@ -65,7 +65,9 @@ class Fetcher::Sink final : public FetchSink {
 public:
     Sink(Fetcher& fetcher, const content::Hash32& hash, uint64_t token) : m_fetcher(fetcher), m_hash(hash), m_token(token) {}
     void on_file(uint64_t content_length, uint64_t, uint64_t) override { m_fetcher.on_file(m_hash, m_token, content_length); }
-    bool on_block(uint64_t index, ByteSpan bytes) override { return m_fetcher.on_block(m_hash, m_token, index, bytes); }
+    bool on_shared_block(uint64_t index, ByteSpan bytes, const std::shared_ptr<const void>& owner) override {
+        return m_fetcher.on_block(m_hash, m_token, index, bytes, owner);
+    }
     void on_done(const Result<Fetched, FetchError>& outcome) override { m_fetcher.on_done(m_hash, m_token, outcome); }
 
 private:
@@ -106,9 +108,9 @@ void Fetcher::start(std::shared_ptr<FetchJob> job, uint64_t now_ms) {
     plan(added);
 }
 
-void Fetcher::on_message(const NodePublicKey& from, ByteSpan payload, uint64_t now_ms) {
+void Fetcher::on_message(const NodePublicKey& from, ByteSpan payload, uint64_t now_ms, std::shared_ptr<const void> owner) {
     m_now_ms = now_ms;
-    m_client.on_message(from, payload, now_ms);
+    m_client.on_message(from, payload, now_ms, std::move(owner));
 }
 
 void Fetcher::on_peer_disconnected(const NodePublicKey& peer, uint64_t now_ms) {
@@ -297,7 +299,7 @@ void Fetcher::on_file(const content::Hash32& hash, uint64_t token, uint64_t cont
     if (segment != nullptr) segment->claimed_length = content_length;
 }
 
-bool Fetcher::on_block(const content::Hash32& hash, uint64_t token, uint64_t index, ByteSpan bytes) {
+bool Fetcher::on_block(const content::Hash32& hash, uint64_t token, uint64_t index, ByteSpan bytes, const std::shared_ptr<const void>& owner) {
     Drive* drive = find(hash);
     Segment* segment = drive != nullptr ? drive->segment(token) : nullptr;
     if (segment == nullptr) return false;  // the fetch ended: stop this transfer
@@ -317,7 +319,7 @@ bool Fetcher::on_block(const content::Hash32& hash, uint64_t token, uint64_t ind
             drive->job->set_partial(std::move(partial));
         }
     }
-    drive->job->add_block(index, bytes);
+    drive->job->add_block(index, bytes, owner);
     segment->next = index + 1;
     drive->last_progress_ms = m_now_ms;
     // Stop where another transfer already brought the blocks.

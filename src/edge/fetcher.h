@@ -70,7 +70,7 @@ public:
     void set_on_end(std::function<void(const content::Hash32& hash, bool stored)> on_end) { m_on_end = std::move(on_end); }
 
     // The TransferClient's inputs, passed through so the fetch callbacks see the time.
-    void on_message(const crypto::NodePublicKey& from, ByteSpan payload, uint64_t now_ms);
+    void on_message(const crypto::NodePublicKey& from, ByteSpan payload, uint64_t now_ms, std::shared_ptr<const void> owner = nullptr);
     void on_peer_disconnected(const crypto::NodePublicKey& peer, uint64_t now_ms);
     // The client's timers, then every fetch: new wants, provider waits, deadlines. Every ~100 ms.
     void tick(uint64_t now_ms);
@@ -95,7 +95,7 @@ private:
     std::vector<crypto::NodePublicKey> candidates(Drive& drive);
     uint64_t boundary(const Drive& drive, const content::PartialWriter* partial, uint64_t from, uint64_t blocks) const;
     void on_file(const content::Hash32& hash, uint64_t token, uint64_t content_length);
-    bool on_block(const content::Hash32& hash, uint64_t token, uint64_t index, ByteSpan bytes);
+    bool on_block(const content::Hash32& hash, uint64_t token, uint64_t index, ByteSpan bytes, const std::shared_ptr<const void>& owner);
     void on_done(const content::Hash32& hash, uint64_t token, const Result<Fetched, FetchError>& outcome);
     void on_tree_done(const content::Hash32& hash, FetchId id, const Result<TreeFetched, TreeFetchError>& outcome);
     void provider_failed(Drive& drive, const crypto::NodePublicKey& peer, const FetchError& error);

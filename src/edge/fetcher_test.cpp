@@ -311,6 +311,29 @@ TEST_F(FetcherTest, DirectoriesAreFetchedWholeAndStored) {
     EXPECT_TRUE(requester.store->info(hash));
 }
 
+// Readers get a fetched block as a view into the frame it arrived in (kept alive while the block
+// is recent), not as a copy; a block handed over without an owner is copied.
+TEST(FetchJobTest, KeepsBlocksWithAnOwnerAsViewsAndCopiesTheRest) {
+    fleek::testing::ScratchDirectory dir;
+    auto store = content::Blockstore::open(dir / "store", {}).value();
+    FetchJob job(content::content_hash(Bytes(10, 1)), *store, 2);
+    auto frame = std::make_shared<const Bytes>(Bytes(100, 7));
+    const ByteSpan bytes = ByteSpan(*frame).subspan(20, 50);
+    job.add_block(0, bytes, frame);
+    job.add_block(1, bytes);
+    EXPECT_EQ(frame.use_count(), 2);
+    const content::BlockBuffer viewed = job.block(0).value().value();
+    EXPECT_EQ(viewed->data(), bytes.data());
+    EXPECT_EQ(viewed->size(), 50u);
+    const content::BlockBuffer copied = job.block(1).value().value();
+    EXPECT_NE(copied->data(), bytes.data());
+    EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), copied->view().begin(), copied->view().end()));
+    // Two recent blocks at most: the third pushes the first (and its frame) out.
+    job.add_block(2, bytes);
+    EXPECT_EQ(frame.use_count(), 2);  // `viewed` still holds it
+    EXPECT_FALSE(job.block(0).value().has_value());
+}
+
 TEST_F(FetcherTest, ReadersAreWokenOnProgress) {
     Node& provider = net.add_node(1);
     const Bytes content = random_bytes(2 * block_size, 10);

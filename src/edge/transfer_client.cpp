@@ -145,7 +145,8 @@ Result<FetchId, StartError> TransferClient::fetch(const NodePublicKey& peer, con
 
     const uint64_t request_id = m_next_id++;
     const content::TransferRequest message{request.hash, request.first_block, request.end_block, m_options.window_blocks};
-    if (m_send(peer, content::encode_transfer_message({request_id, message})) != net::SendResult::queued) {
+    net::FramePayload payload = transfer_payload(content::encode_transfer_message({request_id, message}));
+    if (m_send(peer, payload) != net::SendResult::queued) {
         return fleek::fail(StartError::send_failed);
     }
     auto transfer = std::make_unique<Transfer>(peer);
@@ -168,7 +169,7 @@ Result<FetchId, StartError> TransferClient::fetch(const NodePublicKey& peer, con
 
 // ------------------------------------------------------------------------------------ messages
 
-void TransferClient::on_message(const NodePublicKey& from, ByteSpan payload, uint64_t now_ms) {
+void TransferClient::on_message(const NodePublicKey& from, ByteSpan payload, uint64_t now_ms, std::shared_ptr<const void> owner) {
     m_now_ms = now_ms;
     RequesterPeerStats& stats = peer_stats(from);
     auto decoded = content::decode_transfer_message(payload);
@@ -184,14 +185,15 @@ void TransferClient::on_message(const NodePublicKey& from, ByteSpan payload, uin
     } else {
         stats.bytes_received += payload.size();
         it->second->last_message_ms = now_ms;
-        handle(from, *it->second, *decoded, now_ms);
+        handle(from, *it->second, *decoded, now_ms, owner);
     }
     catch_up(now_ms);
     pump_trees(now_ms);
     run_completions();
 }
 
-void TransferClient::handle(const NodePublicKey& from, Transfer& transfer, const content::TransferMessage& message, uint64_t now_ms) {
+void TransferClient::handle(const NodePublicKey& from, Transfer& transfer, const content::TransferMessage& message, uint64_t now_ms,
+                            const std::shared_ptr<const void>& owner) {
     using State = Transfer::State;
     const auto protocol_error = [&] {
         ++peer_stats(from).bad_messages;
@@ -212,7 +214,7 @@ void TransferClient::handle(const NodePublicKey& from, Transfer& transfer, const
     } else if (const auto* block = std::get_if<content::TransferBlock>(&message.body)) {
         if (transfer.state != State::file || block->index != transfer.verifier->next_block()) return protocol_error();
         if (!take_credit(transfer)) return protocol_error();
-        on_block(transfer, *block, now_ms);
+        on_block(transfer, *block, now_ms, owner);
     } else if (const auto* directory = std::get_if<content::TransferDirectory>(&message.body)) {
         if (transfer.state != State::awaiting_header || transfer.expect == content::ObjectKind::file ||
             transfer.key.first_block != 0 || transfer.key.end_block != 0) {
@@ -271,13 +273,15 @@ void TransferClient::return_credit(Transfer& transfer) {
     if (transfer.uncredited == 0) return;
     const content::TransferCredit credit{transfer.uncredited};
     // Kept for the next call when the queue refuses it.
-    if (m_send(transfer.peer, content::encode_transfer_message({transfer.request_id, credit})) == net::SendResult::queued) {
+    net::FramePayload payload = transfer_payload(content::encode_transfer_message({transfer.request_id, credit}));
+    if (m_send(transfer.peer, payload) == net::SendResult::queued) {
         transfer.granted += transfer.uncredited;
         transfer.uncredited = 0;
     }
 }
 
-void TransferClient::on_block(Transfer& transfer, const content::TransferBlock& block, uint64_t now_ms) {
+void TransferClient::on_block(Transfer& transfer, const content::TransferBlock& block, uint64_t now_ms,
+                              const std::shared_ptr<const void>& owner) {
     const uint64_t index = block.index;
     if (auto proven = transfer.verifier->accept_proof(block.proof); !proven) {
         return fail_transfer(transfer, FetchError{FetchFailure::proof_rejected, index, proven.error(), {}, {}}, now_ms, true);
@@ -285,21 +289,24 @@ void TransferClient::on_block(Transfer& transfer, const content::TransferBlock& 
     auto verified = transfer.verifier->accept_block(block.bytes);
     if (!verified) return fail_transfer(transfer, FetchError{FetchFailure::proof_rejected, index, verified.error(), {}, {}}, now_ms, true);
     ++peer_stats(transfer.peer).blocks_verified;
-    if (auto written = transfer.partial->write(*verified); !written) {
-        return fail_transfer(transfer, FetchError{FetchFailure::store_failed, index, {}, {}, {}}, now_ms, true);
-    }
     transfer.announced = true;
+    // Verified: the waiters get it first (a reader's first byte does not wait for the disk
+    // write), then it is written, before anything else happens (catch-up replays, other
+    // transfers, the commit all see it held).
     std::vector<size_t> stopped;
     for (size_t i = 0; i < transfer.waiters.size(); ++i) {
         Waiter& waiter = transfer.waiters[i];
         if (waiter.next_block != index) continue;  // behind: catch_up() replays from the partial
-        deliver(waiter, {transfer.content_length, transfer.key.first_block, transfer.end_block}, index, block.bytes);
+        deliver(waiter, {transfer.content_length, transfer.key.first_block, transfer.end_block}, index, block.bytes, owner);
         if (!waiter.sink) stopped.push_back(i);
     }
     for (auto it = stopped.rbegin(); it != stopped.rend(); ++it) {
         Waiter waiter = std::move(transfer.waiters[*it]);
         transfer.waiters.erase(transfer.waiters.begin() + static_cast<std::ptrdiff_t>(*it));
         m_waiting.erase(waiter.id);
+    }
+    if (auto written = transfer.partial->write(*verified); !written) {
+        return fail_transfer(transfer, FetchError{FetchFailure::store_failed, index, {}, {}, {}}, now_ms, true);
     }
     if (transfer.waiters.empty()) {
         return fail_transfer(transfer, FetchError{FetchFailure::cancelled, index + 1, {}, {}, {}}, now_ms, true);
@@ -309,13 +316,14 @@ void TransferClient::on_block(Transfer& transfer, const content::TransferBlock& 
 }
 
 // Hands one block to a waiter; a sink that refuses it ends the waiter (cancelled) and is cleared.
-void TransferClient::deliver(Waiter& waiter, const FileRange& file, uint64_t index, ByteSpan bytes) {
+void TransferClient::deliver(Waiter& waiter, const FileRange& file, uint64_t index, ByteSpan bytes,
+                             const std::shared_ptr<const void>& owner) {
     FLEEK_ASSERT(waiter.next_block == index);
     if (!waiter.announced) {
         waiter.sink->on_file(file.content_length, file.first_block, file.end_block);
         waiter.announced = true;
     }
-    if (!waiter.sink->on_block(index, bytes)) {
+    if (!waiter.sink->on_shared_block(index, bytes, owner)) {
         complete_waiter(std::move(waiter), fleek::fail(FetchError{FetchFailure::cancelled, index, {}, {}, {}}));
         waiter.sink.reset();
         return;
@@ -369,7 +377,8 @@ void TransferClient::succeed(Transfer& transfer, uint64_t now_ms) {
 
 void TransferClient::fail_transfer(Transfer& transfer, FetchError error, uint64_t now_ms, bool tell_provider) {
     if (tell_provider) {
-        (void)m_send(transfer.peer, content::encode_transfer_message({transfer.request_id, content::TransferCancel{}}));
+        net::FramePayload payload = transfer_payload(content::encode_transfer_message({transfer.request_id, content::TransferCancel{}}));
+        (void)m_send(transfer.peer, payload);
     }
     error.partial = transfer.partial;
     RequesterPeerStats& stats = peer_stats(transfer.peer);
@@ -427,7 +436,7 @@ void TransferClient::catch_up(uint64_t now_ms) {
                 waiter.sink.reset();
                 return;
             }
-            deliver(waiter, {length, first, end}, waiter.next_block, (*block)->view());
+            deliver(waiter, {length, first, end}, waiter.next_block, (*block)->view(), *block);
         }
     };
     std::vector<uint64_t> emptied;

@@ -8,9 +8,9 @@
 //
 // - Verification: each block's proof and bytes go through content::BlockVerifier for the hash
 //   asked for; the first failure ends the transfer with proof_rejected naming the block. A
-//   verified block is written to a PartialWriter (the blockstore's verified partial writer), then
-//   handed to every sink; the object is committed only when every block is held, so a failed or
-//   corrupt transfer leaves nothing visible as complete.
+//   verified block is handed to every sink, then written to a PartialWriter (the blockstore's
+//   verified partial writer) in the same call; the object is committed only when every block is
+//   held, so a failed or corrupt transfer leaves nothing visible as complete.
 // - Resume: a failure carries the PartialWriter holding the blocks verified so far (also kept in a
 //   weak map by hash, so any later fetch of the same content and length reuses it while someone
 //   holds it): fetch the rest with another peer by asking for the range from
@@ -91,6 +91,11 @@ public:
     virtual void on_file(uint64_t /*content_length*/, uint64_t /*first_block*/, uint64_t /*end_block*/) {}
     // Verified blocks of the range, in order. Return false to stop (this waiter ends cancelled).
     virtual bool on_block(uint64_t /*index*/, ByteSpan /*bytes*/) { return true; }
+    // What the client calls: the same, with `owner`, which keeps `bytes` alive for as long as the
+    // sink holds it (so the sink may keep the block without copying it). By default: on_block.
+    virtual bool on_shared_block(uint64_t index, ByteSpan bytes, const std::shared_ptr<const void>& /*owner*/) {
+        return on_block(index, bytes);
+    }
     virtual void on_done(const Result<Fetched, FetchError>& outcome) = 0;
 };
 
@@ -160,7 +165,9 @@ public:
     void cancel(FetchId id, uint64_t now_ms);
     bool can_start(const crypto::NodePublicKey& peer) const;
 
-    void on_message(const crypto::NodePublicKey& from, ByteSpan payload, uint64_t now_ms);
+    // `owner` (may be null) keeps `payload` alive: verified blocks are handed to sinks as views
+    // into it (FetchSink::on_shared_block).
+    void on_message(const crypto::NodePublicKey& from, ByteSpan payload, uint64_t now_ms, std::shared_ptr<const void> owner = nullptr);
     void on_peer_disconnected(const crypto::NodePublicKey& peer, uint64_t now_ms);
     // Deadlines, stall timeouts, late waiters' catch-up, waiting tree children. Every ~100 ms.
     void tick(uint64_t now_ms);
@@ -185,9 +192,10 @@ private:
         friend auto operator<=>(const Key&, const Key&) = default;
     };
 
-    void handle(const crypto::NodePublicKey& from, Transfer& transfer, const content::TransferMessage& message, uint64_t now_ms);
+    void handle(const crypto::NodePublicKey& from, Transfer& transfer, const content::TransferMessage& message, uint64_t now_ms,
+                const std::shared_ptr<const void>& owner);
     void on_file(Transfer& transfer, const content::TransferFile& file);
-    void on_block(Transfer& transfer, const content::TransferBlock& block, uint64_t now_ms);
+    void on_block(Transfer& transfer, const content::TransferBlock& block, uint64_t now_ms, const std::shared_ptr<const void>& owner);
     void on_directory_part(Transfer& transfer, const content::TransferDirectoryPart& part, uint64_t now_ms);
     bool take_credit(Transfer& transfer);
     void return_credit(Transfer& transfer);
@@ -200,7 +208,7 @@ private:
         uint64_t first_block;
         uint64_t end_block;
     };
-    void deliver(Waiter& waiter, const FileRange& file, uint64_t index, ByteSpan bytes);
+    void deliver(Waiter& waiter, const FileRange& file, uint64_t index, ByteSpan bytes, const std::shared_ptr<const void>& owner);
     void complete_waiter(Waiter waiter, Result<Fetched, FetchError> outcome);
     void cancel_fetch(FetchId id, uint64_t now_ms);
     void run_completions();

@@ -56,7 +56,7 @@ public:
         EXPECT_TRUE(store) << (store ? "" : store.error());
         node->store = std::move(*store);
         const crypto::NodePublicKey self = node->key;
-        const auto send = [this, self](const crypto::NodePublicKey& to, Bytes payload) { return this->send(self, to, std::move(payload)); };
+        const auto send = [this, self](const crypto::NodePublicKey& to, net::FramePayload& message) { return this->send(self, to, message); };
         node->server = std::make_unique<TransferServer>(*node->store, send, server_options);
         node->client = std::make_unique<TransferClient>(*node->store, send, client_options);
         Node& added = *node;
@@ -65,12 +65,21 @@ public:
     }
 
     net::SendResult send(const crypto::NodePublicKey& from, const crypto::NodePublicKey& to, Bytes payload) {
+        net::FramePayload message = transfer_payload(std::move(payload));
+        return send(from, to, message);
+    }
+
+    // Like Transport::send_frame: takes the message (joined into one payload) only when queued.
+    net::SendResult send(const crypto::NodePublicKey& from, const crypto::NodePublicKey& to, net::FramePayload& message) {
         Link& l = link(from, to);
         if (!l.connected || m_nodes.count(to) == 0) return net::SendResult::unknown_peer;
-        if (l.bytes != 0 && l.bytes + payload.size() > m_queue_bytes_max) {
+        if (l.bytes != 0 && l.bytes + message.size() > m_queue_bytes_max) {
             ++l.refused;
             return net::SendResult::queue_full;
         }
+        Bytes payload = std::move(message.head);
+        payload.insert(payload.end(), message.tail.begin(), message.tail.end());
+        message = net::FramePayload{};
         l.bytes += payload.size();
         l.max_bytes = std::max(l.max_bytes, l.bytes);
         l.queue.push_back(std::move(payload));
@@ -95,18 +104,21 @@ public:
                 any = true;
                 ++delivered;
                 if (l.tamper && !l.tamper(payload)) continue;
-                dispatch(ends.first, ends.second, payload);
+                // Shared like the node's frames, so requesters hand blocks on as views into it.
+                auto owner = std::make_shared<const Bytes>(std::move(payload));
+                dispatch(ends.first, ends.second, *owner, owner);
             }
         }
         return delivered;
     }
 
-    void dispatch(const crypto::NodePublicKey& from, const crypto::NodePublicKey& to, ByteSpan payload) {
+    void dispatch(const crypto::NodePublicKey& from, const crypto::NodePublicKey& to, ByteSpan payload,
+                  std::shared_ptr<const void> owner = nullptr) {
         Node& target = *m_nodes.at(to);
         if (content::transfer_direction(payload) == content::TransferDirection::to_provider) {
             target.server->on_message(from, payload, now_ms);
         } else {
-            target.client->on_message(from, payload, now_ms);
+            target.client->on_message(from, payload, now_ms, std::move(owner));
         }
     }
 

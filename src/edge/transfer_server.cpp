@@ -27,7 +27,7 @@ struct TransferServer::Transfer {
 
     uint32_t window = 1;
     std::deque<uint32_t> unacked;  // sizes of sent messages not credited back yet
-    std::optional<Bytes> held;     // the next message, kept while the send queue refuses it
+    std::optional<net::FramePayload> held;  // the next message, kept while the send queue refuses it
     uint64_t started_ms = 0;
     uint64_t last_credit_ms = 0;
 
@@ -123,7 +123,7 @@ void TransferServer::on_request(const NodePublicKey& from, Peer& peer, uint64_t 
     const Bytes header = transfer.is_directory
                              ? content::encode_transfer_message({id, content::TransferDirectory{static_cast<uint32_t>(transfer.encoding.size())}})
                              : content::encode_transfer_message({id, content::TransferFile{transfer.tree->content_length(), transfer.next, transfer.end}});
-    transfer.held = header;
+    transfer.held = transfer_payload(header);
     m_directory_bytes += transfer.encoding.size();
     peer.transfers.emplace(id, std::move(transfer));
     ++m_transfer_count;
@@ -185,10 +185,10 @@ void TransferServer::answer(const NodePublicKey& to, Peer& peer, uint64_t id, Tr
         case TransferErrorCode::bad_range:
         case TransferErrorCode::too_large: ++peer.stats.bad_requests; break;
     }
-    Bytes message = content::encode_transfer_message({id, content::TransferError{code}});
+    net::FramePayload message = transfer_payload(content::encode_transfer_message({id, content::TransferError{code}}));
     const size_t size = message.size();
     // An answer the queue refuses is lost; the requester's stall timeout covers it.
-    if (m_send(to, std::move(message)) == net::SendResult::queued) peer.stats.bytes_sent += size;
+    if (m_send(to, message) == net::SendResult::queued) peer.stats.bytes_sent += size;
 }
 
 void TransferServer::pump(const NodePublicKey& key, Peer& peer, uint64_t now_ms) {
@@ -229,11 +229,11 @@ TransferServer::Step TransferServer::send_next(const NodePublicKey& key, Peer& p
     if (peer.unacked_bytes != 0 && peer.unacked_bytes + next_size > m_options.peer_unacked_bytes_max) return Step::idle;
     if (!within_rate(next_size, now_ms)) return Step::idle;  // tick() offers it again
 
-    Bytes message;
+    net::FramePayload message;
     if (transfer.is_directory) {
         const size_t take = std::min(content::transfer_directory_part_bytes_max, transfer.encoding.size() - transfer.encoding_sent);
-        message = content::encode_transfer_directory_part(transfer.id, static_cast<uint32_t>(transfer.encoding_sent),
-                                                          ByteSpan(transfer.encoding).subspan(transfer.encoding_sent, take));
+        message = transfer_payload(content::encode_transfer_directory_part(transfer.id, static_cast<uint32_t>(transfer.encoding_sent),
+                                                                           ByteSpan(transfer.encoding).subspan(transfer.encoding_sent, take)));
         transfer.encoding_sent += take;
     } else {
         auto block = m_store.read_block(transfer.hash, transfer.next);
@@ -244,7 +244,11 @@ TransferServer::Step TransferServer::send_next(const NodePublicKey& key, Peer& p
             answer(key, peer, id, TransferErrorCode::unavailable);
             return Step::sent;  // the transfer ended: a change worth another round
         }
-        message = content::encode_transfer_block(transfer.id, transfer.next, transfer.walker->next_proof(), (*block)->view());
+        // The block goes out from the verified buffer the blockstore returned (its cache's):
+        // only the message header and the proof are built.
+        message.head = content::encode_transfer_block_header(transfer.id, transfer.next, transfer.walker->next_proof());
+        message.tail = (*block)->view();
+        message.tail_owner = std::move(*block);
         ++transfer.next;
         ++peer.stats.blocks_sent;
     }
@@ -271,7 +275,7 @@ bool TransferServer::within_rate(size_t bytes, uint64_t now_ms) {
 
 TransferServer::Step TransferServer::offer(const NodePublicKey& key, Peer& peer, Transfer& transfer, uint64_t now_ms) {
     const size_t size = transfer.held->size();
-    switch (m_send(key, *transfer.held)) {
+    switch (m_send(key, *transfer.held)) {  // takes the message only when queued
         case net::SendResult::queued:
             transfer.held.reset();
             peer.stats.bytes_sent += size;

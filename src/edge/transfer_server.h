@@ -36,8 +36,12 @@
 
 namespace fleek::edge {
 
-// Sends one message to a peer on the `content` channel.
-using TransferSend = std::function<net::SendResult(const crypto::NodePublicKey& to, Bytes payload)>;
+// Sends one message to a peer on the `content` channel (in the node: Transport::send_frame). It
+// takes (moves from) `message` only when it answers queued: a refused message stays with the
+// caller, to be offered again without being built again.
+using TransferSend = std::function<net::SendResult(const crypto::NodePublicKey& to, net::FramePayload& message)>;
+// A message in one buffer, for TransferSend.
+inline net::FramePayload transfer_payload(Bytes message) { return net::FramePayload{std::move(message), nullptr, {}}; }
 
 struct TransferServerOptions {
     size_t transfers_max = 256;

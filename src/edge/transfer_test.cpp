@@ -56,6 +56,77 @@ TEST(Transfer, WholeFilesArriveByteIdenticalAndStored) {
     EXPECT_GT(received.bytes_received, 6 * block_size);
 }
 
+// The provider sends each block from the verified buffer the blockstore handed it (its block
+// cache's), not from a copy: the message's tail is that buffer, and head and tail together are
+// the documented block message.
+TEST(Transfer, ProviderSendsBlocksFromTheStoreBufferUncopied) {
+    fleek::testing::ScratchDirectory dir;
+    auto store = content::Blockstore::open(dir / "store", {}).value();
+    const Bytes content = random_bytes(3 * block_size + 11, 5);
+    const Hash32 hash = store->put(content).value();
+    std::vector<net::FramePayload> sent;
+    TransferServer server(*store, [&](const crypto::NodePublicKey&, net::FramePayload& message) {
+        sent.push_back(std::move(message));
+        message = net::FramePayload{};
+        return net::SendResult::queued;
+    });
+    const auto requester = loopback::node_key(2).public_key();
+    server.on_message(requester, content::encode_transfer_message({9, content::TransferRequest{hash, 0, 0, 16}}), 1000);
+    ASSERT_EQ(sent.size(), 5u);  // the file message and 4 blocks
+    EXPECT_FALSE(sent[0].tail_owner);
+    const content::HashTree tree = content::hash_tree(content);
+    content::ProofWalker walker(tree, 0);
+    for (uint64_t k = 0; k < 4; ++k) {
+        const net::FramePayload& message = sent[1 + k];
+        const content::BlockBuffer cached = store->read_block(hash, k).value();
+        EXPECT_EQ(message.tail.data(), cached->data()) << "block " << k << " was copied";
+        EXPECT_EQ(message.tail_owner.get(), static_cast<const void*>(cached.get()));
+        Bytes joined = message.head;
+        joined.insert(joined.end(), message.tail.begin(), message.tail.end());
+        EXPECT_EQ(joined, content::encode_transfer_block(9, k, walker.next_proof(), cached->view()));
+    }
+}
+
+// The requester hands each verified block to its sinks as a view into the message it arrived in,
+// with that message's owner, so a sink may keep the block without copying it; and before the
+// block's disk write (a reader's first byte does not wait for it), which follows in the same call.
+TEST(Transfer, SinksGetBlocksAsViewsIntoTheMessageWithItsOwner) {
+    struct OwnerSink : FetchSink {
+        TransferClient* client = nullptr;
+        Hash32 hash{};
+        std::vector<std::pair<ByteSpan, std::shared_ptr<const void>>> blocks;
+        std::vector<bool> held_when_delivered;
+        bool on_shared_block(uint64_t index, ByteSpan bytes, const std::shared_ptr<const void>& owner) override {
+            blocks.emplace_back(bytes, owner);
+            const auto partial = client->partial(hash);
+            held_when_delivered.push_back(partial && partial->has_block(index));
+            return true;
+        }
+        void on_done(const Result<Fetched, FetchError>&) override {}
+    };
+    Loopback net;
+    Node& provider = net.add_node(1);
+    Node& requester = net.add_node(2);
+    const Bytes content = random_bytes(2 * block_size + 5, 3);
+    const Hash32 hash = put(provider, content);
+    auto sink = std::make_shared<OwnerSink>();
+    sink->client = requester.client.get();
+    sink->hash = hash;
+    ASSERT_TRUE(requester.client->fetch(provider.key, request(hash), sink, net.now_ms));
+    net.run();
+    ASSERT_EQ(sink->blocks.size(), 3u);
+    EXPECT_EQ(sink->held_when_delivered, (std::vector<bool>{false, false, false}));
+    EXPECT_EQ(requester.store->read_range(hash, 0, content.size()).value(), content);  // written and committed
+    for (size_t k = 0; k < 3; ++k) {
+        const auto& [bytes, owner] = sink->blocks[k];
+        ASSERT_NE(owner, nullptr);
+        const auto* message = static_cast<const Bytes*>(owner.get());
+        EXPECT_GE(bytes.data(), message->data());
+        EXPECT_EQ(bytes.data() + bytes.size(), message->data() + message->size());  // the block ends the message
+        EXPECT_EQ(Bytes(bytes.begin(), bytes.end()), slice(content, k, k + 1));
+    }
+}
+
 TEST(Transfer, LargeFileArrivesByteIdentical) {
 #ifdef NDEBUG
     const size_t size = (size_t{64} << 20) + 12345;

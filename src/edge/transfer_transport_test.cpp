@@ -49,8 +49,8 @@ struct Side {
         EXPECT_TRUE(started) << (started ? "" : started.error());
         transport = std::move(*started);
         store = content::Blockstore::open(dir / "store", {}).value();
-        const auto send = [this](const crypto::NodePublicKey& to, Bytes payload) {
-            return transport->send(to, net::Channel::content, std::move(payload));
+        const auto send = [this](const crypto::NodePublicKey& to, net::FramePayload& message) {
+            return transport->send_frame(to, net::Channel::content, message);
         };
         server = std::make_unique<TransferServer>(*store, send);
         client = std::make_unique<TransferClient>(*store, send);

@@ -64,20 +64,49 @@ Result<void, FrameError> FrameDecoder::feed(ByteSpan input, std::vector<Frame>& 
                 return fail(*m_error);
             }
             m_payload_size = length;
+            m_payload_filled = 0;
             m_payload.clear();
             m_payload.reserve(m_payload_size);
         }
-        const size_t take = std::min(m_payload_size - m_payload.size(), input.size());
-        m_payload.insert(m_payload.end(), input.begin(), input.begin() + static_cast<std::ptrdiff_t>(take));
-        input = input.subspan(take);
-        if (m_payload.size() == m_payload_size) {
-            out.push_back(Frame{m_header[4], std::move(m_payload)});
-            m_payload = Bytes();
-            m_payload_size = 0;
-            m_header_filled = 0;
+        const size_t take = std::min(m_payload_size - m_payload_filled, input.size());
+        if (m_payload.size() > m_payload_filled) {  // room made by direct_space
+            const size_t into_room = std::min(take, m_payload.size() - m_payload_filled);
+            std::copy_n(input.begin(), into_room, m_payload.begin() + static_cast<std::ptrdiff_t>(m_payload_filled));
+            m_payload.insert(m_payload.end(), input.begin() + static_cast<std::ptrdiff_t>(into_room),
+                             input.begin() + static_cast<std::ptrdiff_t>(take));
+        } else {
+            m_payload.insert(m_payload.end(), input.begin(), input.begin() + static_cast<std::ptrdiff_t>(take));
         }
+        m_payload_filled += take;
+        input = input.subspan(take);
+        if (m_payload_filled == m_payload_size) finish_frame(out);
     }
     return {};
+}
+
+void FrameDecoder::finish_frame(std::vector<Frame>& out) {
+    FLEEK_ASSERT(m_payload.size() == m_payload_size);
+    out.push_back(Frame{m_header[4], std::move(m_payload)});
+    m_payload = Bytes();
+    m_payload_size = 0;
+    m_payload_filled = 0;
+    m_header_filled = 0;
+}
+
+std::span<uint8_t> FrameDecoder::direct_space(size_t min_bytes, size_t max_bytes) {
+    if (m_error || m_header_filled < frame_header_bytes) return {};
+    const size_t missing = m_payload_size - m_payload_filled;
+    if (missing == 0 || missing < min_bytes) return {};
+    // Grow the payload only by what the next read may fill, so a peer announcing a large frame
+    // and sending little makes us touch little memory.
+    if (m_payload.size() == m_payload_filled) m_payload.resize(m_payload_filled + std::min(missing, std::max<size_t>(max_bytes, 1)));
+    return {m_payload.data() + m_payload_filled, m_payload.size() - m_payload_filled};
+}
+
+void FrameDecoder::commit_direct(size_t bytes, std::vector<Frame>& out) {
+    FLEEK_ASSERT(m_header_filled == frame_header_bytes && bytes <= m_payload.size() - m_payload_filled);
+    m_payload_filled += bytes;
+    if (m_payload_filled == m_payload_size) finish_frame(out);
 }
 
 }  // namespace fleek::net

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -56,19 +57,32 @@ public:
     // decoder is spent: every later call returns the same error (the connection must close).
     Result<void, FrameError> feed(ByteSpan input, std::vector<Frame>& out);
 
+    // Reading straight into a payload (no copy through a read buffer): while a frame's payload is
+    // being received and at least `min_bytes` of it are missing, room for the next missing bytes
+    // of it (at most `max_bytes`; the payload grows as it is filled, never past the length its
+    // header announced, which was checked against the maximum); empty otherwise. The caller reads
+    // into it and reports how many bytes arrived with commit_direct before any other call.
+    std::span<uint8_t> direct_space(size_t min_bytes, size_t max_bytes);
+    // `bytes` (at most the room direct_space gave) arrived in that room; a completed frame is
+    // appended to `out`.
+    void commit_direct(size_t bytes, std::vector<Frame>& out);
+
     // True when bytes of an unfinished frame are buffered (a peer that stops here sent a
     // truncated frame).
     bool mid_frame() const noexcept { return m_header_filled > 0; }
     // Bytes of the unfinished frame received so far, and the size it announced (0 while the
     // header itself is incomplete).
-    size_t partial_bytes() const noexcept { return m_header_filled + m_payload.size(); }
+    size_t partial_bytes() const noexcept { return m_header_filled + m_payload_filled; }
     size_t partial_frame_bytes() const noexcept { return m_header_filled == frame_header_bytes ? frame_header_bytes + m_payload_size : 0; }
 
 private:
+    void finish_frame(std::vector<Frame>& out);
+
     size_t m_frame_bytes_max;
     ByteArray<frame_header_bytes> m_header{};
     size_t m_header_filled = 0;
     size_t m_payload_size = 0;
+    size_t m_payload_filled = 0;  // bytes of m_payload received (it may be larger: room for direct reads)
     Bytes m_payload;
     std::optional<FrameError> m_error;
 };

@@ -59,6 +59,56 @@ TEST(FrameTest, DecodesFramesSplitAtEveryByte) {
     EXPECT_TRUE(out.back().is_control());
 }
 
+// Reading straight into a payload: room appears only mid-payload with enough missing, never
+// past the announced length, grows only by what the next read may fill, and mixing direct reads
+// with feed gives the same frames as feeding everything.
+TEST(FrameTest, DirectReadsFillThePayloadInPlace) {
+    const Bytes big = payload_of(100000, 3);
+    const Bytes small = payload_of(10, 9);
+    Bytes stream = encode_frame(Channel::request, big);
+    const Bytes second = encode_frame(Channel::gossip, small);
+    stream.insert(stream.end(), second.begin(), second.end());
+
+    FrameDecoder decoder(1 << 20);
+    std::vector<Frame> frames;
+    EXPECT_TRUE(decoder.direct_space(1, 4096).empty());  // no header yet
+    ASSERT_TRUE(decoder.feed(ByteSpan(stream).first(frame_header_bytes + 1000), frames));
+    size_t offset = frame_header_bytes + 1000;
+    EXPECT_TRUE(decoder.direct_space(100000, 4096).empty());  // less than that is missing
+    while (true) {
+        auto room = decoder.direct_space(500, 30000);
+        if (room.empty()) break;
+        EXPECT_LE(room.size(), 30000u);
+        const size_t missing = big.size() - (offset - frame_header_bytes);
+        EXPECT_LE(room.size(), missing);
+        const size_t got = std::min<size_t>(room.size() / 2 + 1, missing);  // reads fill part of the room
+        std::copy_n(stream.begin() + static_cast<std::ptrdiff_t>(offset), got, room.begin());
+        decoder.commit_direct(got, frames);
+        offset += got;
+        EXPECT_EQ(decoder.partial_bytes(), offset < frame_header_bytes + big.size() ? offset : 0u);
+    }
+    // Fewer than 500 bytes were missing: the rest goes through feed, with the next frame.
+    EXPECT_LT(frame_header_bytes + big.size() - offset, 500u);
+    ASSERT_TRUE(decoder.feed(ByteSpan(stream).subspan(offset), frames));
+    ASSERT_EQ(frames.size(), 2u);
+    EXPECT_EQ(frames[0].channel(), Channel::request);
+    EXPECT_EQ(frames[0].payload, big);
+    EXPECT_EQ(frames[1].payload, small);
+    EXPECT_FALSE(decoder.mid_frame());
+
+    // A frame completed by a direct read alone.
+    FrameDecoder exact(1 << 20);
+    std::vector<Frame> out;
+    ASSERT_TRUE(exact.feed(ByteSpan(stream).first(frame_header_bytes), out));
+    auto room = exact.direct_space(1, 1 << 20);
+    ASSERT_EQ(room.size(), big.size());
+    std::copy(big.begin(), big.end(), room.begin());
+    exact.commit_direct(big.size(), out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].payload, big);
+    EXPECT_FALSE(exact.mid_frame());
+}
+
 TEST(FrameTest, TruncatedFrameStaysPending) {
     const Bytes frame = encode_frame(Channel::gossip, payload_of(100, 1));
     FrameDecoder decoder(1024);

@@ -94,6 +94,16 @@ struct TransportCounters {
     uint64_t refused_keys = 0;            // handshakes completed with a key that may not connect (unregistered, wrong dialer)
 };
 
+// One frame's payload as the sender hands it over: `head`, then `tail`, a view into a buffer that
+// `tail_owner` keeps alive until the frame is written (e.g. a block of the blockstore's cache).
+// The transport writes both as they are, so a large payload is never copied before TLS.
+struct FramePayload {
+    Bytes head;
+    std::shared_ptr<const void> tail_owner;
+    ByteSpan tail;
+    size_t size() const noexcept { return head.size() + tail.size(); }
+};
+
 // Called on a transport I/O thread, one frame at a time per connection; must not block.
 using FrameHandler = std::function<void(const crypto::NodePublicKey& from, Channel channel, Bytes payload)>;
 
@@ -112,6 +122,9 @@ public:
     void set_peers(std::vector<PeerAddress> peers);
     // Thread-safe, never blocks.
     SendResult send(const crypto::NodePublicKey& to, Channel channel, Bytes payload);
+    // The same for a payload in two parts; moves from `payload` only when it answers queued (a
+    // refused frame stays with the caller to offer again). Thread-safe, never blocks.
+    SendResult send_frame(const crypto::NodePublicKey& to, Channel channel, FramePayload& payload);
     std::vector<PeerStatus> peer_status() const;
     // Thread-safe.
     TransportCounters counters() const;

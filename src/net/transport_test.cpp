@@ -377,6 +377,74 @@ TEST(TransportTest, QueueFullBackpressure) {
     EXPECT_EQ(a.transport->send(peer, Channel::consensus, Bytes(1, 1)), SendResult::stopped);
 }
 
+// A payload in two parts (head, then a tail the sender's buffer keeps alive) arrives as one
+// payload, byte for byte, in order with the channel's other frames; the transport holds the tail's
+// owner until the frame is written, so the sender may drop its own reference at once.
+TEST(TransportTest, SendFrameDeliversHeadAndTailAsOnePayload) {
+    auto keys = sorted_keys(2);
+    Node a(std::move(keys[0])), b(std::move(keys[1]));
+    connect_all({&a, &b});
+    const auto to = b.key.public_key();
+    std::vector<Bytes> expected;
+    std::vector<std::weak_ptr<const Bytes>> tails;
+    for (uint32_t i = 0; i < 20; ++i) {
+        Bytes whole = numbered(Channel::sync, i, 5 + (i * 7919) % 300000);  // up to 300 KB: several TLS records
+        for (size_t k = 5; k < whole.size(); ++k) whole[k] = static_cast<uint8_t>(k * 31 + i);
+        const size_t split = i % 3 == 0 ? whole.size() : 5 + (whole.size() - 5) * i / 20;  // some with no tail
+        auto tail = std::make_shared<const Bytes>(whole.begin() + static_cast<std::ptrdiff_t>(split), whole.end());
+        FramePayload payload{Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(split)), tail, ByteSpan(*tail)};
+        tails.push_back(tail);
+        tail.reset();
+        ASSERT_EQ(a.transport->send_frame(to, Channel::sync, payload), SendResult::queued);
+        EXPECT_TRUE(payload.head.empty() && payload.tail.empty() && !payload.tail_owner);  // taken
+        if (i == 0) {
+            ASSERT_EQ(a.transport->send(to, Channel::sync, numbered(Channel::sync, 1000, 8)), SendResult::queued);
+        }
+        expected.push_back(std::move(whole));
+    }
+    ASSERT_TRUE(eventually([&] { return b.inbox.count() == expected.size() + 1; }));
+    const auto frames = b.inbox.snapshot();
+    size_t next = 0;
+    for (const auto& frame : frames) {
+        ASSERT_EQ(frame.channel, Channel::sync);
+        if (index_of(frame.payload) == 1000) {
+            EXPECT_EQ(next, 1u);  // after the first two-part frame, before the second
+            continue;
+        }
+        ASSERT_LT(next, expected.size());
+        EXPECT_EQ(frame.payload, expected[next]) << "frame " << next;
+        ++next;
+    }
+    EXPECT_EQ(next, expected.size());
+    // Written: the transport let go of every tail.
+    EXPECT_TRUE(eventually([&] { return std::all_of(tails.begin(), tails.end(), [](const auto& tail) { return tail.expired(); }); }));
+}
+
+// A frame send_frame refuses stays with the caller, whole, to be offered again.
+TEST(TransportTest, SendFrameLeavesARefusedPayloadWithTheCaller) {
+    auto keys = sorted_keys(2);
+    auto options = test_options();
+    options.channel_queue_bytes_max = 1000;
+    options.frame_bytes_max = 5000;
+    Node a(std::move(keys[0]), options);
+    const auto peer = keys[1].public_key();
+    a.transport->set_peers({PeerAddress{peer, "127.0.0.1", 1}});  // nobody listens: frames stay queued
+    ASSERT_EQ(a.transport->send(peer, Channel::content, Bytes(900, 1)), SendResult::queued);
+    const auto tail = std::make_shared<const Bytes>(200, 7);
+    FramePayload payload{Bytes(50, 3), tail, ByteSpan(*tail)};
+    EXPECT_EQ(a.transport->send_frame(peer, Channel::content, payload), SendResult::queue_full);
+    EXPECT_EQ(payload.head, Bytes(50, 3));
+    EXPECT_EQ(payload.tail_owner, tail);
+    EXPECT_EQ(payload.tail.data(), tail->data());
+    EXPECT_EQ(payload.tail.size(), 200u);
+    EXPECT_EQ(a.status_of(peer).value().queued_bytes, 900u);
+    // Over the frame maximum (head and tail together): refused, kept as well.
+    const auto big = std::make_shared<const Bytes>(4990, 7);
+    FramePayload oversized{Bytes(11, 3), big, ByteSpan(*big)};
+    EXPECT_EQ(a.transport->send_frame(peer, Channel::sync, oversized), SendResult::queue_full);
+    EXPECT_EQ(oversized.size(), 5001u);
+}
+
 TEST(TransportTest, ReconnectsAfterPeerRestartsOnTheSamePort) {
     // Restart the dialer (smaller key), then the listener (larger key).
     for (int restarted = 0; restarted < 2; ++restarted) {

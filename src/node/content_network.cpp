@@ -43,9 +43,9 @@ ContentNetwork::ContentNetwork(ContentNetworkOptions options, const crypto::Node
     uint64_t seed = steady_ms();
     for (size_t i = 0; i < 8; ++i) seed = (seed << 8) ^ m_self.bytes()[i];
     m_random.seed(seed);
-    const auto send = [this](const NodePublicKey& to, Bytes payload) {
+    const auto send = [this](const NodePublicKey& to, net::FramePayload& message) {
         Runtime* runtime = m_runtime.load();
-        return runtime == nullptr ? net::SendResult::stopped : runtime->send(to, net::Channel::content, std::move(payload));
+        return runtime == nullptr ? net::SendResult::stopped : runtime->send_frame(to, net::Channel::content, message);
     };
     m_server = std::make_unique<edge::TransferServer>(m_store, send, m_options.server);
     m_client = std::make_unique<edge::TransferClient>(m_store, send, m_options.client);
@@ -250,7 +250,10 @@ void ContentNetwork::handle(Item& item, uint64_t now_ms) {
         if (frame->channel == net::Channel::request) return on_request(frame->from, frame->payload, now_ms);
         const auto direction = content::transfer_direction(frame->payload);
         if (direction == content::TransferDirection::to_requester) {
-            m_fetcher->on_message(frame->from, frame->payload, now_ms);
+            // Shared, so verified blocks reach the gateway's readers as views into this frame.
+            auto owner = std::make_shared<const Bytes>(std::move(frame->payload));
+            const ByteSpan payload(*owner);
+            m_fetcher->on_message(frame->from, payload, now_ms, std::move(owner));
         } else {
             m_server->on_message(frame->from, frame->payload, now_ms);  // counts an empty payload as bad
         }

@@ -679,6 +679,10 @@ net::SendResult Runtime::send(const crypto::NodePublicKey& to, net::Channel chan
     return m_impl->transport->send(to, channel, std::move(payload));
 }
 
+net::SendResult Runtime::send_frame(const crypto::NodePublicKey& to, net::Channel channel, net::FramePayload& payload) {
+    return m_impl->transport->send_frame(to, channel, payload);
+}
+
 std::vector<net::PeerStatus> Runtime::peer_status() const { return m_impl->transport->peer_status(); }
 
 uint64_t Runtime::chain_lock_wait_max_us() const { return m_impl->chain_lock.core_wait_max_us(); }

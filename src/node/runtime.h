@@ -154,6 +154,8 @@ public:
     // false when the inbox is full or the runtime stopped), a frame to a peer, the peers.
     bool publish(net::Topic topic, Bytes payload);
     net::SendResult send(const crypto::NodePublicKey& to, net::Channel channel, Bytes payload);
+    // Transport::send_frame: takes `payload` only when it answers queued.
+    net::SendResult send_frame(const crypto::NodePublicKey& to, net::Channel channel, net::FramePayload& payload);
     std::vector<net::PeerStatus> peer_status() const;
     std::string metrics_text();
 
