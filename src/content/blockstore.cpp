@@ -572,10 +572,24 @@ Result<BlockBuffer, BlockstoreError> Blockstore::read_block(const Hash32& hash, 
         return cached;
     }
     const size_t size = block_length(hash_tree.content_length(), k);
-    auto block = std::make_shared<Block>(size);
     const int fd = ::open(object_path(hash, ".data").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail(errno == ENOENT ? BlockstoreError::not_found : BlockstoreError::io);
-    const bool read_ok = size == 0 || read_exact_at(fd, block->data(), size, k * block_size);
+    // A sealed block when possible (the gateway sends it with sendfile, without copying), else
+    // one on the heap. Either way its bytes are hashed below, where nothing can change them.
+    std::unique_ptr<Block> block;
+    bool read_ok = true;
+    if (size > 0) {
+        auto sealed = Block::sealed_copy(fd, k * block_size, size);
+        if (sealed) {
+            block = std::move(*sealed);
+        } else {
+            read_ok = sealed.error() != SealedBlockError::read_failed;
+        }
+    }
+    if (!block && read_ok) {
+        block = std::make_unique<Block>(size);
+        read_ok = size == 0 || read_exact_at(fd, block->data(), size, k * block_size);
+    }
     ::close(fd);
     if (!read_ok) {
         // The data file is shorter than its tree says: the disk lost bytes.

@@ -25,6 +25,7 @@
 // Thread safety: every method may be called from any thread.
 #pragma once
 
+#include "content/block.h"
 #include "content/directory.h"
 #include "content/tree.h"
 
@@ -86,21 +87,6 @@ struct BlockstoreStats {
     uint64_t evictions = 0;
     uint64_t upload_bytes = 0;     // on disk, held by uploads
 };
-
-// The verified bytes of one block, shared by the cache and every response sending them.
-class Block {
-public:
-    explicit Block(size_t size) : m_bytes(new uint8_t[size]), m_size(size) {}  // not zero-filled
-    const uint8_t* data() const noexcept { return m_bytes.get(); }
-    uint8_t* data() noexcept { return m_bytes.get(); }
-    size_t size() const noexcept { return m_size; }
-    ByteSpan view() const noexcept { return {m_bytes.get(), m_size}; }
-
-private:
-    std::unique_ptr<uint8_t[]> m_bytes;
-    size_t m_size;
-};
-using BlockBuffer = std::shared_ptr<const Block>;
 
 class PartialWriter;  // content/partial_writer.h
 

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fcntl.h>
+#include <fstream>
 #include <random>
 #include <sys/wait.h>
 #include <thread>
@@ -46,6 +48,62 @@ void flip_byte(const fs::path& path, uint64_t offset) {
     c = static_cast<char>(c ^ 0x20);
     file.seekp(static_cast<std::streamoff>(offset));
     file.write(&c, 1);
+}
+
+// A block read from disk lives in a sealed memory file: the gateway hands that file to sendfile
+// (no copy into the socket), which is only safe because nothing can change the bytes after they
+// were hashed. Before, blocks were heap copies with no file (sealed_fd() -1).
+TEST(Blockstore, BlocksReadFromDiskAreSealedAndImmutable) {
+    ScratchDirectory dir;
+    auto store = open_store(dir);
+    const Bytes content = random_bytes(2 * block_size + 77, 11);
+    const Hash32 hash = store->put(content).value();
+    const uint64_t sealed_before = Block::sealed_count();
+    {
+        const auto tree = store->tree(hash).value();
+        for (uint64_t k = 0; k < tree->blocks(); ++k) {
+            const auto block = store->read_block(hash, k).value();
+            const int fd = block->sealed_fd();
+            ASSERT_GE(fd, 0) << "block " << k;
+            const int seals = ::fcntl(fd, F_GET_SEALS);
+            EXPECT_EQ(seals & (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+                      F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+            // Neither writing nor growing the file is possible, and the bytes are the content's.
+            const uint8_t zero = 0;
+            EXPECT_EQ(::pwrite(fd, &zero, 1, 0), -1);
+            EXPECT_EQ(errno, EPERM);
+            EXPECT_EQ(::ftruncate(fd, 1), -1);
+            const size_t length = block_length(content.size(), k);
+            Bytes from_file(length);
+            ASSERT_EQ(::pread(fd, from_file.data(), length, 0), static_cast<ssize_t>(length));
+            const Bytes expected(content.begin() + static_cast<std::ptrdiff_t>(k * block_size),
+                                 content.begin() + static_cast<std::ptrdiff_t>(k * block_size + length));
+            EXPECT_EQ(from_file, expected);
+            EXPECT_EQ(Bytes(block->view().begin(), block->view().end()), expected);
+        }
+        EXPECT_EQ(Block::sealed_count(), sealed_before + 3);  // held by the block cache
+    }
+    store.reset();  // the cache lets go: every descriptor and mapping is released
+    EXPECT_EQ(Block::sealed_count(), sealed_before);
+}
+
+// A data file shorter than its tree says is corruption on the sealed path too (sendfile's end of
+// file), never a short block.
+TEST(Blockstore, SealedCopyOfAShortFileFails) {
+    ScratchDirectory dir;
+    const fs::path path = dir / "short";
+    const Bytes bytes = random_bytes(1000, 3);
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(Block::sealed_copy(fd, 0, 1001).error(), SealedBlockError::read_failed);
+    EXPECT_EQ(Block::sealed_copy(fd, 1000, 1).error(), SealedBlockError::read_failed);
+    const auto whole = Block::sealed_copy(fd, 10, 990).value();
+    EXPECT_EQ(Bytes(whole->view().begin(), whole->view().end()), Bytes(bytes.begin() + 10, bytes.end()));
+    ::close(fd);
 }
 
 TEST(Blockstore, PutAndReadBack) {
