@@ -7,9 +7,9 @@
 #      b. past the block cache: a working set of 512 MiB per size (2048 x 256 KiB, 128 x 4 MiB)
 #         asked for in turn, twice the node's 256 MiB block cache, so every block the node sends
 #         is read from the page cache and hashed before it goes out;
-#      c. from disk: the same working sets, one pass (every object once), the page cache dropped
-#         (sync; echo 3 > /proc/sys/vm/drop_caches) before each server's pass. Needs root;
-#         skipped otherwise.
+#      c. from disk: the same working sets, one pass (every object once, curl with 64 transfers
+#         at a time), the page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before
+#         each server's pass. Needs root; skipped otherwise.
 #   2. `flk get` of a 1 GiB file (every block verified) vs `curl` downloading the raw bytes
 #      from the same node (no verification), both writing to tmpfs.
 # Both servers run 2 worker threads on this 2-core machine, sharing it with wrk.
@@ -75,7 +75,7 @@ pids+=($!)
 
 # --- fleek-node with the same files, its blockstore on the same disk.
 "$bin/fleek-node" init --dev --home "$disk/home" >/dev/null
-sed -i "s/^http_address = .*/http_address = \"127.0.0.1:$node_port\"/; s/^level = .*/level = \"warn\"/; s/^capacity_bytes = .*/capacity_bytes = 8589934592/; s/^block_cache_bytes = .*/block_cache_bytes = 268435456/" "$disk/home/config.toml"
+sed -i "s/^http_address = .*/http_address = \"127.0.0.1:$node_port\"/; s/^level = .*/level = \"warn\"/; s/^capacity_bytes = .*/capacity_bytes = 8589934592/; s/^block_cache_bytes = .*/block_cache_bytes = 268435456/; s/^upload_quota_bytes = .*/upload_quota_bytes = 4294967296/; s/^upload_capacity_bytes = .*/upload_capacity_bytes = 4294967296/" "$disk/home/config.toml"
 "$bin/fleek-node" run --home "$disk/home" > "$disk/node.out" &
 pids+=($!)
 for _ in $(seq 100); do grep -q "gateway:" "$disk/node.out" 2>/dev/null && break; sleep 0.1; done
@@ -124,20 +124,31 @@ run_wrk() {
   wrk -t2 -c64 -d"${duration}s" "$url" > /dev/null 2>&1  # warm-up, also fills caches
   wrk_figures "$(wrk -t2 -c64 -d"${duration}s" "$url")"
 }
-# run_set BASE PATHS ONCE: wrk over a working set (gateway_paths.lua), in turn or one pass.
+# run_set BASE PATHS: wrk over a working set, each thread asking for its share in turn
+# (bench/gateway_paths.lua).
 run_set() {
-  local base=$1 paths=$2 once=$3
-  if [ "$once" = 0 ]; then
-    FLEEK_BENCH_PATHS=$paths FLEEK_BENCH_THREADS=2 FLEEK_BENCH_ONCE=0 \
-      wrk -t2 -c64 -d"${duration}s" -s bench/gateway_paths.lua "$base" > /dev/null 2>&1
-    wrk_figures "$(FLEEK_BENCH_PATHS=$paths FLEEK_BENCH_THREADS=2 FLEEK_BENCH_ONCE=0 \
-      wrk -t2 -c64 -d"${duration}s" -s bench/gateway_paths.lua "$base")"
-  else
-    sync
-    echo 3 > /proc/sys/vm/drop_caches
-    wrk_figures "$(FLEEK_BENCH_PATHS=$paths FLEEK_BENCH_THREADS=2 FLEEK_BENCH_ONCE=1 \
-      wrk -t2 -c64 -d300s -s bench/gateway_paths.lua "$base")"
+  local base=$1 paths=$2
+  FLEEK_BENCH_PATHS=$paths FLEEK_BENCH_THREADS=2 wrk -t2 -c64 -d"${duration}s" -s bench/gateway_paths.lua "$base" > /dev/null 2>&1
+  wrk_figures "$(FLEEK_BENCH_PATHS=$paths FLEEK_BENCH_THREADS=2 wrk -t2 -c64 -d"${duration}s" -s bench/gateway_paths.lua "$base")"
+}
+# cold_pass BASE PATHS OBJECT_BYTES: the page cache dropped, then every path once with one curl
+# doing 64 transfers at a time (wrk cannot stop after one pass: it always runs its duration).
+# Every answer must be 200 with the whole object. Prints "requests/s MiB/s".
+cold_pass() {
+  local base=$1 paths=$2 object_bytes=$3 config="$work/cold.curl" count start end sizes
+  awk -v b="$base" '{print "url = \"" b $0 "\""; print "output = \"/dev/null\""}' "$paths" > "$config"
+  count=$(wc -l < "$paths")
+  sync
+  echo 3 > /proc/sys/vm/drop_caches
+  start=$(date +%s.%N)
+  sizes=$(curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 64 -w '%{http_code} %{size_download}\n' -K "$config")
+  end=$(date +%s.%N)
+  if [ "$(echo "$sizes" | awk -v n="$object_bytes" '$1 == 200 && $2 == n' | wc -l)" != "$count" ]; then
+    echo "cold pass on $base: not every answer was 200 with $object_bytes bytes" >&2
+    exit 1
   fi
+  awk -v c="$count" -v b="$object_bytes" -v s="$start" -v e="$end" \
+    'BEGIN{printf "%.1f %.1f\n", c/(e-s), c*b/1048576/(e-s)}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }
 
@@ -156,14 +167,16 @@ for f in obj256k obj4m; do
   row "cached (one object)" "${f#obj}" "$ours_rps" "$ours_mb" "$ref_rps" "$ref_mb"
 done
 for set in d256k d4m; do
-  read -r ours_rps ours_mb <<< "$(run_set "$node" "$work/$set.node" 0)"
-  read -r ref_rps ref_mb <<< "$(run_set "$nginx" "$work/$set.nginx" 0)"
+  read -r ours_rps ours_mb <<< "$(run_set "$node" "$work/$set.node")"
+  read -r ref_rps ref_mb <<< "$(run_set "$nginx" "$work/$set.nginx")"
   row "past the block cache (512 MiB set)" "${set#d}" "$ours_rps" "$ours_mb" "$ref_rps" "$ref_mb"
 done
 if [ "$(id -u)" -eq 0 ]; then
   for set in d256k d4m; do
-    read -r ours_rps ours_mb <<< "$(run_set "$node" "$work/$set.node" 1)"
-    read -r ref_rps ref_mb <<< "$(run_set "$nginx" "$work/$set.nginx" 1)"
+    bytes=$((256 * 1024))
+    [ "$set" = d4m ] && bytes=$((4 * 1024 * 1024))
+    read -r ours_rps ours_mb <<< "$(cold_pass "$node" "$work/$set.node" "$bytes")"
+    read -r ref_rps ref_mb <<< "$(cold_pass "$nginx" "$work/$set.nginx" "$bytes")"
     row "from disk (cache dropped, 1 pass)" "${set#d}" "$ours_rps" "$ours_mb" "$ref_rps" "$ref_mb"
   done
 else

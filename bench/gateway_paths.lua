@@ -1,7 +1,6 @@
 -- wrk script of bench/gateway_bench.sh: requests the paths listed one a line in the file
--- $FLEEK_BENCH_PATHS, wrk thread i of $FLEEK_BENCH_THREADS taking every n-th path in turn.
--- With FLEEK_BENCH_ONCE=1 each thread stops once it has the answers to its share: one pass over
--- the working set, every object asked for once (plus at most one in flight per connection).
+-- $FLEEK_BENCH_PATHS, wrk thread i of $FLEEK_BENCH_THREADS taking every n-th path in turn, so
+-- the threads walk different parts of the working set.
 local counter = 0
 function setup(thread)
   thread:set("id", counter)
@@ -15,17 +14,9 @@ function init(args)
   paths = {}
   for i = id + 1, #all, threads do paths[#paths + 1] = all[i] end
   issued = 0
-  answered = 0
 end
 
 function request()
   issued = issued + 1
   return wrk.format("GET", paths[(issued - 1) % #paths + 1])
-end
-
-if os.getenv("FLEEK_BENCH_ONCE") == "1" then
-  function response(status, headers, body)
-    answered = answered + 1
-    if answered >= #paths then wrk.thread:stop() end
-  end
 end

@@ -4,10 +4,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -58,12 +58,12 @@ uint64_t Block::sealed_limit() noexcept {
     return limit;
 }
 
-Result<std::unique_ptr<Block>, SealedBlockError> Block::sealed_copy(int source_fd, uint64_t offset, size_t size) {
-    FLEEK_ASSERT(size > 0);
+std::unique_ptr<Block> Block::sealed_copy(ByteSpan bytes) {
+    FLEEK_ASSERT(!bytes.empty());
     // Reserve a place under the limit first, so racing callers cannot overshoot it.
     if (g_sealed_blocks.fetch_add(1, std::memory_order_relaxed) >= sealed_limit()) {
         g_sealed_blocks.fetch_sub(1, std::memory_order_relaxed);
-        return fail(SealedBlockError::unavailable);
+        return nullptr;
     }
     struct Reservation {
         bool kept = false;
@@ -73,28 +73,27 @@ Result<std::unique_ptr<Block>, SealedBlockError> Block::sealed_copy(int source_f
     } reservation;
 
     FdGuard memory{::memfd_create("fleek-block", MFD_CLOEXEC | MFD_ALLOW_SEALING)};
-    if (memory.fd < 0) return fail(SealedBlockError::unavailable);
-    // The kernel copies the source's pages into the memory file: one copy, as pread would make.
-    off_t position = static_cast<off_t>(offset);
-    size_t copied = 0;
-    while (copied < size) {
-        const ssize_t moved = ::sendfile(memory.fd, source_fd, &position, size - copied);
-        if (moved < 0 && errno == EINTR) continue;
-        if (moved == 0) return fail(SealedBlockError::read_failed);  // the file ends before the block does
-        // Anything else (no memory, a file system without splice) is left to the heap path, whose
-        // pread decides whether the file is unreadable.
-        if (moved < 0) return fail(SealedBlockError::unavailable);
-        copied += static_cast<size_t>(moved);
+    if (memory.fd < 0) return nullptr;
+    size_t written = 0;
+    while (written < bytes.size()) {
+        const ssize_t put = ::write(memory.fd, bytes.data() + written, bytes.size() - written);
+        if (put < 0 && errno == EINTR) continue;
+        if (put <= 0) return nullptr;
+        written += static_cast<size_t>(put);
     }
-    if (::fcntl(memory.fd, F_ADD_SEALS, seals) != 0) return fail(SealedBlockError::unavailable);
+    if (::fcntl(memory.fd, F_ADD_SEALS, seals) != 0) return nullptr;
     struct stat status{};
-    if (::fstat(memory.fd, &status) != 0 || static_cast<uint64_t>(status.st_size) != size) {
-        return fail(SealedBlockError::unavailable);
+    if (::fstat(memory.fd, &status) != 0 || static_cast<uint64_t>(status.st_size) != bytes.size()) return nullptr;
+    void* mapping = ::mmap(nullptr, bytes.size(), PROT_READ, MAP_SHARED | MAP_POPULATE, memory.fd, 0);
+    if (mapping == MAP_FAILED) return nullptr;
+    // Sealed now: what the mapping shows is what sendfile will send, for good. It must be the
+    // verified bytes (nothing else may have written the file before the seal).
+    if (std::memcmp(mapping, bytes.data(), bytes.size()) != 0) {
+        ::munmap(mapping, bytes.size());
+        return nullptr;
     }
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_POPULATE, memory.fd, 0);
-    if (mapping == MAP_FAILED) return fail(SealedBlockError::unavailable);
     reservation.kept = true;
-    return std::unique_ptr<Block>(new Block(memory.release(), static_cast<uint8_t*>(mapping), size));
+    return std::unique_ptr<Block>(new Block(memory.release(), static_cast<uint8_t*>(mapping), bytes.size()));
 }
 
 }  // namespace fleek::content

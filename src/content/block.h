@@ -9,17 +9,11 @@
 #pragma once
 
 #include "util/bytes.h"
-#include "util/result.h"
 
 #include <cstdint>
 #include <memory>
 
 namespace fleek::content {
-
-enum class SealedBlockError : uint8_t {
-    read_failed,  // the source file ends before offset + size
-    unavailable,  // no memfd, mapping or seal (descriptor limit, memory): use a heap block
-};
 
 class Block {
 public:
@@ -28,9 +22,10 @@ public:
     Block(const Block&) = delete;
     Block& operator=(const Block&) = delete;
 
-    // Bytes [offset, offset + size) of the file `source_fd` copied in the kernel into a sealed
-    // memory file and mapped read-only. size > 0. Not verified: the caller hashes view().
-    static Result<std::unique_ptr<Block>, SealedBlockError> sealed_copy(int source_fd, uint64_t offset, size_t size);
+    // A copy of `bytes` (not empty) in a sealed memory file, mapped read-only; checked equal to
+    // `bytes` after sealing, so a block made from verified bytes holds verified bytes. Null when
+    // there is no memfd, seal or mapping to be had (past sealed_limit, descriptors, memory).
+    static std::unique_ptr<Block> sealed_copy(ByteSpan bytes);
 
     const uint8_t* data() const noexcept { return m_data; }
     // Writable only while the block is on the heap (FLEEK_ASSERT), by its maker before sharing it.
@@ -43,7 +38,7 @@ public:
     // Sealed blocks alive in this process (each holds one file descriptor and one mapping).
     static uint64_t sealed_count() noexcept;
     // At most this many sealed blocks exist at once (a quarter of RLIMIT_NOFILE's soft limit, so
-    // the cache never takes descriptors from connections); past it sealed_copy is unavailable.
+    // the cache never takes descriptors from connections); past it sealed_copy gives null.
     static uint64_t sealed_limit() noexcept;
 
 private:

@@ -219,6 +219,7 @@ private:
         uint64_t index;
         friend auto operator<=>(const BlockKey&, const BlockKey&) = default;
     };
+    BlockBuffer sealed_when_possible(const BlockKey& key, BlockBuffer cached);
     std::map<BlockKey, std::pair<BlockBuffer, std::list<BlockKey>::iterator>> m_blocks;
     std::list<BlockKey> m_block_lru;
     uint64_t m_block_cache_bytes = 0;
