@@ -102,7 +102,7 @@ mkdir -p "$(dirname "$results")"
 [ -s "$results" ] || printf "date_utc\tcommit\tload_1m\tkernel\tcase\tobject\tfleek_req_s\treference_req_s\tfleek_mib_s\treference_mib_s\tratio\n" > "$results"
 run_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 run_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || run_commit="$run_commit+dirty"
+git diff --quiet HEAD -- . ':(exclude)bench/results' 2>/dev/null || run_commit="$run_commit+dirty"  # source changes, not this log
 run_load=$(cut -d' ' -f1 /proc/loadavg)
 run_kernel=$(uname -r)
 record() {  # case object ours_rps ref_rps ours_mib ref_mib ratio
