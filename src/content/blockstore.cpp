@@ -567,9 +567,11 @@ Result<BlockBuffer, BlockstoreError> Blockstore::read_block(const Hash32& hash, 
         }
     }
     if (cached) {
-        std::lock_guard stats_lock(m_mutex);
-        ++m_stats.block_cache_hits;
-        return cached;
+        {
+            std::lock_guard stats_lock(m_mutex);
+            ++m_stats.block_cache_hits;
+        }
+        return sealed_when_possible(BlockKey{hash, k}, std::move(cached));
     }
     const size_t size = block_length(hash_tree.content_length(), k);
     auto block = std::make_shared<Block>(size);
@@ -607,6 +609,21 @@ Result<BlockBuffer, BlockstoreError> Blockstore::read_block(const Hash32& hash, 
         }
     }
     return shared;
+}
+
+// A block asked for a second time while cached is worth a sealed copy (block.h): from then on
+// the gateway sends it with sendfile. A block read once, as in a working set larger than the
+// cache, never pays for the memfd; a sealed copy that cannot be made leaves the heap block.
+BlockBuffer Blockstore::sealed_when_possible(const BlockKey& key, BlockBuffer cached) {
+    if (cached->sealed_fd() >= 0 || cached->size() == 0) return cached;
+    BlockBuffer sealed = Block::sealed_copy(cached->view());
+    if (!sealed) return cached;
+    std::lock_guard lock(m_cache_mutex);
+    auto it = m_blocks.find(key);
+    if (it == m_blocks.end()) return sealed;  // evicted meanwhile: serve it, do not cache it
+    if (it->second.first != cached) return it->second.first;  // another reader sealed it first
+    it->second.first = sealed;
+    return sealed;
 }
 
 Result<Bytes, BlockstoreError> Blockstore::read_range(const Hash32& hash, uint64_t offset, uint64_t length) {

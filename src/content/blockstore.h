@@ -25,6 +25,7 @@
 // Thread safety: every method may be called from any thread.
 #pragma once
 
+#include "content/block.h"
 #include "content/directory.h"
 #include "content/tree.h"
 #include "util/assert.h"
@@ -87,30 +88,6 @@ struct BlockstoreStats {
     uint64_t evictions = 0;
     uint64_t upload_bytes = 0;     // on disk, held by uploads
 };
-
-// The verified bytes of one block, shared by the cache and every response sending them: a buffer
-// of its own, or a view into a buffer `owner` keeps alive (e.g. the transport frame the block
-// arrived in, so a fetched block is handed to readers without a copy).
-class Block {
-public:
-    explicit Block(size_t size) : m_bytes(new uint8_t[size]), m_view(m_bytes.get()), m_size(size) {}  // not zero-filled
-    Block(std::shared_ptr<const void> owner, ByteSpan bytes) : m_owner(std::move(owner)), m_view(bytes.data()), m_size(bytes.size()) {}
-    const uint8_t* data() const noexcept { return m_view; }
-    // Only for a block with a buffer of its own (filling it).
-    uint8_t* data() noexcept {
-        FLEEK_ASSERT(m_bytes != nullptr || m_size == 0);
-        return m_bytes.get();
-    }
-    size_t size() const noexcept { return m_size; }
-    ByteSpan view() const noexcept { return {m_view, m_size}; }
-
-private:
-    std::unique_ptr<uint8_t[]> m_bytes;
-    std::shared_ptr<const void> m_owner;
-    const uint8_t* m_view;
-    size_t m_size;
-};
-using BlockBuffer = std::shared_ptr<const Block>;
 
 class PartialWriter;  // content/partial_writer.h
 
@@ -243,6 +220,7 @@ private:
         uint64_t index;
         friend auto operator<=>(const BlockKey&, const BlockKey&) = default;
     };
+    BlockBuffer sealed_when_possible(const BlockKey& key, BlockBuffer cached);
     std::map<BlockKey, std::pair<BlockBuffer, std::list<BlockKey>::iterator>> m_blocks;
     std::list<BlockKey> m_block_lru;
     uint64_t m_block_cache_bytes = 0;

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fcntl.h>
+#include <fstream>
 #include <random>
 #include <sys/wait.h>
 #include <thread>
@@ -46,6 +48,57 @@ void flip_byte(const fs::path& path, uint64_t offset) {
     c = static_cast<char>(c ^ 0x20);
     file.seekp(static_cast<std::streamoff>(offset));
     file.write(&c, 1);
+}
+
+// A block asked for again while in the cache moves into a sealed memory file: the gateway hands
+// that file to sendfile (no copy into the socket), which is only safe because nothing can change
+// the bytes after they were verified. Before, cached blocks were heap buffers with no file
+// (sealed_fd() -1 on every read).
+TEST(Blockstore, CachedBlocksAreSealedAndImmutable) {
+    ScratchDirectory dir;
+    auto store = open_store(dir);
+    const Bytes content = random_bytes(2 * block_size + 77, 11);
+    const Hash32 hash = store->put(content).value();
+    const uint64_t sealed_before = Block::sealed_count();
+    {
+        const auto tree = store->tree(hash).value();
+        for (uint64_t k = 0; k < tree->blocks(); ++k) {
+            // The first read hashes the block from disk into the heap: a block read once never
+            // pays for a memory file.
+            EXPECT_EQ(store->read_block(hash, k).value()->sealed_fd(), -1);
+            const auto block = store->read_block(hash, k).value();
+            const int fd = block->sealed_fd();
+            ASSERT_GE(fd, 0) << "block " << k;
+            EXPECT_EQ(store->read_block(hash, k).value(), block);  // the cache keeps the sealed one
+            const int seals = ::fcntl(fd, F_GET_SEALS);
+            EXPECT_EQ(seals & (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+                      F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+            // Neither writing nor resizing the file is possible, and its bytes are the content's.
+            const uint8_t zero = 0;
+            EXPECT_EQ(::pwrite(fd, &zero, 1, 0), -1);
+            EXPECT_EQ(errno, EPERM);
+            EXPECT_EQ(::ftruncate(fd, 1), -1);
+            const size_t length = block_length(content.size(), k);
+            Bytes from_file(length);
+            ASSERT_EQ(::pread(fd, from_file.data(), length, 0), static_cast<ssize_t>(length));
+            const Bytes expected(content.begin() + static_cast<std::ptrdiff_t>(k * block_size),
+                                 content.begin() + static_cast<std::ptrdiff_t>(k * block_size + length));
+            EXPECT_EQ(from_file, expected);
+            EXPECT_EQ(Bytes(block->view().begin(), block->view().end()), expected);
+        }
+        EXPECT_EQ(Block::sealed_count(), sealed_before + 3);  // held by the block cache
+    }
+    store.reset();  // the cache lets go: every descriptor and mapping is released
+    EXPECT_EQ(Block::sealed_count(), sealed_before);
+}
+
+// A block that does not fit the cache is never sealed (nothing would keep the memory file).
+TEST(Blockstore, UncachedBlocksStayOnTheHeap) {
+    ScratchDirectory dir;
+    auto store = open_store(dir, BlockstoreOptions{.block_cache_bytes = 0});
+    const Bytes content = random_bytes(block_size, 12);
+    const Hash32 hash = store->put(content).value();
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(store->read_block(hash, 0).value()->sealed_fd(), -1);
 }
 
 TEST(Blockstore, PutAndReadBack) {

@@ -20,7 +20,12 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <pthread.h>
 #include <sstream>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -217,6 +222,60 @@ struct HttpGateway::Impl {
         co_return !error;
     }
 
+    // Waits until the socket takes bytes again, at most the idle timeout.
+    awaitable<bool> wait_writable(tcp::socket& socket) {
+        net::steady_timer timer(socket.get_executor());
+        timer.expires_after(std::chrono::milliseconds(options.idle_timeout_ms));
+        // The flag keeps an expiry already queued when the wait ends from touching the socket.
+        auto waiting = std::make_shared<bool>(true);
+        timer.async_wait([&socket, waiting](const beast::error_code& error) {
+            if (error || !*waiting) return;
+            beast::error_code ignored;
+            socket.cancel(ignored);
+        });
+        auto [error] = co_await socket.async_wait(tcp::socket::wait_write, with_error);
+        *waiting = false;
+        timer.cancel();
+        co_return !error;
+    }
+
+    // `header` (may be empty), then bytes [offset, offset + length) of a sealed block's memory
+    // file with sendfile: its pages go to the socket without being copied, and the seal means
+    // they are the bytes that were verified. MSG_MORE lets the header share the body's segments.
+    awaitable<bool> send_sealed(beast::tcp_stream& stream, std::string_view header, int file, uint64_t offset, uint64_t length) {
+        tcp::socket& socket = stream.socket();
+        beast::error_code mode_error;
+        socket.native_non_blocking(true, mode_error);
+        if (mode_error) co_return false;
+        const int fd = socket.native_handle();
+        size_t header_sent = 0;
+        while (header_sent < header.size()) {
+            const ssize_t put = ::send(fd, header.data() + header_sent, header.size() - header_sent, MSG_MORE | MSG_NOSIGNAL);
+            if (put >= 0) {
+                header_sent += static_cast<size_t>(put);
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (!co_await wait_writable(socket)) co_return false;
+            } else if (errno != EINTR) {
+                co_return false;
+            }
+        }
+        off_t position = static_cast<off_t>(offset);
+        uint64_t left = length;
+        while (left > 0) {
+            // A peer that reset the connection raises SIGPIPE here (sendfile has no MSG_NOSIGNAL):
+            // the I/O threads block it (see start()), and the call fails with EPIPE.
+            const ssize_t put = ::sendfile(fd, file, &position, left);
+            if (put > 0) {
+                left -= static_cast<uint64_t>(put);
+            } else if (put < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (!co_await wait_writable(socket)) co_return false;
+            } else if (put == 0 || errno != EINTR) {
+                co_return false;
+            }
+        }
+        co_return true;
+    }
+
     // ----------------------------------------------------------------------------- GET / HEAD
 
     awaitable<bool> serve_content(beast::tcp_stream& stream, const RequestInfo& request, const Route& route,
@@ -324,7 +383,10 @@ struct HttpGateway::Impl {
             }
             const uint64_t within = position - k * content::block_size;
             const uint64_t take = std::min<uint64_t>(block->size() - within, end - position);
-            if (!header_text.empty()) {
+            if (block->sealed_fd() >= 0) {
+                if (!co_await send_sealed(stream, header_text, block->sealed_fd(), within, take)) co_return false;
+                header_text.clear();
+            } else if (!header_text.empty()) {
                 if (!co_await send_bytes(stream, buffers_of(net::buffer(header_text), net::buffer(block->data() + within, take)))) co_return false;
                 header_text.clear();
             } else if (!co_await send_bytes(stream, buffers_of(net::buffer(block->data() + within, take)))) {
@@ -987,7 +1049,17 @@ Result<std::unique_ptr<HttpGateway>, std::string> HttpGateway::start(const Gatew
 
     net::co_spawn(impl->ioc, impl->accept_loop(), net::detached);
     const unsigned threads = std::max(1u, options.threads);
-    for (unsigned i = 0; i < threads; ++i) impl->threads.emplace_back([context = &impl->ioc] { context->run(); });
+    for (unsigned i = 0; i < threads; ++i) {
+        impl->threads.emplace_back([context = &impl->ioc] {
+            // sendfile to a socket the client reset raises SIGPIPE, which would end the process:
+            // blocked on these threads, it stays pending and the call returns EPIPE.
+            sigset_t pipe_signal;
+            sigemptyset(&pipe_signal);
+            sigaddset(&pipe_signal, SIGPIPE);
+            pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+            context->run();
+        });
+    }
     return std::unique_ptr<HttpGateway>(new HttpGateway(std::move(impl)));
 }
 
