@@ -28,7 +28,6 @@
 #include "content/block.h"
 #include "content/directory.h"
 #include "content/tree.h"
-#include "util/assert.h"
 
 #include <atomic>
 #include <filesystem>
