@@ -397,18 +397,26 @@ Result<Hash32, BlockstoreError> Blockstore::commit_writer(Writer& writer, const 
     const HashTree tree = writer.m_builder.finalize();
     const Hash32 hash = tree.root();
     if (expected && *expected != hash) return fail(BlockstoreError::hash_mismatch);
+    auto installed = install_file(writer.m_fd, writer.m_temporary, tree, writer.m_uploader);
+    if (!installed) return fail(installed.error());
+    return hash;
+}
+
+Result<void, BlockstoreError> Blockstore::install_file(int data_fd, fs::path& data_temporary, const HashTree& tree,
+                                                       const std::string& uploader) {
+    const Hash32 hash = tree.root();
     {
         std::lock_guard lock(m_mutex);
         if (auto it = m_index.find(hash); it != m_index.end()) {
             touch_locked(it->second);
-            return hash;  // already stored: the upload was a duplicate
+            return {};  // already stored (a duplicate upload, or fetched meanwhile by someone else)
         }
     }
-    if (::fsync(writer.m_fd) != 0) return fail(BlockstoreError::io);
+    if (::fsync(data_fd) != 0) return fail(BlockstoreError::io);
     maybe_crash(m_crash_point, after_data_sync);
 
     const Bytes tree_bytes = encode_tree(tree);
-    fs::path tree_temporary = writer.m_temporary;
+    fs::path tree_temporary = data_temporary;
     tree_temporary.replace_extension(".tree");
     {
         const int fd = ::open(tree_temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -423,28 +431,28 @@ Result<Hash32, BlockstoreError> Blockstore::commit_writer(Writer& writer, const 
     const fs::path data_final = object_path(hash, ".data");
     const fs::path tree_final = object_path(hash, ".tree");
     const uint64_t disk_bytes = tree.content_length() + tree_bytes.size();
-    if (!writer.m_uploader.empty()) {
+    if (!uploader.empty()) {
         std::lock_guard lock(m_mutex);
         if (auto it = m_index.find(hash); it != m_index.end()) {
             touch_locked(it->second);
             std::error_code error;
             fs::remove(tree_temporary, error);
-            return hash;  // stored meanwhile by another writer: nothing to charge
+            return {};  // stored meanwhile by another writer: nothing to charge
         }
-        if (auto room = make_room_for_upload_locked(writer.m_uploader, disk_bytes); !room) {
+        if (auto room = make_room_for_upload_locked(uploader, disk_bytes); !room) {
             std::error_code error;
             fs::remove(tree_temporary, error);
             return fail(room.error());
         }
     }
-    if (!create_directories(data_final.parent_path(), 0755) || ::rename(writer.m_temporary.c_str(), data_final.c_str()) != 0) {
+    if (!create_directories(data_final.parent_path(), 0755) || ::rename(data_temporary.c_str(), data_final.c_str()) != 0) {
         std::error_code error;
         fs::remove(tree_temporary, error);
         return fail(BlockstoreError::io);
     }
-    writer.m_temporary.clear();  // the data file is no longer the writer's to delete
+    data_temporary.clear();  // the data file is no longer the caller's to delete
     maybe_crash(m_crash_point, after_data_rename);
-    if (!writer.m_uploader.empty() && !write_upload_record(hash, writer.m_uploader)) {
+    if (!uploader.empty() && !write_upload_record(hash, uploader)) {
         std::error_code error;
         fs::remove(tree_temporary, error);
         fs::remove(data_final, error);
@@ -460,11 +468,11 @@ Result<Hash32, BlockstoreError> Blockstore::commit_writer(Writer& writer, const 
     if (!fsync_path(data_final.parent_path(), true)) return fail(BlockstoreError::io);
 
     std::lock_guard lock(m_mutex);
-    insert_locked(hash, ObjectKind::file, tree.content_length(), disk_bytes, writer.m_uploader);
+    insert_locked(hash, ObjectKind::file, tree.content_length(), disk_bytes, uploader);
     // An upload never pushes out content that came another way, even when concurrent commits
     // overshoot the room made for it.
-    evict_locked(hash, !writer.m_uploader.empty());
-    return hash;
+    evict_locked(hash, !uploader.empty());
+    return {};
 }
 
 Result<Hash32, BlockstoreError> Blockstore::put(ByteSpan content, const std::string& uploader) {

@@ -197,6 +197,13 @@ private:
     void trim_quarantine();
     Result<void, BlockstoreError> save_pins_locked();
     Result<Hash32, BlockstoreError> commit_writer(Writer& writer, const std::optional<Hash32>& expected);
+    // Makes a complete, verified data file (open as `data_fd`, at `data_temporary`) the object of
+    // `tree`'s root, crash-safely: fsync the data, write and fsync the .tree beside it, charge an
+    // upload to `uploader` (empty: not an upload), rename both into objects/, fsync the
+    // directory, index. `data_temporary` is cleared once the data file is no longer the caller's.
+    // Already held: touches it and leaves the caller's staging file alone.
+    Result<void, BlockstoreError> install_file(int data_fd, std::filesystem::path& data_temporary, const HashTree& tree,
+                                               const std::string& uploader);
 
     std::filesystem::path m_root;
     BlockstoreOptions m_options;

@@ -131,52 +131,7 @@ Result<void, BlockstoreError> PartialWriter::install_locked() {
     // them must give the root again (a check that costs n - 1 parent hashes).
     const HashTree tree = tree_from_leaves(m_content_length, m_leaves);
     if (tree.root() != m_hash) return fail(BlockstoreError::hash_mismatch);
-    Blockstore& store = m_store;
-    {
-        std::lock_guard lock(store.m_mutex);
-        if (auto it = store.m_index.find(m_hash); it != store.m_index.end()) {
-            store.touch_locked(it->second);
-            return {};  // fetched meanwhile by someone else; our staging file goes with us
-        }
-    }
-    if (::fsync(m_fd) != 0) return fail(BlockstoreError::io);
-    maybe_crash(store.m_crash_point, after_data_sync);
-
-    const Bytes tree_bytes = encode_tree(tree);
-    fs::path tree_temporary = m_temporary;
-    tree_temporary.replace_extension(".tree");
-    {
-        const int fd = ::open(tree_temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        const bool ok = fd >= 0 && write_all(fd, tree_bytes) && ::fsync(fd) == 0;
-        if (fd >= 0) ::close(fd);
-        if (!ok) {
-            std::error_code error;
-            fs::remove(tree_temporary, error);
-            return fail(BlockstoreError::io);
-        }
-    }
-    const fs::path data_final = store.object_path(m_hash, ".data");
-    const fs::path tree_final = store.object_path(m_hash, ".tree");
-    if (!create_directories(data_final.parent_path(), 0755) || ::rename(m_temporary.c_str(), data_final.c_str()) != 0) {
-        std::error_code error;
-        fs::remove(tree_temporary, error);
-        return fail(BlockstoreError::io);
-    }
-    m_temporary.clear();  // the data file is no longer ours to delete
-    maybe_crash(store.m_crash_point, after_data_rename);
-    if (::rename(tree_temporary.c_str(), tree_final.c_str()) != 0) {
-        std::error_code error;
-        fs::remove(tree_temporary, error);
-        fs::remove(data_final, error);
-        return fail(BlockstoreError::io);
-    }
-    maybe_crash(store.m_crash_point, after_tree_rename);
-    if (!fsync_path(data_final.parent_path(), true)) return fail(BlockstoreError::io);
-
-    std::lock_guard lock(store.m_mutex);
-    store.insert_locked(m_hash, ObjectKind::file, m_content_length, m_content_length + tree_bytes.size());
-    store.evict_locked(m_hash);
-    return {};
+    return m_store.install_file(m_fd, m_temporary, tree, "");
 }
 
 Result<BlockBuffer, BlockstoreError> PartialWriter::read_block(uint64_t k) {
