@@ -16,6 +16,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
+#include "tests/support/random_bytes.h"
 #include "util/encoding.h"
 
 #include <gtest/gtest.h>
@@ -37,16 +38,9 @@ using testing::RawResponse;
 
 constexpr size_t block = 256 * 1024;
 
-std::string random_text(size_t size, uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::string out(size, '\0');
-    size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        const uint64_t value = rng();
-        std::memcpy(out.data() + i, &value, 8);
-    }
-    for (; i < size; ++i) out[i] = static_cast<char>(rng());
-    return out;
+std::string random_text(size_t size, uint32_t seed) {
+    const Bytes bytes = testing::random_bytes(size, seed);
+    return std::string(bytes.begin(), bytes.end());
 }
 
 std::string b3(const std::string& text) { return hex_encode(crypto::blake3(as_bytes(text))); }

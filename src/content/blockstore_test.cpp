@@ -1,4 +1,5 @@
 #include "content/blockstore.h"
+#include "content/blockstore_test_support.h"
 
 #include "tests/support/files.h"
 #include "util/encoding.h"
@@ -8,7 +9,6 @@
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
-#include <random>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -19,26 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::ScratchDirectory;
 
-Bytes random_bytes(size_t size, uint32_t seed) {
-    std::mt19937 rng(seed);
-    Bytes out(size);
-    for (auto& b : out) b = static_cast<uint8_t>(rng());
-    return out;
-}
-
-std::unique_ptr<Blockstore> open_store(const ScratchDirectory& dir, BlockstoreOptions options = {}) {
-    auto store = Blockstore::open(dir / "store", options);
-    EXPECT_TRUE(store.has_value()) << (store ? "" : store.error());
-    return store ? std::move(*store) : nullptr;
-}
-
-size_t files_in(const fs::path& directory) {
-    size_t count = 0;
-    for ([[maybe_unused]] const auto& entry : fs::recursive_directory_iterator(directory)) {
-        if (entry.is_regular_file()) ++count;
-    }
-    return count;
-}
+using testing_support::files_in;
+using testing_support::open_store;
+using testing_support::random_bytes;
 
 void flip_byte(const fs::path& path, uint64_t offset) {
     std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
