@@ -224,6 +224,21 @@ TEST_F(FlkCli, HelpListsTheCommands) {
     EXPECT_NE(keys.out.find("--client"), std::string::npos);
 }
 
+// Issue 13, item 5: `flk put --node URL FILE` was refused as a usage error (exit 2, "--node"
+// not expected) because --node was taken only before the command. Now the top-level options are
+// taken on either side: here the node at the URL is unreachable, so the command fails (exit 1)
+// naming the address it tried, which shows the option was used.
+TEST_F(FlkCli, NodeOptionIsTakenAfterTheCommandToo) {
+    write_text(m_dir / "file.txt", "hello");
+    for (const auto& args : {std::vector<std::string>{"put", "--node", "http://127.0.0.1:1", "file.txt"},
+                             std::vector<std::string>{"--node", "http://127.0.0.1:1", "put", "file.txt"}}) {
+        const auto result = flk(args);
+        EXPECT_EQ(result.exit_code, 1) << result.err;
+        EXPECT_NE(result.err.find("127.0.0.1"), std::string::npos) << result.err;
+        EXPECT_EQ(result.err.find("not expected"), std::string::npos) << result.err;
+    }
+}
+
 TEST_F(FlkCli, AccountKeyShowsItsAddress) {
     const auto generated = flk({"keys", "generate", "--account"});
     ASSERT_EQ(generated.exit_code, 0) << generated.err;

@@ -134,6 +134,18 @@ TEST_F(FlkRpcTest, TransferErrors) {
     EXPECT_NE(result.err.find("64 hex digits"), std::string::npos) << result.err;
 }
 
+// Issue 13, item 5: --rpc was taken only after a ledger command (`flk --rpc URL balance` was a
+// usage error, exit 2). Both places now give the same answer from the same node.
+TEST_F(FlkRpcTest, RpcOptionIsTakenBeforeOrAfterTheCommand) {
+    const std::string address = backend.net.accounts[0].address().to_string();
+    const auto before = testing::run_process({FLK_BINARY, "--rpc", url, "balance", address, "--json"});
+    const auto after = testing::run_process({FLK_BINARY, "balance", address, "--json", "--rpc", url});
+    ASSERT_EQ(before.exit_code, 0) << before.err;
+    ASSERT_EQ(after.exit_code, 0) << after.err;
+    EXPECT_EQ(before.out, after.out);
+    EXPECT_TRUE(Json::parse(before.out, nullptr, false).is_object()) << before.out;
+}
+
 // Issue 15: transfers sent in a row all took the committed nonce (the first was executed, the
 // others rejected). flk now signs with the pending nonce, so each takes the next one.
 TEST_F(FlkRpcTest, TransfersInARowTakeThePendingNonce) {

@@ -324,10 +324,11 @@ std::shared_ptr<LedgerCommands> add_ledger_commands(CLI::App& app) {
     auto commands = std::make_shared<LedgerCommands>();
     LedgerCommands& c = *commands;
     const rpc::Registry& registry = c.registry;
+    // On the top-level app: with fallthrough (main.cpp) it is taken before or after the command.
+    app.add_option("--rpc", c.rpc_url, "The node's JSON-RPC URL")->default_str(c.rpc_url)->envname("FLK_RPC");
     const auto command = [&](const char* name, const char* summary, std::vector<std::string_view> methods) {
         CLI::App* sub = app.add_subcommand(name, summary);
         sub->footer("\n" + registry.help_text(methods));
-        sub->add_option("--rpc", c.rpc_url, "The node's JSON-RPC URL")->default_str(c.rpc_url)->envname("FLK_RPC");
         sub->add_flag("--json", c.json_output, "Print JSON");
         return sub;
     };

@@ -198,6 +198,11 @@ int main(int argc, char** argv) {
     app.name("flk");
     app.set_version_flag("--version", std::string("flk ") + FLEEK_VERSION);
     app.require_subcommand(1);
+    // Options of the top-level app (--node, --rpc, --stall-timeout, --token-file) are accepted
+    // after the command as well (`flk put --node URL FILE`, `flk --rpc URL transfer ...`): a
+    // command passes the options it does not know to its parent. Set before any subcommand is
+    // added, so that every (nested) command inherits it.
+    app.fallthrough();
 
     flk::ContentOptions content_options;
     app.add_option("--node", content_options.node_url, "Node gateway URL")->default_str(content_options.node_url)->envname("FLK_NODE");
