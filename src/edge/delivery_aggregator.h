@@ -54,7 +54,8 @@ public:
 
 // Sends one SubmitDeliveryAcknowledgments transaction, signed with the node key, holding
 // `receipts` (≤ 1,000). Returns true when the transaction was handed to consensus; false leaves
-// the receipts due at the next poll.
+// the receipts due at the next poll. Called from poll() with the aggregator's lock held: it must
+// not call back into the aggregator (queue the transaction and return).
 using DeliverySubmitter = std::function<bool(const std::vector<ledger::SignedDeliveryReceipt>& receipts)>;
 
 struct DeliveryAggregatorOptions {
