@@ -1,6 +1,7 @@
 // Blocks in, receipts out (docs/formats/ledger-transactions.md §Blocks and receipts).
 #pragma once
 
+#include "ledger/delivery.h"
 #include "ledger/errors.h"
 #include "ledger/types.h"
 
@@ -57,13 +58,22 @@ struct WithdrawOutput {  // Withdraw: the withdraw id
     }
     friend bool operator==(const WithdrawOutput&, const WithdrawOutput&) = default;
 };
+struct DeliveryReceiptResult {  // one receipt of a SubmitDeliveryAcknowledgments batch
+    DeliveryReceiptStatus status = DeliveryReceiptStatus::counted;
+    template <class V>
+    void fields(V& v) {
+        v.tag(status, delivery_receipt_status_count);
+    }
+    friend bool operator==(const DeliveryReceiptResult&, const DeliveryReceiptResult&) = default;
+};
 struct DeliveryOutput {  // SubmitDeliveryAcknowledgments: what was counted
     uint64_t units = 0;
     U256 paid = 0;
     U256 shortfall = 0;
+    std::vector<DeliveryReceiptResult> results;  // one per receipt, in the batch's order
     template <class V>
     void fields(V& v) {
-        v(units), v(paid), v(shortfall);
+        v(units), v(paid), v(shortfall), v.seq(results, delivery_receipts_per_tx_max);
     }
     friend bool operator==(const DeliveryOutput&, const DeliveryOutput&) = default;
 };

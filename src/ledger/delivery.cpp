@@ -4,6 +4,22 @@
 
 namespace fleek::ledger {
 
+const char* to_string(DeliveryReceiptStatus status) {
+    switch (status) {
+        case DeliveryReceiptStatus::counted: return "counted";
+        case DeliveryReceiptStatus::already_claimed: return "already_claimed";
+        case DeliveryReceiptStatus::wrong_chain: return "wrong_chain";
+        case DeliveryReceiptStatus::wrong_node: return "wrong_node";
+        case DeliveryReceiptStatus::wrong_epoch: return "wrong_epoch";
+        case DeliveryReceiptStatus::unknown_service: return "unknown_service";
+        case DeliveryReceiptStatus::client_key_not_approved: return "client_key_not_approved";
+        case DeliveryReceiptStatus::bad_signature: return "bad_signature";
+        case DeliveryReceiptStatus::session_mismatch: return "session_mismatch";
+        case DeliveryReceiptStatus::amount_overflow: return "amount_overflow";
+    }
+    return "unknown";
+}
+
 Hash32 DeliveryReceipt::digest() const { return crypto::object_digest("delivery-receipt", codec::encode(*this)); }
 
 SignedDeliveryReceipt sign_delivery_receipt(const DeliveryReceipt& receipt, const crypto::ClientSecretKey& key) {

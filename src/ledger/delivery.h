@@ -49,7 +49,30 @@ struct SignedDeliveryReceipt {
     friend bool operator==(const SignedDeliveryReceipt&, const SignedDeliveryReceipt&) = default;
 };
 
+// The most receipts one SubmitDeliveryAcknowledgments executes (a larger batch reverts with
+// batch_too_large), so the most per-receipt results its output holds.
+inline constexpr uint32_t delivery_receipts_per_tx_max = 1000;
+
 inline constexpr size_t signed_delivery_receipt_size = 8 + 32 + 4 + 16 + 8 + 8 + 32 + 64;
+
+// What SubmitDeliveryAcknowledgments did with one receipt of its batch (DeliveryOutput::results,
+// docs/formats/delivery-receipts.md §Execution). Only `counted` moves units and stables; every
+// other status counts zero and leaves the state as if the receipt were not in the batch.
+enum class DeliveryReceiptStatus : uint8_t {
+    counted = 0,                  // units above the session's claim were counted
+    already_claimed = 1,          // at or below what the session already claimed: nothing new
+    wrong_chain = 2,              // chain_id is not this network's
+    wrong_node = 3,               // node is not the sender's node key
+    wrong_epoch = 4,              // neither the current nor the previous epoch
+    unknown_service = 5,          // no such service
+    client_key_not_approved = 6,  // no account approved the client key
+    bad_signature = 7,            // the client key's signature does not verify
+    session_mismatch = 8,         // the session was claimed with another node or service
+    amount_overflow = 9,          // the cumulative cost does not fit 256 bits
+};
+inline constexpr uint8_t delivery_receipt_status_count = 10;
+
+const char* to_string(DeliveryReceiptStatus status);
 
 SignedDeliveryReceipt sign_delivery_receipt(const DeliveryReceipt& receipt, const crypto::ClientSecretKey& key);
 

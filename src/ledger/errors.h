@@ -64,6 +64,8 @@ enum class TxError : uint16_t {
     too_many_submissions = 50,
     invalid_measurement = 51,
     unknown_peer = 52,
+    // 53-59: no longer produced; a bad delivery receipt gets a DeliveryReceiptStatus in the
+    // transaction's output instead (codes are append-only, so they keep their numbers).
     receipt_wrong_node = 53,
     receipt_bad_signature = 54,
     receipt_client_key_not_approved = 55,

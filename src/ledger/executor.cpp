@@ -5,7 +5,9 @@
 #include "ledger/unlocks.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <span>
 
 namespace fleek::ledger {
 
@@ -447,6 +449,8 @@ public:
         return NoOutput{};
     }
 
+    // The envelope (sender, batch size) fails the transaction; each receipt gets its own
+    // result, and a bad one counts zero without touching the others (delivery-receipts.md).
     Outcome operator()(const SubmitDeliveryAcknowledgments& m) {
         auto node = sender_node();
         if (!node) return fail(node.error());
@@ -455,43 +459,49 @@ public:
         if (m.receipts.empty()) return fail(TxError::empty_batch);
         if (m.receipts.size() > delivery_receipts_per_tx_max) return fail(TxError::batch_too_large);
         const ChainInfo chain = s.chain();
-        // Cheap checks of every receipt first, then the signatures.
+        DeliveryOutput output;
+        output.results.resize(m.receipts.size());
+        // Cheap checks of every receipt first, then the signatures of those that passed.
         std::map<ServiceId, Service> services;
-        for (const SignedDeliveryReceipt& signed_receipt : m.receipts) {
-            const DeliveryReceipt& r = signed_receipt.receipt;
-            if (r.chain_id != chain.chain_id) return fail(TxError::receipt_wrong_chain);
-            if (r.node != node->node_key) return fail(TxError::receipt_wrong_node);
-            if (r.epoch != chain.epoch && !(chain.epoch > 0 && r.epoch == chain.epoch - 1)) {
-                return fail(TxError::receipt_wrong_epoch);
-            }
-            if (!services.contains(r.service)) {
-                auto service = s.get<Service>(tables::service(r.service));
-                if (!service) return fail(TxError::receipt_unknown_service);
-                services.emplace(r.service, *service);
-            }
-            if (!s.exists(tables::client_key(signed_receipt.client_key))) return fail(TxError::receipt_client_key_not_approved);
+        for (size_t i = 0; i < m.receipts.size(); ++i) {
+            output.results[i].status = precheck_receipt(m.receipts[i], chain, node->node_key, services);
         }
-        if (verify_delivery_receipts(m.receipts)) return fail(TxError::receipt_bad_signature);
+        check_receipt_signatures(m.receipts, output.results);
         NodeServed served = s.get<NodeServed>(tables::node_served(chain.epoch, sender.node)).value_or(NodeServed{});
         EpochTotals totals = s.get<EpochTotals>(tables::epoch_totals(chain.epoch)).value_or(EpochTotals{});
         std::map<ServiceId, U256> revenue;
-        DeliveryOutput output;
-        for (const SignedDeliveryReceipt& signed_receipt : m.receipts) {
+        size_t receipts_counted = 0;  // receipts that added units (status counted)
+        for (size_t i = 0; i < m.receipts.size(); ++i) {
+            if (output.results[i].status != DeliveryReceiptStatus::counted) continue;
+            const SignedDeliveryReceipt& signed_receipt = m.receipts[i];
             const DeliveryReceipt& r = signed_receipt.receipt;
             const Service& service = services.at(r.service);
             const Bytes session_key = tables::session(r.epoch, signed_receipt.client_key, r.session_id);
             SessionClaim claim = s.get<SessionClaim>(session_key).value_or(SessionClaim{sender.node, r.service, 0, 0, 0});
-            if (claim.node != sender.node || claim.service != r.service) return fail(TxError::receipt_session_mismatch);
-            if (r.amount <= claim.claimed) continue;  // nothing new in this receipt
+            DeliveryReceiptStatus& status = output.results[i].status;
+            if (claim.node != sender.node || claim.service != r.service) {
+                status = DeliveryReceiptStatus::session_mismatch;
+                continue;
+            }
+            if (r.amount <= claim.claimed) {  // nothing new in this receipt
+                status = DeliveryReceiptStatus::already_claimed;
+                continue;
+            }
             const uint64_t units = r.amount - claim.claimed;
             // Cost of the cumulative amount, so rounding never adds up over many claims; exact
-            // (512-bit product), and a cost beyond 256 bits reverts the batch.
+            // (512-bit product), and a cost beyond 256 bits counts this receipt zero.
             const auto cumulative = checked_mul_div(U256(r.amount), service.price_per_million_units, million());
-            if (!cumulative) return fail(TxError::amount_overflow);
+            if (!cumulative) {
+                status = DeliveryReceiptStatus::amount_overflow;
+                continue;
+            }
             // claimed < amount, so this quotient is at most the one above and fits.
             const U256 due = *cumulative - *checked_mul_div(U256(claim.claimed), service.price_per_million_units, million());
             auto owner_bytes = s.view().get(tables::client_key(signed_receipt.client_key));
-            if (!owner_bytes || owner_bytes->size() != 20) return fail(TxError::receipt_client_key_not_approved);
+            if (!owner_bytes || owner_bytes->size() != 20) {
+                status = DeliveryReceiptStatus::client_key_not_approved;
+                continue;
+            }
             AddressBytes owner{};
             std::copy_n(owner_bytes->begin(), 20, owner.begin());
             AccountInfo client = s.account(owner);
@@ -510,10 +520,14 @@ public:
             totals.reward_pool += paid;
             totals.shortfall += shortfall;
             revenue[r.service] += paid;
+            ++receipts_counted;
             output.units += units;
             output.paid += paid;
             output.shortfall += shortfall;
         }
+        // Nothing counted: the state is left as it was. (Not `output.units == 0`: that sum of
+        // u64 amounts can wrap to 0 while receipts counted.)
+        if (receipts_counted == 0) return output;
         s.put(tables::node_served(chain.epoch, sender.node), served);
         s.put(tables::epoch_totals(chain.epoch), totals);
         for (const auto& [service_id, amount] : revenue) {
@@ -521,6 +535,45 @@ public:
             s.put_u256(key, s.get_u256(key).value_or(0) + amount);
         }
         return output;
+    }
+
+    // The checks of one receipt that need no signature; `services` caches the services read.
+    DeliveryReceiptStatus precheck_receipt(const SignedDeliveryReceipt& signed_receipt, const ChainInfo& chain,
+                                           const NodeKeyBytes& node_key, std::map<ServiceId, Service>& services) {
+        const DeliveryReceipt& r = signed_receipt.receipt;
+        if (r.chain_id != chain.chain_id) return DeliveryReceiptStatus::wrong_chain;
+        if (r.node != node_key) return DeliveryReceiptStatus::wrong_node;
+        if (r.epoch != chain.epoch && !(chain.epoch > 0 && r.epoch == chain.epoch - 1)) {
+            return DeliveryReceiptStatus::wrong_epoch;
+        }
+        if (!services.contains(r.service)) {
+            auto service = s.get<Service>(tables::service(r.service));
+            if (!service) return DeliveryReceiptStatus::unknown_service;
+            services.emplace(r.service, *service);
+        }
+        if (!s.exists(tables::client_key(signed_receipt.client_key))) return DeliveryReceiptStatus::client_key_not_approved;
+        return DeliveryReceiptStatus::counted;
+    }
+
+    // Verifies the signatures of the receipts still `counted` with the batch function; when the
+    // batch fails it resumes after the failing receipt, so each signature is checked once and a
+    // bad one marks only its own receipt.
+    static void check_receipt_signatures(const std::vector<SignedDeliveryReceipt>& receipts,
+                                         std::vector<DeliveryReceiptResult>& results) {
+        std::vector<SignedDeliveryReceipt> candidates;
+        std::vector<size_t> positions;
+        for (size_t i = 0; i < receipts.size(); ++i) {
+            if (results[i].status != DeliveryReceiptStatus::counted) continue;
+            candidates.push_back(receipts[i]);
+            positions.push_back(i);
+        }
+        size_t next = 0;
+        while (next < candidates.size()) {
+            const auto bad = verify_delivery_receipts(std::span(candidates).subspan(next));
+            if (!bad) break;
+            results[positions[next + *bad]].status = DeliveryReceiptStatus::bad_signature;
+            next += *bad + 1;
+        }
     }
 
     Outcome operator()(const UpdateContentRegistry& m) {

@@ -172,12 +172,27 @@ TEST(ReceiptFormat, RoundTripAndConsistency) {
     list.receipts.push_back(TransactionReceipt{digest, ReceiptStatus::success, TxError::none, NodeIndexOutput{4}});
     list.receipts.push_back(TransactionReceipt{digest, ReceiptStatus::reverted, TxError::insufficient_balance, NoOutput{}});
     list.receipts.push_back(TransactionReceipt{digest, ReceiptStatus::rejected, TxError::bad_nonce, NoOutput{}});
-    list.receipts.push_back(TransactionReceipt{digest, ReceiptStatus::success, TxError::none, DeliveryOutput{5, 6, 7}});
+    list.receipts.push_back(TransactionReceipt{digest, ReceiptStatus::success, TxError::none,
+                                               DeliveryOutput{5, 6, 7, {{DeliveryReceiptStatus::counted}, {DeliveryReceiptStatus::bad_signature}}}});
     const Bytes encoded = codec::encode(list);
     EXPECT_EQ(codec::decode<ReceiptList>(encoded).value(), list);
     EXPECT_EQ(list.digest(), crypto::blake3_derive_key("fleek-network receipts v1", encoded));
     // docs/formats/ledger-transactions.md: the second receipt.
     EXPECT_EQ(hex_encode(codec::encode(list.receipts[1])), hex_encode(digest) + "01" "0b00" "00");
+    // The delivery output: units, paid, shortfall, then one status byte per receipt.
+    EXPECT_EQ(hex_encode(codec::encode(list.receipts[3])),
+              hex_encode(digest) + "00" "0000" "03" "0500000000000000" "06" + std::string(62, '0') + "07" + std::string(62, '0') +
+                  "02000000" "00" "07");
+    // An unknown per-receipt status, or more results than a batch holds, does not decode.
+    Bytes unknown_status = codec::encode(list.receipts[3]);
+    unknown_status.back() = delivery_receipt_status_count;
+    EXPECT_EQ(codec::decode<TransactionReceipt>(unknown_status).error(), codec::DecodeError::unknown_tag);
+    DeliveryOutput too_many;
+    too_many.results.resize(delivery_receipts_per_tx_max);
+    Bytes oversized = codec::encode(TransactionReceipt{digest, ReceiptStatus::success, TxError::none, too_many});
+    oversized[32 + 1 + 2 + 1 + 8 + 64] = 0xe9;  // the count's low byte: 1,001 (0x3e9)
+    oversized.push_back(0);
+    EXPECT_EQ(codec::decode<TransactionReceipt>(oversized).error(), codec::DecodeError::length_too_large);
     const auto bad = [](TransactionReceipt r) { return codec::decode<TransactionReceipt>(codec::encode(r)).error(); };
     EXPECT_EQ(bad({digest, ReceiptStatus::success, TxError::bad_nonce, NoOutput{}}), codec::DecodeError::invalid_value);
     EXPECT_EQ(bad({digest, ReceiptStatus::rejected, TxError::insufficient_balance, NoOutput{}}), codec::DecodeError::invalid_value);

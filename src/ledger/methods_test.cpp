@@ -4,6 +4,19 @@
 namespace fleek::ledger {
 namespace {
 
+std::vector<DeliveryReceiptStatus> statuses(const DeliveryOutput& output) {
+    std::vector<DeliveryReceiptStatus> out;
+    for (const DeliveryReceiptResult& result : output.results) out.push_back(result.status);
+    return out;
+}
+
+// The session id the test network's receipt() makes from one byte.
+SessionId session(uint8_t byte) {
+    SessionId id;
+    id.fill(byte);
+    return id;
+}
+
 // ---- envelope and nonce rules ------------------------------------------------------------------
 
 TEST_F(Methods, NonceMustBeStoredPlusOne) {
@@ -386,9 +399,11 @@ TEST_F(Methods, DeliveryAcknowledgementsPayForNewWorkOnly) {
     EXPECT_EQ(out.paid, U256(300));
     EXPECT_EQ(stables(1), client_before - 300);
     // Resubmitting the same receipt, or an older one, counts nothing.
+    EXPECT_EQ(statuses(out), (std::vector<DeliveryReceiptStatus>{DeliveryReceiptStatus::counted}));
     const auto again = std::get<DeliveryOutput>(ok(net->node_tx(2, SubmitDeliveryAcknowledgments{{r1}})).output);
     EXPECT_EQ(again.units, 0u);
     EXPECT_EQ(again.paid, U256(0));
+    EXPECT_EQ(statuses(again), (std::vector<DeliveryReceiptStatus>{DeliveryReceiptStatus::already_claimed}));
     // A newer cumulative receipt counts the difference; costs use the cumulative amount, so
     // 1.5 M bytes more cost exactly 150 however they are split.
     const auto r2 = net->receipt(1, 0, 2, 0, 1, 0, 4'000'001);
@@ -396,6 +411,7 @@ TEST_F(Methods, DeliveryAcknowledgementsPayForNewWorkOnly) {
     const auto out2 = std::get<DeliveryOutput>(ok(net->node_tx(2, SubmitDeliveryAcknowledgments{{r2, r3}})).output);
     EXPECT_EQ(out2.units, 1'500'000u);
     EXPECT_EQ(out2.paid, U256(150));
+    EXPECT_EQ(statuses(out2), (std::vector<DeliveryReceiptStatus>{DeliveryReceiptStatus::counted, DeliveryReceiptStatus::counted}));
     const NodeServed served = ledger->served(0, 2).value();
     EXPECT_EQ(served.served_bandwidth, U256(4'500'000));
     EXPECT_EQ(served.revenue, U256(450));
@@ -418,7 +434,7 @@ TEST_F(Methods, DeliveryAcknowledgementShortfallIsRecorded) {
 }
 
 // Prices near 2^256 (governance sets them): amount × price wrapped 256 bits before. A cost that
-// fits is charged exactly; one beyond 256 bits reverts the batch and changes nothing.
+// fits is charged exactly; one beyond 256 bits counts that receipt zero and changes nothing.
 TEST_F(Methods, DeliveryAcknowledgementCostsDoNotWrap) {
     const U256 price = U256(1) << 250;
     ok(net->governance_tx(AddService{5, address(0).bytes(), CommodityType::bandwidth, price}));
@@ -431,38 +447,120 @@ TEST_F(Methods, DeliveryAcknowledgementCostsDoNotWrap) {
     EXPECT_EQ(stables(1), U256(0));
     // 2 × 10^6 units at 2^256 − 1: a cost of about 2^257 does not fit.
     const auto served_before = ledger->served(0, 3);
-    reverts(net->node_tx(3, SubmitDeliveryAcknowledgments{{net->receipt(2, 0, 3, 6, 1, 0, 2'000'000)}}), TxError::amount_overflow);
+    const auto overflow = std::get<DeliveryOutput>(ok(net->node_tx(3, SubmitDeliveryAcknowledgments{{net->receipt(2, 0, 3, 6, 1, 0, 2'000'000)}})).output);
+    EXPECT_EQ(statuses(overflow), (std::vector<DeliveryReceiptStatus>{DeliveryReceiptStatus::amount_overflow}));
+    EXPECT_EQ(overflow.units, 0u);
     EXPECT_EQ(ledger->served(0, 3), served_before);
+    EXPECT_FALSE(ledger->session_claim(0, net->client_keys[2][0].public_key().bytes(), session(1)).has_value());
+    // Two receipts of 2^63 units: the output's u64 sum wraps to 0, the state records 2^64.
+    ok(net->governance_tx(AddService{7, address(0).bytes(), CommodityType::bandwidth, 1}));
+    const uint64_t half = uint64_t{1} << 63;
+    const auto wrapped = std::get<DeliveryOutput>(
+        ok(net->node_tx(1, SubmitDeliveryAcknowledgments{{net->receipt(3, 0, 1, 7, 1, 0, half), net->receipt(3, 0, 1, 7, 2, 0, half)}})).output);
+    EXPECT_EQ(statuses(wrapped), (std::vector<DeliveryReceiptStatus>{DeliveryReceiptStatus::counted, DeliveryReceiptStatus::counted}));
+    ASSERT_TRUE(ledger->served(0, 1).has_value());
+    EXPECT_EQ(ledger->served(0, 1)->served_bandwidth, U256(1) << 64);
     EXPECT_EQ(stables(2), client_before);
 }
 
+// The envelope fails the transaction; a bad receipt fails only itself, with its typed status.
 TEST_F(Methods, DeliveryAcknowledgementErrors) {
     const auto submit = [&](std::vector<SignedDeliveryReceipt> receipts) {
         return net->node_tx(2, SubmitDeliveryAcknowledgments{std::move(receipts)});
     };
+    // One receipt alone: the transaction succeeds, the receipt counts zero with its status.
+    const auto status_of = [&](const SignedDeliveryReceipt& receipt) {
+        const auto out = std::get<DeliveryOutput>(ok(submit({receipt})).output);
+        EXPECT_EQ(out.units, 0u);
+        EXPECT_EQ(out.paid, U256(0));
+        return statuses(out).at(0);
+    };
+    const U256 client_before = stables(1);
     reverts(submit({}), TxError::empty_batch);
-    reverts(submit({net->receipt(1, 0, 3, 0, 1, 0, 10)}), TxError::receipt_wrong_node);
-    reverts(submit({net->receipt(1, 0, 2, 0, 1, 5, 10)}), TxError::receipt_wrong_epoch);
-    reverts(submit({net->receipt(1, 0, 2, 42, 1, 0, 10)}), TxError::receipt_unknown_service);
+    EXPECT_EQ(status_of(net->receipt(1, 0, 3, 0, 1, 0, 10)), DeliveryReceiptStatus::wrong_node);
+    EXPECT_EQ(status_of(net->receipt(1, 0, 2, 0, 1, 5, 10)), DeliveryReceiptStatus::wrong_epoch);
+    EXPECT_EQ(status_of(net->receipt(1, 0, 2, 42, 1, 0, 10)), DeliveryReceiptStatus::unknown_service);
     auto wrong_chain = net->receipt(1, 0, 2, 0, 1, 0, 10);
     wrong_chain.receipt.chain_id += 1;
-    reverts(submit({wrong_chain}), TxError::receipt_wrong_chain);
+    EXPECT_EQ(status_of(wrong_chain), DeliveryReceiptStatus::wrong_chain);
     auto forged = net->receipt(1, 0, 2, 0, 1, 0, 10);
     forged.receipt.amount = 1'000'000'000;
-    reverts(submit({forged}), TxError::receipt_bad_signature);
+    EXPECT_EQ(status_of(forged), DeliveryReceiptStatus::bad_signature);
     // A client key no account approved.
     DeliveryReceipt unapproved = net->receipt(1, 0, 2, 0, 1, 0, 10).receipt;
-    reverts(submit({sign_delivery_receipt(unapproved, crypto::ClientSecretKey::from_seed(Bytes(32, 3)).value())}),
-            TxError::receipt_client_key_not_approved);
+    EXPECT_EQ(status_of(sign_delivery_receipt(unapproved, crypto::ClientSecretKey::from_seed(Bytes(32, 3)).value())),
+              DeliveryReceiptStatus::client_key_not_approved);
+    // None of those counted anything or wrote anything.
+    EXPECT_EQ(stables(1), client_before);
+    EXPECT_FALSE(ledger->served(0, 2).has_value());
+    EXPECT_FALSE(ledger->epoch_totals(0).has_value());
+    EXPECT_FALSE(ledger->session_claim(0, net->client_keys[1][0].public_key().bytes(), session(1)).has_value());
     // One session cannot move to another service (or node).
     ok(submit({net->receipt(1, 0, 2, 0, 4, 0, 10)}));
-    reverts(submit({net->receipt(1, 0, 2, 1, 4, 0, 20)}), TxError::receipt_session_mismatch);
+    EXPECT_EQ(status_of(net->receipt(1, 0, 2, 1, 4, 0, 20)), DeliveryReceiptStatus::session_mismatch);
+    // Bad signatures anywhere in a batch, next to each other or last, mark only themselves.
+    auto forged_at = [&](uint8_t session_byte) {
+        auto r = net->receipt(1, 0, 2, 0, session_byte, 0, 1'000'000);
+        r.signature[0] ^= 1;
+        return r;
+    };
+    const auto mixed = std::get<DeliveryOutput>(
+        ok(submit({forged_at(20), forged_at(21), net->receipt(1, 0, 2, 0, 22, 0, 1'000'000), forged_at(23)})).output);
+    EXPECT_EQ(statuses(mixed), (std::vector<DeliveryReceiptStatus>{DeliveryReceiptStatus::bad_signature, DeliveryReceiptStatus::bad_signature,
+                                                                   DeliveryReceiptStatus::counted, DeliveryReceiptStatus::bad_signature}));
+    EXPECT_EQ(mixed.units, 1'000'000u);
     std::vector<SignedDeliveryReceipt> many(delivery_receipts_per_tx_max + 1, net->receipt(1, 0, 2, 0, 1, 0, 10));
     reverts(submit(many), TxError::batch_too_large);
     reverts(net->account_tx(0, SubmitDeliveryAcknowledgments{{net->receipt(1, 0, 2, 0, 1, 0, 10)}}), TxError::only_node);
     // A node that is not participating cannot submit.
     ok(net->sign(net->nodes[2].owner, Unstake{2, node(2).staked}));
     reverts(submit({net->receipt(1, 0, 2, 0, 1, 0, 10)}), TxError::not_participating);
+}
+
+// The acceptance case of paid delivery: a replayed receipt, a receipt for another node, one for a
+// session another node claimed and a forged signature, among good receipts. The good ones count
+// exactly what they would alone; the bad ones count zero with their status and leave no trace.
+TEST_F(Methods, DeliveryBadReceiptsCountZeroAndTheOthersCount) {
+    const ClientKeyBytes client1 = net->client_keys[1][0].public_key().bytes();
+    const ClientKeyBytes client2 = net->client_keys[2][0].public_key().bytes();
+    ok(net->node_tx(2, SubmitDeliveryAcknowledgments{{net->receipt(1, 0, 2, 0, 1, 0, 1'000'000)}}));
+    ok(net->node_tx(3, SubmitDeliveryAcknowledgments{{net->receipt(2, 0, 3, 0, 9, 0, 400)}}));  // node 3's session 9
+    const SessionClaim node3_session = ledger->session_claim(0, client2, session(9)).value();
+    const U256 stables1 = stables(1);
+    const U256 stables2 = stables(2);
+    const NodeServed served_before = ledger->served(0, 2).value();
+    const EpochTotals totals_before = ledger->epoch_totals(0).value();
+    auto forged = net->receipt(2, 0, 2, 0, 3, 0, 10);
+    forged.receipt.amount = 7'000'000;
+    const auto good1 = net->receipt(1, 0, 2, 0, 1, 0, 3'000'000);  // 2 M above the claim
+    const auto good2 = net->receipt(2, 0, 2, 0, 4, 0, 1'500'000);
+    const std::vector<SignedDeliveryReceipt> batch{
+        good1,
+        net->receipt(1, 0, 2, 0, 1, 0, 1'000'000),  // replayed: executed in the first block
+        net->receipt(1, 0, 3, 0, 2, 0, 10),         // for node 3
+        net->receipt(2, 0, 2, 0, 9, 0, 5'000'000),  // node 3's session
+        forged,
+        good2,
+        good1,  // replayed inside the batch
+    };
+    const auto out = std::get<DeliveryOutput>(ok(net->node_tx(2, SubmitDeliveryAcknowledgments{batch})).output);
+    using S = DeliveryReceiptStatus;
+    EXPECT_EQ(statuses(out), (std::vector<S>{S::counted, S::already_claimed, S::wrong_node, S::session_mismatch, S::bad_signature,
+                                             S::counted, S::already_claimed}));
+    EXPECT_EQ(out.units, 3'500'000u);
+    EXPECT_EQ(out.paid, U256(350));  // 100 stables units per 10^6 bytes
+    EXPECT_EQ(out.shortfall, U256(0));
+    EXPECT_EQ(stables(1), stables1 - 200);
+    EXPECT_EQ(stables(2), stables2 - 150);
+    EXPECT_EQ(ledger->session_claim(0, client1, session(1))->claimed, 3'000'000u);
+    EXPECT_EQ(ledger->session_claim(0, client2, session(4))->claimed, 1'500'000u);
+    EXPECT_EQ(ledger->session_claim(0, client2, session(9)), node3_session);
+    EXPECT_FALSE(ledger->session_claim(0, client1, session(2)).has_value());
+    EXPECT_FALSE(ledger->session_claim(0, client2, session(3)).has_value());
+    EXPECT_EQ(ledger->served(0, 2)->served_bandwidth, served_before.served_bandwidth + 3'500'000);
+    EXPECT_EQ(ledger->served(0, 2)->revenue, served_before.revenue + 350);
+    EXPECT_EQ(ledger->epoch_totals(0)->reward_pool, totals_before.reward_pool + 350);
+    EXPECT_EQ(ledger->epoch_totals(0)->served_bandwidth, totals_before.served_bandwidth + 3'500'000);
 }
 
 // State proofs through the ledger's query: present and absent keys of real tables verify

@@ -103,6 +103,10 @@ std::optional<NodeServed> LedgerReader::served(Epoch epoch_number, NodeIndex ind
 std::optional<EpochTotals> LedgerReader::epoch_totals(Epoch epoch_number) const {
     return read<EpochTotals>(tables::epoch_totals(epoch_number));
 }
+std::optional<SessionClaim> LedgerReader::session_claim(Epoch epoch_number, const ClientKeyBytes& client_key,
+                                                       const SessionId& session_id) const {
+    return read<SessionClaim>(tables::session(epoch_number, client_key, session_id));
+}
 std::optional<Service> LedgerReader::service(ServiceId id) const { return read<Service>(tables::service(id)); }
 std::optional<WithdrawRecord> LedgerReader::withdraw(uint64_t id) const { return read<WithdrawRecord>(tables::withdraw(id)); }
 

@@ -96,6 +96,8 @@ public:
     std::optional<ReputationScore> reputation(NodeIndex index) const;
     std::optional<NodeServed> served(Epoch epoch, NodeIndex index) const;
     std::optional<EpochTotals> epoch_totals(Epoch epoch) const;
+    // What the delivery session (client key, session id) of `epoch` has claimed, if anything.
+    std::optional<SessionClaim> session_claim(Epoch epoch, const ClientKeyBytes& client_key, const SessionId& session_id) const;
     std::optional<Service> service(ServiceId id) const;
     std::vector<NodeIndex> content_providers(const Hash32& content) const;
     std::optional<WithdrawRecord> withdraw(uint64_t id) const;

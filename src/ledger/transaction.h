@@ -26,7 +26,7 @@ inline constexpr uint32_t delivery_receipts_decode_max = 4096;
 inline constexpr uint32_t content_updates_decode_max = 1024;
 inline constexpr uint32_t measurements_decode_max = 16384;
 // ... and what execution accepts (a larger batch reverts with batch_too_large).
-inline constexpr uint32_t delivery_receipts_per_tx_max = 1000;
+// delivery_receipts_per_tx_max (1,000) is in delivery.h.
 inline constexpr uint32_t content_updates_per_tx_max = 100;
 inline constexpr uint32_t measurements_per_tx_max = 10000;
 

@@ -227,7 +227,7 @@ private:
                 const ServiceId service = static_cast<ServiceId>((account + key + session) % 2);
                 receipts.push_back(m_net.receipt(account, key, node, service, session, epoch, amount));
             }
-            if (chance(5)) receipts.back().receipt.amount += 1;  // a forged amount: the batch reverts
+            if (chance(5)) receipts.back().receipt.amount += 1;  // a forged amount: that receipt counts zero
             return by_node(node, SubmitDeliveryAcknowledgments{receipts});
         }
         if (roll < 680) {  // reputation measurements (the third in an epoch reverts)

@@ -359,6 +359,21 @@ TEST_F(JsonRpcTest, BlocksReceiptsAndCertificates) {
     EXPECT_EQ(ok("flk_get_block_number"), 1);
 }
 
+// A delivery batch's receipt shows the result of each receipt, in the batch's order.
+TEST_F(JsonRpcTest, DeliveryReceiptShowsEachReceiptsResult) {
+    auto forged = backend.net.receipt(0, 0, 1, 0, 2, 0, 10);
+    forged.receipt.amount = 1'000'000;
+    const Bytes delivery = backend.net.node_tx(
+        1, ledger::SubmitDeliveryAcknowledgments{{backend.net.receipt(0, 0, 1, 0, 1, 0, 2'000'000), forged}});
+    const std::string digest = ok("flk_send_txn", Json::array({"0x" + hex_encode(delivery)})).get<std::string>();
+    backend.commit();
+    const Json receipt = ok("flk_get_transaction_receipt", Json{{"digest", digest}});
+    EXPECT_EQ(receipt["status"], "success");
+    EXPECT_EQ(receipt["output"]["kind"], "delivery");
+    EXPECT_EQ(receipt["output"]["units"], 2'000'000);
+    EXPECT_EQ(receipt["output"]["results"], Json::array({"counted", "bad_signature"}));
+}
+
 // ---- flk_send_txn rejections -----------------------------------------------------------------
 
 TEST_F(JsonRpcTest, SendTxnRejectsWithReason) {

@@ -62,10 +62,13 @@ Json output_json(const ledger::TxOutput& output) {
         return Json{{"kind", "withdraw"}, {"withdraw_id", withdraw->withdraw_id}};
     }
     if (const auto* delivery = std::get_if<ledger::DeliveryOutput>(&output)) {
+        Json results = Json::array();
+        for (const ledger::DeliveryReceiptResult& result : delivery->results) results.push_back(ledger::to_string(result.status));
         return Json{{"kind", "delivery"},
                     {"units", delivery->units},
                     {"paid", amount_text(delivery->paid)},
-                    {"shortfall", amount_text(delivery->shortfall)}};
+                    {"shortfall", amount_text(delivery->shortfall)},
+                    {"results", std::move(results)}};
     }
     if (const auto* epoch = std::get_if<ledger::EpochChangeOutput>(&output)) return Json{{"kind", "epoch_change"}, {"epoch", epoch->epoch}};
     if (const auto* slash = std::get_if<ledger::SlashOutput>(&output)) {
@@ -381,7 +384,9 @@ void add_view_schemas(Registry& registry) {
                            {"error_code", integer_schema("TxError code (0 on success)")},
                            {"output", nullable(Json{{"type", "object"},
                                                     {"description", "{kind: node_index, node} | {kind: withdraw, withdraw_id} | "
-                                                                    "{kind: delivery, units, paid, shortfall} | "
+                                                                    "{kind: delivery, units, paid, shortfall, results: [per receipt, in batch order: counted | "
+                                                                    "already_claimed | wrong_chain | wrong_node | wrong_epoch | unknown_service | "
+                                                                    "client_key_not_approved | bad_signature | session_mismatch | amount_overflow]} | "
                                                                     "{kind: epoch_change, epoch} | {kind: slash, amount}"}})}}));
     registry.add_schema(
         "StateProof",
