@@ -105,7 +105,8 @@ TEST(HandshakeFrames, NodeFrameVectors) {
     expect_node_vector<Terminate>(terminate_hex, Terminate{TerminationReason::window_exceeded});
     const Bytes stream = to_bytes("FLKV");
     expect_node_vector<Data>(data_hex, Data{stream});
-    auto data = decode_node_frame(payload_of(hex(data_hex))).value();
+    const Bytes data_frame = hex(data_hex);
+    auto data = decode_node_frame(payload_of(data_frame)).value();  // a view into data_frame
     EXPECT_EQ(Bytes(std::get<Data>(data).bytes.begin(), std::get<Data>(data).bytes.end()), stream);
 }
 

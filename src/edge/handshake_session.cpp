@@ -104,6 +104,8 @@ void HandshakeConnection::on_open(const Open& open, uint64_t now_ms) {
         auto found = m_context.registry.find(*open.token, now_ms);
         if (!found) return terminate(found.error());
         session = *found;
+        // Receipts count within one epoch: a token does not outlive its session's epoch.
+        if (session->epoch != m_challenge.epoch) return terminate(TerminationReason::token_expired);
         if (session->client != *client || session->session_id != open.session_id || session->service != open.service) {
             return terminate(TerminationReason::token_mismatch);
         }
@@ -216,7 +218,10 @@ std::optional<OutFrame> HandshakeConnection::next_frame(uint64_t now_ms) {
     const uint64_t block_bytes = m_pending->block_bytes();
     const uint64_t unacknowledged = m_session->sent_bytes - m_session->acknowledged_bytes;
     if (block_bytes > 0 && unacknowledged + block_bytes > m_options.window_bytes) {
-        if (!m_window_full_since_ms) m_window_full_since_ms = now_ms;
+        if (!m_window_full_since_ms) {
+            m_window_full_since_ms = now_ms;
+            m_acknowledged_when_full = m_session->acknowledged_bytes;
+        }
         return std::nullopt;
     }
     m_window_full_since_ms.reset();
@@ -229,6 +234,8 @@ std::optional<OutFrame> HandshakeConnection::next_frame(uint64_t now_ms) {
 void HandshakeConnection::tick(uint64_t now_ms) {
     if (m_state == State::awaiting_open && now_ms >= m_open_deadline_ms) return terminate(TerminationReason::timeout);
     if (m_state == State::open && m_window_full_since_ms && now_ms >= *m_window_full_since_ms + m_options.ack_timeout_ms) {
+        // Acknowledged meanwhile (on another connection of the session): the next frame goes out.
+        if (m_session->acknowledged_bytes > m_acknowledged_when_full) return m_window_full_since_ms.reset();
         terminate(TerminationReason::window_exceeded);
     }
 }

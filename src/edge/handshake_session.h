@@ -172,6 +172,7 @@ private:
     Hash32 m_stream_hash{};
     std::optional<StreamSegment> m_pending;      // read, waiting for room in the window
     std::optional<uint64_t> m_window_full_since_ms;
+    uint64_t m_acknowledged_when_full = 0;  // a receipt on another connection of the session also reopens the window
 };
 
 }  // namespace fleek::edge::handshake

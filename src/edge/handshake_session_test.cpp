@@ -341,6 +341,9 @@ TEST(HandshakeSession, ExpiredForeignAndMismatchedTokensAreRefused) {
     EXPECT_EQ(attempt(client_key(3), token, 0x5e, 1), TerminationReason::token_mismatch);  // another client's key
     EXPECT_EQ(attempt(client_key(), token, 0x11, 1), TerminationReason::token_mismatch);   // another session id
     EXPECT_EQ(attempt(client_key(), token, 0x5e, node.options.token_ttl_ms), TerminationReason::token_expired);
+    node.epoch = 4;  // a valid token in the next epoch: the session's receipts counted in epoch 3
+    EXPECT_EQ(attempt(client_key(), token, 0x5e, 1), TerminationReason::token_expired);
+    node.epoch = 3;
     // After one more time to live the session is gone: the token is unknown.
     node.registry.expire(2 * node.options.token_ttl_ms);
     EXPECT_EQ(node.registry.size(), 0u);
@@ -370,6 +373,13 @@ TEST(HandshakeSession, ASessionIdIsOpenedOnceAndASecondConnectionSharesTheWindow
     EXPECT_FALSE(run(*first, owner, 0, false));
     EXPECT_FALSE(run(*secondary, second, 0, false));
     EXPECT_EQ(first->session()->sent_bytes, 4 * mib);
+    EXPECT_EQ(secondary->next_deadline_ms(), node.options.ack_timeout_ms);  // its window is full too
+    // A receipt on the first connection reopens the window of the second: it is not cut off.
+    ledger::DeliveryReceipt r{NodeFixture::chain_id, node.key.public_key().bytes(), 0, session_id(0x5e), 3, 4 * mib};
+    first->on_frame(client_payload(Receipt{ledger::sign_delivery_receipt(r, client_key())}), 0);
+    secondary->tick(node.options.ack_timeout_ms);
+    EXPECT_FALSE(secondary->termination());
+    EXPECT_TRUE(secondary->next_frame(node.options.ack_timeout_ms));
 }
 
 TEST(HandshakeSession, BadRangesAndUnknownContentAreRefusedAndTheSessionGoesOn) {
