@@ -79,6 +79,7 @@ void HandshakeConnection::on_frame_error(FrameError error) {
 
 void HandshakeConnection::on_frame(ByteSpan payload, uint64_t now_ms) {
     if (m_state == State::closed) return;
+    m_last_frame_ms = now_ms;
     auto frame = decode_client_frame(payload);
     if (!frame) return on_frame_error(frame.error());
     if (const auto* open = std::get_if<Open>(&*frame)) {
@@ -233,6 +234,7 @@ std::optional<OutFrame> HandshakeConnection::next_frame(uint64_t now_ms) {
 
 void HandshakeConnection::tick(uint64_t now_ms) {
     if (m_state == State::awaiting_open && now_ms >= m_open_deadline_ms) return terminate(TerminationReason::timeout);
+    if (is_idle() && now_ms >= m_last_frame_ms + m_options.idle_timeout_ms) return terminate(TerminationReason::timeout);
     if (m_state == State::open && m_window_full_since_ms && now_ms >= *m_window_full_since_ms + m_options.ack_timeout_ms) {
         // Acknowledged meanwhile (on another connection of the session): the next frame goes out.
         if (m_session->acknowledged_bytes > m_acknowledged_when_full) return m_window_full_since_ms.reset();
@@ -243,7 +245,12 @@ void HandshakeConnection::tick(uint64_t now_ms) {
 std::optional<uint64_t> HandshakeConnection::next_deadline_ms() const {
     if (m_state == State::awaiting_open) return m_open_deadline_ms;
     if (m_state == State::open && m_window_full_since_ms) return *m_window_full_since_ms + m_options.ack_timeout_ms;
+    if (is_idle()) return m_last_frame_ms + m_options.idle_timeout_ms;
     return std::nullopt;
+}
+
+bool HandshakeConnection::is_idle() const noexcept {
+    return m_state == State::open && !m_pending && (!m_stream || m_stream->done());
 }
 
 }  // namespace fleek::edge::handshake

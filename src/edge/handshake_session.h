@@ -76,6 +76,7 @@ struct SessionOptions {
     uint64_t window_bytes = 4 << 20;
     uint64_t ack_timeout_ms = 30'000;   // a full window without a receipt this long ends the session
     uint64_t open_timeout_ms = 5'000;   // from the challenge to the open frame
+    uint64_t idle_timeout_ms = 60'000;  // an open connection with no request streaming and no frame from the client
     uint64_t token_ttl_ms = 600'000;
     size_t max_sessions = 10'000;       // sessions held by the registry (connected or resumable)
     uint32_t max_connections_per_session = 2;
@@ -159,12 +160,14 @@ private:
     void on_receipt(const ledger::SignedDeliveryReceipt& receipt, uint64_t now_ms);
     std::optional<TerminationReason> check_receipt(const ledger::SignedDeliveryReceipt& receipt) const;
     void detach();
+    bool is_idle() const noexcept;  // open, nothing streaming
 
     SessionContext m_context;
     SessionOptions m_options;
     State m_state = State::awaiting_open;
     Challenge m_challenge;
     uint64_t m_open_deadline_ms = 0;
+    uint64_t m_last_frame_ms = 0;
     std::deque<Bytes> m_control;
     std::optional<TerminationReason> m_termination;
     std::shared_ptr<SessionState> m_session;

@@ -403,5 +403,42 @@ TEST(HandshakeSession, BadRangesAndUnknownContentAreRefusedAndTheSessionGoesOn) 
     EXPECT_EQ(received, node.content_bytes);
 }
 
+TEST(HandshakeSession, AnOpenConnectionThatIdlesIsTimedOut) {
+    NodeFixture node;
+    const Hash32 hash = node.put(mib, 8);
+    auto connection = node.connect(0);
+    HandshakeClient client(client_key(), node.client_options());
+    ASSERT_FALSE(run(*connection, client, 10));  // opened at 10
+    EXPECT_EQ(connection->next_deadline_ms(), 10 + node.options.idle_timeout_ms);
+    // Streaming is not idle; the deadline comes back from the client's last frame once it is done.
+    connection->on_frame(ByteSpan(client.request(hash, std::nullopt, {})).subspan(frame_header_size), 20);
+    ASSERT_FALSE(run(*connection, client, 30));  // the final receipt arrives at 30
+    EXPECT_EQ(connection->next_deadline_ms(), 30 + node.options.idle_timeout_ms);
+    connection->tick(30 + node.options.idle_timeout_ms - 1);
+    EXPECT_FALSE(connection->termination());
+    connection->tick(30 + node.options.idle_timeout_ms);
+    EXPECT_EQ(terminated_with(*connection, 0), TerminationReason::timeout);
+}
+
+TEST(HandshakeSession, AFullRegistryRefusesNewSessionsButResumesHeldOnes) {
+    NodeFixture node;
+    node.options.max_sessions = 1;
+    node.registry = SessionRegistry(node.options);
+    auto first = node.connect(0);
+    HandshakeClient owner(client_key(), node.client_options(0x01));
+    ASSERT_FALSE(run(*first, owner, 0));
+    auto second = node.connect(0);
+    HandshakeClient other(client_key(), node.client_options(0x02));
+    EXPECT_EQ(run(*second, other, 0), ClientError::terminated);
+    EXPECT_EQ(other.termination(), TerminationReason::server_busy);
+    EXPECT_EQ(node.registry.size(), 1u);
+    auto options = node.client_options(0x01);
+    options.resume_token = owner.opened()->token;
+    auto third = node.connect(0);
+    HandshakeClient resumed(client_key(), options);
+    EXPECT_FALSE(run(*third, resumed, 0));
+    EXPECT_TRUE(resumed.is_open());
+}
+
 }  // namespace
 }  // namespace fleek::edge::handshake

@@ -22,6 +22,7 @@ struct Counters {
     std::atomic<uint64_t> open_connections{0};
     std::atomic<uint64_t> opened_sessions{0};
     std::atomic<uint64_t> timed_out{0};
+    std::atomic<uint64_t> write_timeouts{0};
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -95,6 +96,7 @@ private:
     void write_next() {
         if (m_queue.empty() || m_closed) return;
         m_writing = true;
+        m_write_started_ms = m_now_ms();
         const OutFrame& frame = m_queue.front();
         std::array<asio::const_buffer, 2> buffers{asio::buffer(frame.bytes),
                                                  frame.block ? asio::buffer(frame.block->data(), frame.block->size())
@@ -102,15 +104,25 @@ private:
         asio::async_write(m_socket, buffers, [self = shared_from_this()](boost::system::error_code ec, size_t) {
             self->m_writing = false;
             if (ec) return self->close();
+            self->arm_timer();
             self->m_queued_bytes -= self->m_queue.front().size();
             self->m_queue.pop_front();
             self->pump();
         });
     }
 
+    std::optional<uint64_t> next_deadline_ms() const {
+        auto deadline = m_session.next_deadline_ms();
+        if (m_writing) {
+            const uint64_t write_deadline = m_write_started_ms + m_options.write_timeout_ms;
+            deadline = deadline ? std::min(*deadline, write_deadline) : write_deadline;
+        }
+        return deadline;
+    }
+
     void arm_timer() {
         if (m_closed) return;
-        const auto deadline = m_session.next_deadline_ms();
+        const auto deadline = next_deadline_ms();
         if (deadline == m_armed_deadline_ms) return;
         m_armed_deadline_ms = deadline;
         m_timer.cancel();
@@ -120,7 +132,12 @@ private:
         m_timer.async_wait([self = shared_from_this(), deadline](boost::system::error_code ec) {
             if (ec || self->m_armed_deadline_ms != deadline) return;
             self->m_armed_deadline_ms.reset();
-            self->m_session.tick(self->m_now_ms());
+            const uint64_t fired_ms = self->m_now_ms();
+            if (self->m_writing && fired_ms >= self->m_write_started_ms + self->m_options.write_timeout_ms) {
+                ++self->m_counters.write_timeouts;  // the client stopped reading: nothing more can reach it
+                return self->close();
+            }
+            self->m_session.tick(fired_ms);
             self->pump();
             self->arm_timer();
         });
@@ -139,6 +156,7 @@ private:
     std::deque<OutFrame> m_queue;
     size_t m_queued_bytes = 0;
     bool m_writing = false;
+    uint64_t m_write_started_ms = 0;
     bool m_closed = false;
     std::optional<uint64_t> m_armed_deadline_ms;
 };
@@ -248,7 +266,7 @@ void HandshakeTcpServer::stop() {
 TcpStats HandshakeTcpServer::stats() const {
     if (!m_impl) return {};
     const Counters& c = m_impl->counters;
-    return TcpStats{c.accepted, c.refused_busy, c.open_connections, c.opened_sessions, c.timed_out};
+    return TcpStats{c.accepted, c.refused_busy, c.open_connections, c.opened_sessions, c.timed_out, c.write_timeouts};
 }
 
 }  // namespace fleek::edge::handshake

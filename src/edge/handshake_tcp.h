@@ -4,7 +4,8 @@
 //
 // Limits: at most `max_connections` at once (one more is told `server_busy` and closed); a
 // connection that has not opened its session by `session.open_timeout_ms` is told `timeout` and
-// closed (half-open and slowloris clients); a frame header announcing more than
+// closed (half-open and slowloris clients), and so is one idle for `session.idle_timeout_ms`; a
+// client that stops reading is closed when a write waits `write_timeout_ms`; a frame header announcing more than
 // client_frame_max_bytes is refused before anything is allocated; at most
 // `send_queue_max_bytes` (plus one frame) are queued for one connection.
 //
@@ -24,6 +25,7 @@ struct TcpOptions {
     SessionOptions session;
     size_t max_connections = 4096;
     size_t send_queue_max_bytes = 1 << 20;
+    uint64_t write_timeout_ms = 30'000;  // a write the client does not read within this closes the connection
 };
 
 struct TcpDependencies {
@@ -41,7 +43,8 @@ struct TcpStats {
     uint64_t refused_busy = 0;       // over max_connections
     uint64_t open_connections = 0;
     uint64_t opened_sessions = 0;
-    uint64_t timed_out = 0;          // closed for not opening in time
+    uint64_t timed_out = 0;          // ended with `timeout` (not opened in time, or idle)
+    uint64_t write_timeouts = 0;     // closed because the client stopped reading
 };
 
 class HandshakeTcpServer {

@@ -21,7 +21,8 @@ constexpr uint64_t mib = 1 << 20;
 
 class Socket {
 public:
-    explicit Socket(uint16_t port) : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+    explicit Socket(uint16_t port, int receive_buffer_bytes = 0) : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+        if (receive_buffer_bytes > 0) ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof(receive_buffer_bytes));
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(port);
@@ -224,6 +225,30 @@ TEST(HandshakeTcp, HalfOpenConnectionsAreClosedAtTheDeadlineWhileAGoodClientIsSe
     }
     EXPECT_GE(busy, 1u);
     EXPECT_EQ(busy, node.server.stats().refused_busy);
+}
+
+// A client that opens, asks for 8 MiB and stops reading: the window is large, so only the
+// write timeout can end it, and it does.
+TEST(HandshakeTcp, AClientThatStopsReadingIsClosedAtTheWriteTimeout) {
+    TcpOptions options;
+    options.session.window_bytes = 64 * mib;
+    options.session.ack_timeout_ms = 600'000;
+    options.write_timeout_ms = 500;
+    TcpFixture node(options);
+    const Hash32 hash = node.put(8 * mib, 13);
+    Socket socket(node.server.port(), 4096);
+    HandshakeClient client(client_key(), node.client_options());
+    FrameSplitter splitter(node_frame_max_bytes);
+    while (!client.is_open()) {
+        auto bytes = socket.receive(20'000);
+        ASSERT_TRUE(bytes && !bytes->empty());
+        std::vector<Bytes> out;
+        ASSERT_TRUE(splitter.feed(*bytes, [&](ByteSpan p) { return client.on_frame(p, out).has_value(); }));
+        for (const Bytes& frame : out) ASSERT_TRUE(socket.send(frame));
+    }
+    ASSERT_TRUE(socket.send(client.request(hash, std::nullopt, {})));
+    EXPECT_TRUE(eventually([&] { return node.server.stats().write_timeouts == 1; }));
+    EXPECT_TRUE(eventually([&] { return node.server.stats().open_connections == 0; }));
 }
 
 }  // namespace
