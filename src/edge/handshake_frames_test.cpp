@@ -2,6 +2,7 @@
 // by `b3sum --derive-key`), and the refusals of every malformed frame with their typed errors.
 #include "edge/handshake_frames.h"
 
+#include "tests/support/files.h"
 #include "util/encoding.h"
 
 #include <gtest/gtest.h>
@@ -123,6 +124,16 @@ TEST(HandshakeFrames, TranscriptDigestVectors) {
     EXPECT_EQ(hex_encode(encode_transcript(transcript)), transcript_hex);
     EXPECT_EQ(hex_encode(client_open_digest(transcript)), open_digest_hex);
     EXPECT_EQ(hex_encode(node_opened_digest(transcript, sample_opened())), opened_digest_hex);
+}
+
+// The document shows exactly these bytes (whitespace aside).
+TEST(HandshakeFrames, TheFormatDocumentShowsTheseVectors) {
+    std::string document = fleek::testing::read_text(fleek::testing::source_path("docs/formats/handshake.md"));
+    std::erase_if(document, [](char c) { return c == ' ' || c == '\n'; });
+    for (auto vector : {challenge_hex, opened_hex, data_hex, refused_hex, terminate_hex, open_hex, open_resume_hex, request_hex,
+                        request_all_hex, receipt_hex, transcript_hex, open_digest_hex, opened_digest_hex}) {
+        EXPECT_NE(document.find(vector), std::string::npos) << vector;
+    }
 }
 
 TEST(HandshakeFrames, DataFrameHeadPrefixesABlockSentFromItsBuffer) {
