@@ -88,7 +88,7 @@ void HandshakeConnection::on_frame(ByteSpan payload, uint64_t now_ms) {
     }
     if (m_state != State::open) return terminate(TerminationReason::unexpected_frame);
     if (const auto* request = std::get_if<Request>(&*frame)) return on_request(*request);
-    on_receipt(std::get<Receipt>(*frame).receipt, now_ms);
+    on_receipt(std::get<Receipt>(*frame).receipt);
 }
 
 void HandshakeConnection::on_open(const Open& open, uint64_t now_ms) {
@@ -179,8 +179,7 @@ std::optional<TerminationReason> HandshakeConnection::check_receipt(const ledger
     return std::nullopt;
 }
 
-void HandshakeConnection::on_receipt(const ledger::SignedDeliveryReceipt& receipt, uint64_t now_ms) {
-    (void)now_ms;
+void HandshakeConnection::on_receipt(const ledger::SignedDeliveryReceipt& receipt) {
     if (auto bad = check_receipt(receipt)) return terminate(*bad);
     if (receipt.receipt.amount == m_session->acknowledged_bytes) return;  // nothing new (a repeat)
     if (!m_context.receipts.record(receipt)) return terminate(TerminationReason::receipt_not_stored);

@@ -101,7 +101,8 @@ enum class Lookup : uint8_t { unknown_token, token_expired };
 class SessionRegistry {
 public:
     explicit SessionRegistry(const SessionOptions& options) : m_options(options) {}
-    // nullopt when full of live sessions (server_busy) or when the client already has this session id.
+    // Fails with session_exists when this client already holds the session id here, server_busy
+    // when max_sessions are held (after dropping those gone for good).
     Result<std::shared_ptr<SessionState>, TerminationReason> create(SessionState state, uint64_t now_ms);
     Result<std::shared_ptr<SessionState>, TerminationReason> find(const Token& token, uint64_t now_ms) const;
     void expire(uint64_t now_ms);
@@ -157,7 +158,7 @@ private:
     enum class State : uint8_t { awaiting_open, open, closed };
     void on_open(const Open& open, uint64_t now_ms);
     void on_request(const Request& request);
-    void on_receipt(const ledger::SignedDeliveryReceipt& receipt, uint64_t now_ms);
+    void on_receipt(const ledger::SignedDeliveryReceipt& receipt);
     std::optional<TerminationReason> check_receipt(const ledger::SignedDeliveryReceipt& receipt) const;
     void detach();
     bool is_idle() const noexcept;  // open, nothing streaming

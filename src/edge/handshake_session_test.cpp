@@ -142,7 +142,6 @@ TEST(HandshakeSession, UnapprovedAndUnfundedClientsAreRefusedBeforeAnyContentByt
         connection->on_frame(client_payload(Request{hash, std::nullopt}), 0);
         EXPECT_FALSE(connection->next_frame(0));
         EXPECT_EQ(node.registry.size(), 0u);
-        (void)hash;
     }
 }
 
