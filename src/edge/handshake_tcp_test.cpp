@@ -1,0 +1,255 @@
+// The TCP listener on loopback: a paid fetch of 8 MiB with receipts, refusal of oversized
+// frames, and half-open connections closed at their deadline while a good client is served.
+// Clients are plain blocking sockets with receive deadlines (no sleeps).
+#include "edge/handshake_fixture_test.h"
+#include "edge/handshake_tcp.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+namespace fleek::edge::handshake {
+namespace {
+
+using namespace testing;
+constexpr uint64_t mib = 1 << 20;
+
+class Socket {
+public:
+    explicit Socket(uint16_t port, int receive_buffer_bytes = 0) : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+        if (receive_buffer_bytes > 0) ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof(receive_buffer_bytes));
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        m_connected = ::connect(m_fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+    }
+    ~Socket() { ::close(m_fd); }
+    Socket(const Socket&) = delete;
+    Socket& operator=(const Socket&) = delete;
+    bool connected() const { return m_connected; }
+
+    bool send(ByteSpan bytes) {
+        size_t done = 0;
+        while (done < bytes.size()) {
+            const ssize_t n = ::send(m_fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+            if (n <= 0) return false;
+            done += static_cast<size_t>(n);
+        }
+        return true;
+    }
+    // Bytes received before `deadline_ms` from now; empty at end of stream; nullopt on timeout.
+    std::optional<Bytes> receive(int deadline_ms) {
+        pollfd p{m_fd, POLLIN, 0};
+        if (::poll(&p, 1, deadline_ms) <= 0) return std::nullopt;
+        Bytes buffer(64 * 1024);
+        const ssize_t n = ::recv(m_fd, buffer.data(), buffer.size(), 0);
+        if (n < 0) return Bytes{};
+        buffer.resize(static_cast<size_t>(n));
+        return buffer;
+    }
+
+private:
+    int m_fd;
+    bool m_connected = false;
+};
+
+// Reads frames until end of stream (or the deadline); returns the payloads and whether the
+// stream ended.
+struct Received {
+    std::vector<Bytes> payloads;
+    bool ended = false;
+};
+Received read_until_closed(Socket& socket, int deadline_ms) {
+    Received out;
+    FrameSplitter splitter(node_frame_max_bytes);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+    while (std::chrono::steady_clock::now() < until) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+        auto bytes = socket.receive(static_cast<int>(std::max<int64_t>(left, 1)));
+        if (!bytes) break;
+        if (bytes->empty()) {
+            out.ended = true;
+            break;
+        }
+        EXPECT_TRUE(splitter.feed(*bytes, [&](ByteSpan p) { return out.payloads.emplace_back(p.begin(), p.end()), true; }));
+    }
+    return out;
+}
+
+std::optional<TerminationReason> last_termination(const Received& received) {
+    if (received.payloads.empty()) return std::nullopt;
+    auto frame = decode_node_frame(received.payloads.back());
+    if (!frame || !std::holds_alternative<Terminate>(*frame)) return std::nullopt;
+    return std::get<Terminate>(*frame).reason;
+}
+
+struct TcpFixture : NodeFixture {
+    explicit TcpFixture(TcpOptions tcp_options = {}) : server(TcpDependencies{key, admission, sink, source, [this] { return epoch; }, {}, {}}) {
+        tcp_options.address = "127.0.0.1";
+        tcp_options.session.chain_id = chain_id;
+        options = tcp_options.session;
+        EXPECT_TRUE(server.start(0, tcp_options));
+    }
+    HandshakeTcpServer server;
+};
+
+// A whole paid fetch over a socket: open, request, verify, sign receipts as blocks verify.
+struct FetchResult {
+    Bytes content;
+    std::optional<ClientError> error;
+    std::optional<TerminationReason> termination;
+};
+FetchResult fetch(uint16_t port, const ClientOptions& options, const Hash32& hash) {
+    FetchResult result;
+    Socket socket(port);
+    EXPECT_TRUE(socket.connected());
+    HandshakeClient client(client_key(), options);
+    FrameSplitter splitter(node_frame_max_bytes);
+    bool requested = false;
+    while (!result.error) {
+        auto bytes = socket.receive(20'000);
+        if (!bytes || bytes->empty()) {
+            ADD_FAILURE() << "the node stopped sending";
+            break;
+        }
+        std::vector<Bytes> out;
+        auto split = splitter.feed(*bytes, [&](ByteSpan p) {
+            auto fed = client.on_frame(p, out);
+            if (!fed) result.error = fed.error();
+            return fed.has_value();
+        });
+        EXPECT_TRUE(split);
+        if (client.is_open() && !requested) {
+            requested = true;
+            out.push_back(client.request(hash, std::nullopt, [&](uint64_t, ByteSpan block) {
+                result.content.insert(result.content.end(), block.begin(), block.end());
+                return true;
+            }));
+        }
+        for (const Bytes& frame : out) EXPECT_TRUE(socket.send(frame));
+        if (requested && client.request_done()) break;
+    }
+    result.termination = client.termination();
+    return result;
+}
+
+// Waits (polling, with a deadline) for a condition set by the server's thread.
+template <class Condition>
+bool eventually(Condition condition, int deadline_ms = 20'000) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+    while (std::chrono::steady_clock::now() < until) {
+        if (condition()) return true;
+        std::this_thread::yield();
+    }
+    return condition();
+}
+
+TEST(HandshakeTcp, FetchesEightMebibytesWithCumulativeReceipts) {
+    TcpFixture node;
+    const Hash32 hash = node.put(8 * mib, 11);
+    const auto result = fetch(node.server.port(), node.client_options(), hash);
+    EXPECT_FALSE(result.error) << to_string(*result.error);
+    EXPECT_EQ(result.content, node.content_bytes);
+    // The last receipt reaches the node after the client's last block: wait for it.
+    EXPECT_TRUE(eventually([&] { return !node.sink.amounts().empty() && node.sink.amounts().back() == 8 * mib; }));
+    const auto amounts = node.sink.amounts();
+    ASSERT_EQ(amounts.size(), 8u);
+    for (size_t i = 0; i < amounts.size(); ++i) EXPECT_EQ(amounts[i], (i + 1) * mib);
+    for (const auto& r : node.sink.receipts()) EXPECT_TRUE(ledger::verify_delivery_receipt(r));
+    EXPECT_EQ(node.server.stats().opened_sessions, 1u);
+}
+
+TEST(HandshakeTcp, AnOversizedFrameIsRefusedBeforeItsBodyIsRead) {
+    TcpFixture node;
+    Socket socket(node.server.port());
+    ASSERT_TRUE(socket.connected());
+    const Bytes header = {0xff, 0xff, 0xff, 0x7f};  // 2 GiB announced, nothing sent
+    ASSERT_TRUE(socket.send(header));
+    const auto received = read_until_closed(socket, 20'000);
+    EXPECT_TRUE(received.ended);
+    EXPECT_EQ(last_termination(received), TerminationReason::frame_too_large);
+}
+
+TEST(HandshakeTcp, GarbageIsRefusedAsMalformed) {
+    TcpFixture node;
+    Socket socket(node.server.port());
+    ASSERT_TRUE(socket.send(Bytes{0x05, 0, 0, 0, 0x10, 1, 2, 3, 4}));
+    const auto received = read_until_closed(socket, 20'000);
+    EXPECT_TRUE(received.ended);
+    EXPECT_EQ(last_termination(received), TerminationReason::malformed);
+}
+
+TEST(HandshakeTcp, HalfOpenConnectionsAreClosedAtTheDeadlineWhileAGoodClientIsServed) {
+    TcpOptions options;
+    options.session.open_timeout_ms = 1'000;
+    options.max_connections = 200;
+    TcpFixture node(options);
+    const Hash32 hash = node.put(2 * mib, 12);
+    std::vector<std::unique_ptr<Socket>> idle;
+    for (int i = 0; i < 150; ++i) {
+        idle.push_back(std::make_unique<Socket>(node.server.port()));
+        ASSERT_TRUE(idle.back()->connected());
+        if (i % 2 == 0) {  // slowloris: a frame begun, never finished
+            ASSERT_TRUE(idle.back()->send(Bytes{0x76, 0, 0, 0, 0x10}));
+        }
+    }
+    ASSERT_TRUE(eventually([&] { return node.server.stats().open_connections == 150; }));
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = fetch(node.server.port(), node.client_options(), hash);
+    EXPECT_FALSE(result.error);
+    EXPECT_EQ(result.content, node.content_bytes);
+    // Over the limit: told server_busy at once.
+    std::vector<std::unique_ptr<Socket>> extra;
+    for (int i = 0; i < 60; ++i) extra.push_back(std::make_unique<Socket>(node.server.port()));
+    EXPECT_TRUE(eventually([&] { return node.server.stats().refused_busy >= 1; }));
+    for (auto& socket : idle) {
+        const auto received = read_until_closed(*socket, 20'000);
+        EXPECT_TRUE(received.ended);
+        ASSERT_EQ(received.payloads.size(), 2u);  // the challenge, then the reason
+        EXPECT_TRUE(std::holds_alternative<Challenge>(decode_node_frame(received.payloads[0]).value()));
+        EXPECT_EQ(last_termination(received), TerminationReason::timeout);
+    }
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(900));
+    EXPECT_GE(node.server.stats().timed_out, 150u);
+    size_t busy = 0;
+    for (auto& socket : extra) {
+        const auto received = read_until_closed(*socket, 20'000);
+        EXPECT_TRUE(received.ended);
+        if (last_termination(received) == TerminationReason::server_busy) ++busy;
+    }
+    EXPECT_GE(busy, 1u);
+    EXPECT_EQ(busy, node.server.stats().refused_busy);
+}
+
+// A client that opens, asks for 8 MiB and stops reading: the window is large, so only the
+// write timeout can end it, and it does.
+TEST(HandshakeTcp, AClientThatStopsReadingIsClosedAtTheWriteTimeout) {
+    TcpOptions options;
+    options.session.window_bytes = 64 * mib;
+    options.session.ack_timeout_ms = 600'000;
+    options.write_timeout_ms = 500;
+    TcpFixture node(options);
+    const Hash32 hash = node.put(8 * mib, 13);
+    Socket socket(node.server.port(), 4096);
+    HandshakeClient client(client_key(), node.client_options());
+    FrameSplitter splitter(node_frame_max_bytes);
+    while (!client.is_open()) {
+        auto bytes = socket.receive(20'000);
+        ASSERT_TRUE(bytes && !bytes->empty());
+        std::vector<Bytes> out;
+        ASSERT_TRUE(splitter.feed(*bytes, [&](ByteSpan p) { return client.on_frame(p, out).has_value(); }));
+        for (const Bytes& frame : out) ASSERT_TRUE(socket.send(frame));
+    }
+    ASSERT_TRUE(socket.send(client.request(hash, std::nullopt, {})));
+    EXPECT_TRUE(eventually([&] { return node.server.stats().write_timeouts == 1; }));
+    EXPECT_TRUE(eventually([&] { return node.server.stats().open_connections == 0; }));
+}
+
+}  // namespace
+}  // namespace fleek::edge::handshake
