@@ -458,6 +458,10 @@ TEST(TransportTest, AWriteBatchHoldsItsFramesUntilItEnds) {
     connect_all({&a, &b});
     const auto to = b.key.public_key();
     ASSERT_TRUE(eventually([&] { return a.connected_to(b) && b.connected_to(a); }));
+    // A write already running takes whatever is queued when it completes (a batch defers only the
+    // wake-up of an idle writer): settle the connection's first writes with one frame first.
+    ASSERT_EQ(a.transport->send(to, Channel::content, numbered(Channel::content, 7)), SendResult::queued);
+    ASSERT_TRUE(eventually([&] { return b.inbox.count() == 1; }));
     const uint64_t sent_before = a.status_of(to).value().frames_sent;
     const size_t big_bytes = 300'000;
     {
@@ -471,14 +475,14 @@ TEST(TransportTest, AWriteBatchHoldsItsFramesUntilItEnds) {
         ASSERT_EQ(a.transport->send_frame(to, Channel::content, payload), SendResult::queued);
         // Nothing to wait for: without the batch the I/O thread writes both at once, so it gets
         // the time to (and must not use it).
-        EXPECT_FALSE(eventually([&] { return b.inbox.count() > 0 || a.status_of(to).value().frames_sent != sent_before; }, 300ms));
+        EXPECT_FALSE(eventually([&] { return b.inbox.count() > 1 || a.status_of(to).value().frames_sent != sent_before; }, 300ms));
         EXPECT_EQ(a.status_of(to).value().queued_bytes, 16 + big_bytes);
     }
-    ASSERT_TRUE(eventually([&] { return b.inbox.count() == 2; }));
+    ASSERT_TRUE(eventually([&] { return b.inbox.count() == 3; }));
     const auto frames = b.inbox.snapshot();
-    EXPECT_EQ(index_of(frames[0].payload), 0u);
-    EXPECT_EQ(index_of(frames[1].payload), 1u);
-    EXPECT_EQ(frames[1].payload.size(), big_bytes);
+    EXPECT_EQ(index_of(frames[1].payload), 0u);
+    EXPECT_EQ(index_of(frames[2].payload), 1u);
+    EXPECT_EQ(frames[2].payload.size(), big_bytes);
     EXPECT_EQ(a.status_of(to).value().frames_sent, sent_before + 2);
     EXPECT_EQ(a.status_of(to).value().queued_bytes, 0u);
 }

@@ -5,8 +5,9 @@
 // time to first byte about 150 us on loopback, docs/benchmarks.md "Edge: fetch on a miss").
 //
 // Per thread, nestable (the outermost batch wakes the writers). It never blocks and changes no
-// answer of send()/send_frame(): a frame is queued (or refused) as without a batch; only its
-// write starts at the batch's end. Keep a batch short (one message handled); every transport a
+// answer of send()/send_frame(): a frame is queued (or refused) as without a batch; a write the
+// batch would start starts at its end (a write already running still takes what is queued when
+// it completes). Keep a batch short (one message handled); every transport a
 // frame went to must outlive it.
 #pragma once
 
