@@ -283,7 +283,7 @@ TEST_F(FlkRpcTest, CostRefusesAnUnknownServiceAndBadInput) {
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.err.find("no service has the id 7"), std::string::npos) << result.err;
     EXPECT_TRUE(result.out.empty()) << result.out;
-    for (const std::string bad : {"12x", "-5", "1.5", "abc", std::string(63, 'a'), std::string(64, 'g')}) {
+    for (const std::string& bad : std::vector<std::string>{"12x", "-5", "1.5", "abc", std::string(63, 'a'), std::string(64, 'g')}) {
         result = flk({"cost", bad});
         EXPECT_EQ(result.exit_code, 1) << bad;
         EXPECT_NE(result.err.find("is neither a number of bytes nor a BLAKE3 hash"), std::string::npos) << bad << ": " << result.err;
