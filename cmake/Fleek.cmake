@@ -9,6 +9,10 @@
 option(FLEEK_WERROR "Treat warnings in our own code as errors" ON)
 option(FLEEK_FUZZ "Build fuzz targets against libFuzzer (needs clang)" OFF)
 set(FLEEK_FUZZ_REPLAY_ITERATIONS 20000 CACHE STRING "Mutated inputs each fuzz replay test runs")
+# The release preset turns this off: `cmake --build --preset release` then compiles what the
+# devnet, the simulator and the benchmarks run, not every test a second time (the debug preset
+# builds and runs the tests under the sanitizers). A test target can still be built by name.
+option(FLEEK_TESTS_IN_ALL "Build test and fuzz-replay executables as part of the default target" ON)
 
 include(GoogleTest)
 
@@ -38,6 +42,9 @@ function(fleek_test name)
   target_compile_definitions(${name} PRIVATE
     FLEEK_SOURCE_DIR="${PROJECT_SOURCE_DIR}" FLEEK_BINARY_DIR="${PROJECT_BINARY_DIR}")
   fleek_warnings(${name})
+  if(NOT FLEEK_TESTS_IN_ALL)
+    set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT 300)
@@ -59,6 +66,9 @@ function(fleek_fuzz name)
     add_test(NAME fuzz.${name}
              COMMAND ${target} --corpus "${corpus}" --iterations ${ARG_ITERATIONS} --seed 1)
     set_tests_properties(fuzz.${name} PROPERTIES LABELS "fuzz" TIMEOUT 600)
+    if(NOT FLEEK_TESTS_IN_ALL)
+      set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+    endif()
   endif()
   target_link_libraries(${target} PRIVATE ${ARG_DEPS})
   target_include_directories(${target} PRIVATE "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}")
