@@ -70,7 +70,7 @@ struct Fetched {
 
 // One paid session: open, request `hash`, verify, sign receipts as blocks verify; returns once
 // the request is done and its last receipt was sent.
-Fetched paid_fetch(uint16_t port, const crypto::ClientSecretKey& key, const hs::ClientOptions& options, const Hash32& hash) {
+Fetched paid_fetch(uint16_t port, const crypto::ClientSecretKey& key, const hs::ClientOptions& options, const hs::Hash32& hash) {
     Fetched result;
     Socket socket(port);
     EXPECT_TRUE(socket.connected()) << "nothing listens on the handshake port " << port;
@@ -136,16 +136,19 @@ TEST(PaidDeliveryE2e, ClientPaysExactlyForTheBytesTheNodeServed) {
     const auto put = testing::http_request(devnet.node(0).gateway_port, "PUT", "/blake3", "",
                                            std::string(reinterpret_cast<const char*>(file.data()), file.size()));
     ASSERT_EQ(put.status, 201) << put.body;
-    const Hash32 hash = crypto::blake3(file);
+    const hs::Hash32 hash = crypto::blake3(file);
 
     auto keys = devnet.call(0, "flk_get_public_keys");
     ASSERT_TRUE(keys);
     const std::string node_text = (*keys)["public_key"].get<std::string>();
-    hs::ClientOptions options;
-    options.node = crypto::NodePublicKey::from_base58(node_text).value();
-    options.chain_id = testing::LocalDevnet::chain_id;
-    crypto::random_bytes(options.session_id);
-    options.service = 0;
+    ledger::SessionId session_id{};
+    crypto::random_bytes(session_id);
+    const hs::ClientOptions options{.node = crypto::NodePublicKey::from_base58(node_text).value(),
+                                    .chain_id = testing::LocalDevnet::chain_id,
+                                    .session_id = session_id,
+                                    .service = 0,
+                                    .resume_token = std::nullopt,
+                                    .acknowledged_bytes = 0};
     const Fetched fetched = paid_fetch(handshake_port, client_key, options, hash);
     ASSERT_FALSE(fetched.error) << hs::to_string(*fetched.error);
     ASSERT_EQ(fetched.content, file);

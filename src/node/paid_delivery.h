@@ -17,6 +17,7 @@
 #include "content/blockstore.h"
 #include "crypto/keys.h"
 #include "edge/delivery_aggregator.h"
+#include "edge/handshake_content.h"
 #include "edge/handshake_tcp.h"
 #include "node/runtime.h"
 

@@ -342,7 +342,7 @@ std::optional<ledger::Method> Runtime::Impl::epoch_method(const ledger::Ledger& 
 // stays unused without a receipt is sent again (the same bytes), at most 5 times.
 void Runtime::Impl::send_node_transaction(uint64_t now_ms) {
     std::optional<ledger::Method> method;
-    std::optional<QueuedSlash> slash;
+    std::optional<QueuedMethod> slash;
     uint64_t nonce = 0;
     {
         std::lock_guard lock(chain_lock);
