@@ -1,11 +1,13 @@
 // flk's ledger commands (balance, account, transfer, stake, stake-lock, unstake,
-// withdraw-unstaked, approve-client-key, tx) against an RpcServer over the test backend: the
+// withdraw-unstaked, approve-client-key, tx, cost) against an RpcServer over the test backend: the
 // real binary, signing with an account key file and talking JSON-RPC over loopback.
 #include "crypto/key_file.h"
 #include "rpc/rpc_server.h"
 #include "tests/support/files.h"
+#include "tests/support/http_server.h"
 #include "tests/support/process.h"
 #include "tests/support/rpc_test_backend.h"
+#include "util/u256.h"
 
 #include <gtest/gtest.h>
 
@@ -234,6 +236,131 @@ TEST_F(FlkRpcTest, HelpNamesTheMethods) {
         << help.out;
     const auto tx_help = testing::run_process({FLK_BINARY, "tx", "--help"});
     EXPECT_NE(tx_help.out.find("flk_get_transaction_receipt(digest) -> TransactionReceipt | null"), std::string::npos);
+}
+
+
+// ---- flk cost --------------------------------------------------------------------------------
+
+// What the ledger charges for `bytes` at a service's genesis price (the executor's formula,
+// docs/formats/delivery-receipts.md), computed here from the backend's state, not by flk.
+std::string ledger_charge(testing::RpcTestBackend& backend, ledger::ServiceId id, uint64_t bytes) {
+    const auto service = backend.ledger_snapshot()->service(id);
+    EXPECT_TRUE(service.has_value());
+    if (!service) return {};
+    return u256_to_decimal(*checked_mul_div(U256(bytes), service->price_per_million_units, U256(1'000'000)));
+}
+
+TEST_F(FlkRpcTest, CostIsWhatTheLedgerCharges) {
+    // Service 0: 100 base units per 10^6 bytes, so 1 MiB costs ⌊1048576 × 100 / 10^6⌋ = 104.
+    auto result = flk({"cost", "1048576", "--json"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    Json answer = Json::parse(result.out);
+    EXPECT_EQ(answer["cost"], ledger_charge(backend, 0, 1048576));
+    EXPECT_EQ(answer["cost"], "104");
+    EXPECT_EQ(answer["cost_stables"], "0.000104");
+    EXPECT_EQ(answer["bytes"], 1048576);
+    EXPECT_EQ(answer["price_per_million_units"], "100");
+    result = flk({"cost", "1048576"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.out.find("cost: 0.000104 stables (104 base units)\n"), std::string::npos) << result.out;
+    // Service 1 (5 stables per 10^6 units), named before or after the argument.
+    result = flk({"cost", "--service", "1", "1048576", "--json"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    answer = Json::parse(result.out);
+    EXPECT_EQ(answer["cost"], ledger_charge(backend, 1, 1048576));
+    EXPECT_EQ(answer["cost_stables"], "5.24288");
+    // The floor: 9 bytes at 100 per 10^6 cost nothing; the largest count still fits.
+    result = flk({"cost", "9", "--json"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(Json::parse(result.out)["cost"], "0");
+    result = flk({"cost", "18446744073709551615", "--json", "--service", "1"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(Json::parse(result.out)["cost"], ledger_charge(backend, 1, UINT64_MAX));
+}
+
+TEST_F(FlkRpcTest, CostRefusesAnUnknownServiceAndBadInput) {
+    auto result = flk({"cost", "1048576", "--service", "7"});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("no service has the id 7"), std::string::npos) << result.err;
+    EXPECT_TRUE(result.out.empty()) << result.out;
+    for (const std::string& bad : std::vector<std::string>{"12x", "-5", "1.5", "abc", std::string(63, 'a'), std::string(64, 'g')}) {
+        result = flk({"cost", bad});
+        EXPECT_EQ(result.exit_code, 1) << bad;
+        EXPECT_NE(result.err.find("is neither a number of bytes nor a BLAKE3 hash"), std::string::npos) << bad << ": " << result.err;
+        EXPECT_TRUE(result.out.empty()) << result.out;
+    }
+    result = flk({"cost", "18446744073709551616"});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("more than 2^64 - 1"), std::string::npos) << result.err;
+    result = flk({"cost"});
+    EXPECT_EQ(result.exit_code, 2);  // usage: the argument is required
+}
+
+TEST_F(FlkRpcTest, CostOfAHashTakesTheLengthFromTheGateway) {
+    const std::string file_hash(64, 'a');
+    const std::string directory_hash(64, 'd');
+    testing::TestHttpServer gateway([&](const testing::ServedRequest& request) {
+        testing::ServedResponse response;
+        if (request.target == "/blake3/" + file_hash) {
+            response.headers = {{"X-Fleek-Kind", "file"}};
+            response.body = std::string(3000, 'x');
+        } else if (request.target == "/blake3/" + directory_hash) {
+            response.headers = {{"X-Fleek-Kind", "directory"}};
+            response.body = "dir";
+        } else {
+            response.status = 404;
+        }
+        return response;
+    });
+    auto result = flk({"cost", file_hash, "--service", "1", "--json", "--node", gateway.url()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const Json answer = Json::parse(result.out);
+    EXPECT_EQ(answer["bytes"], 3000);
+    EXPECT_EQ(answer["cost"], ledger_charge(backend, 1, 3000));
+    EXPECT_EQ(answer["cost"], "15000");
+    const auto requests = gateway.requests();
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(requests[0].method, "HEAD");
+    // A directory has no single length; an unknown hash is the gateway's 404.
+    result = flk({"cost", directory_hash, "--node", gateway.url()});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("is a directory"), std::string::npos) << result.err;
+    result = flk({"cost", std::string(64, 'b'), "--node", gateway.url()});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("404"), std::string::npos) << result.err;
+}
+
+
+TEST_F(FlkRpcTest, BalanceOfAClientKeyIsItsApprovingAccounts) {
+    // accounts[1] approved client_keys[1][*] at genesis: its stables pay for their deliveries.
+    const crypto::ClientSecretKey& client_key = backend.net.client_keys[1][1];
+    const crypto::AccountAddress owner = backend.net.accounts[1].address();
+    const std::string stables = u256_to_decimal(backend.ledger_snapshot()->balance(owner, ledger::Token::stables));
+    auto result = flk({"balance", "--client-key", client_key.public_key().to_string(), "--json"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    Json answer = Json::parse(result.out);
+    EXPECT_EQ(answer["address"], owner.to_string());
+    EXPECT_EQ(answer["stables"], stables);
+    EXPECT_EQ(answer["client_key"], client_key.public_key().to_string());
+    // From a key file, human output.
+    const std::string client_path = (dir / "client.pem").string();
+    ASSERT_TRUE(crypto::save_client_key(client_path, client_key, false).has_value());
+    result = flk({"balance", "--client-key", client_path});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.out.find("address: " + owner.to_string() + "\n"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("stables: 1000\n"), std::string::npos) << result.out;
+    // A key no account approved, and neither a key nor a file.
+    const auto stranger = crypto::ClientSecretKey::from_seed(Bytes(32, 3)).value().public_key().to_string();
+    result = flk({"balance", "--client-key", stranger});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("no account approved the client key " + stranger), std::string::npos) << result.err;
+    EXPECT_TRUE(result.out.empty()) << result.out;
+    result = flk({"balance", "--client-key", (dir / "missing.pem").string()});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("neither a base58 client public key nor a client key file"), std::string::npos) << result.err;
+    result = flk({"balance", owner.to_string(), "--client-key", stranger});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("give no ADDRESS or --key with it"), std::string::npos) << result.err;
 }
 
 }  // namespace

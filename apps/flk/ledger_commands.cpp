@@ -183,7 +183,39 @@ Result<TargetAccount, std::string> fetch_target_account(const LedgerCommands& co
     return TargetAccount{std::move(*address), std::move(*info)};
 }
 
+// The client key --client-key names: base58, else a client key file.
+Result<crypto::ClientPublicKey, std::string> client_public_key(const std::string& text) {
+    if (auto key = crypto::ClientPublicKey::from_base58(text)) return *key;
+    auto secret = crypto::load_client_key(text);
+    if (!secret) {
+        return fail(fmt::format("--client-key `{}` is neither a base58 client public key nor a client key file: {}", text,
+                                secret.error().message));
+    }
+    return secret->public_key();
+}
+
+// balance --client-key: the account the key's deliveries are charged to (flk_get_client_key_owner).
+Result<std::string, std::string> client_key_account(const LedgerCommands& commands, const crypto::ClientPublicKey& key) {
+    RpcClient client(commands.rpc_url);
+    auto owner = client.call("flk_get_client_key_owner", Json::array({key.to_string()}));
+    if (!owner) return fail(owner.error());
+    if (owner->is_null()) return fail(fmt::format("no account approved the client key {} (flk approve-client-key)", key.to_string()));
+    return owner->get<std::string>();
+}
+
 int run_balance(LedgerCommands& commands) {
+    std::optional<crypto::ClientPublicKey> client_key;
+    if (!commands.client_key.empty()) {
+        if (!commands.address.empty() || !commands.key_file.empty()) {
+            return cli::report_error("--client-key names the account itself: give no ADDRESS or --key with it");
+        }
+        auto key = client_public_key(commands.client_key);
+        if (!key) return cli::report_error(key.error());
+        auto owner = client_key_account(commands, *key);
+        if (!owner) return cli::report_error(owner.error());
+        client_key = *key;
+        commands.address = std::move(*owner);
+    }
     auto target = fetch_target_account(commands);
     if (!target) return cli::report_error(target.error());
     const std::string* address = &target->address;
@@ -193,8 +225,13 @@ int run_balance(LedgerCommands& commands) {
     const Json stables = account->is_null() ? zero : account->at("stables");
     const Json bandwidth = account->is_null() ? zero : account->at("bandwidth");
     if (commands.json_output) {
-        std::printf("%s\n", Json{{"address", *address}, {"flk", flk}, {"stables", stables}, {"bandwidth", bandwidth}}.dump().c_str());
+        Json out{{"address", *address}, {"flk", flk}, {"stables", stables}, {"bandwidth", bandwidth}};
+        if (client_key) out["client_key"] = client_key->to_string();
+        std::printf("%s\n", out.dump().c_str());
         return cli::exit_ok;
+    }
+    if (client_key) {
+        std::printf("client key: %s\n(deliveries it acknowledges are charged to this account's stables)\n", client_key->to_string().c_str());
     }
     std::printf("address: %s\nFLK: %s\nstables: %s\nbandwidth: %s\n", address->c_str(),
                 format_amount(flk.get<std::string>(), 18).c_str(), format_amount(stables.get<std::string>(), 6).c_str(),
@@ -361,9 +398,12 @@ std::shared_ptr<LedgerCommands> add_ledger_commands(CLI::App& app) {
         return methods;
     };
 
-    c.balance = command("balance", "FLK, stables and bandwidth balances of an account", {"flk_get_account_info"});
+    c.balance = command("balance", "FLK, stables and bandwidth balances of an account", {"flk_get_client_key_owner", "flk_get_account_info"});
     c.balance->add_option("address", c.address, registry.param_description("flk_get_account_info", "address") + " (default: --key's)");
     key_option(c.balance, false);
+    c.balance->add_option("--client-key", c.client_key,
+                          "Client key (base58 public key or key file): the balances of the account that approved it, "
+                          "whose stables pay for its deliveries");
 
     c.account = command("account", "An account's balances, nonce and approved client keys", {"flk_get_account_info"});
     c.account->add_option("address", c.address, registry.param_description("flk_get_account_info", "address") + " (default: --key's)");
@@ -405,6 +445,8 @@ std::shared_ptr<LedgerCommands> add_ledger_commands(CLI::App& app) {
     c.tx->add_option("digest", c.digest, registry.param_description("flk_get_transaction_receipt", "digest"))->required();
     return commands;
 }
+
+const std::string& rpc_url(const LedgerCommands& commands) { return commands.rpc_url; }
 
 std::optional<int> run_ledger_command(LedgerCommands& c) {
     if (*c.balance) return run_balance(c);

@@ -12,6 +12,7 @@
 //   keys inspect KEY          what a base58 public key or 0x address is, and whether it is valid
 #include "apps/common/cli.h"
 #include "apps/flk/content_commands.h"
+#include "apps/flk/cost_command.h"
 #include "apps/flk/ipfs_commands.h"
 #include "apps/flk/ledger_commands.h"
 #include "crypto/key_file.h"
@@ -314,6 +315,7 @@ int main(int argc, char** argv) {
     keys_show->add_option("file", show_path, "Key file (default: account.pem)");
 
     const auto ledger_commands = flk::add_ledger_commands(app);
+    const auto cost_command = flk::add_cost_command(app);
 
     return cli::run(app, argc, argv, [&]() -> int {
         if (import_flags.raw_leaves && import_flags.no_raw_leaves) return cli::report_error("--raw-leaves and --no-raw-leaves exclude each other");
@@ -341,6 +343,7 @@ int main(int argc, char** argv) {
         if (*keys_import) return command_keys_import(import);
         if (*keys_inspect) return command_keys_inspect(inspect_text);
         if (auto code = flk::run_ledger_command(*ledger_commands)) return *code;
+        if (auto code = flk::run_cost_command(*cost_command, flk::rpc_url(*ledger_commands), content_options)) return *code;
         return cli::report_error("no command given (see --help)");
     });
 }

@@ -1,5 +1,5 @@
 #include "content/blockstore.h"
-#include "content/blockstore_test_support.h"
+#include "content/blockstore_fixture_test.h"
 
 #include "tests/support/files.h"
 #include "util/encoding.h"

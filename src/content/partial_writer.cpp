@@ -24,21 +24,28 @@ Result<std::shared_ptr<PartialWriter>, BlockstoreError> Blockstore::begin_fetch(
     }
     const fs::path temporary =
         m_root / "tmp" / fmt::format("{}-{}.data", ::getpid(), m_temp_counter.fetch_add(1, std::memory_order_relaxed));
-    const int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    // The staging file is made by the first write: a fetch's first block reaches its readers
+    // before any file-system call (docs/benchmarks.md, "Edge: fetch on a miss").
+    return std::shared_ptr<PartialWriter>(new PartialWriter(*this, hash, content_length, temporary, -1));
+}
+
+// Creates the staging file, sparse and at its final length, so blocks can be written at their
+// offsets in any order. Called with m_mutex held.
+bool PartialWriter::open_staging_locked() {
+    const int fd = ::open(m_temporary.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
-        FLEEK_LOG_ERROR("blockstore", "cannot create {}: {}", temporary.string(), std::strerror(errno));
-        return fail(BlockstoreError::io);
+        FLEEK_LOG_ERROR("blockstore", "cannot create {}: {}", m_temporary.string(), std::strerror(errno));
+        return false;
     }
-    // Sparse until blocks arrive: the file has its final length from the start, so blocks can
-    // be written at their offsets in any order.
-    if (::ftruncate(fd, static_cast<off_t>(content_length)) != 0) {
-        FLEEK_LOG_ERROR("blockstore", "cannot size {}: {}", temporary.string(), std::strerror(errno));
+    if (::ftruncate(fd, static_cast<off_t>(m_content_length)) != 0) {
+        FLEEK_LOG_ERROR("blockstore", "cannot size {}: {}", m_temporary.string(), std::strerror(errno));
         ::close(fd);
         std::error_code error;
-        fs::remove(temporary, error);
-        return fail(BlockstoreError::io);
+        fs::remove(m_temporary, error);
+        return false;
     }
-    return std::shared_ptr<PartialWriter>(new PartialWriter(*this, hash, content_length, temporary, fd));
+    m_fd = fd;
+    return true;
 }
 
 PartialWriter::PartialWriter(Blockstore& store, const Hash32& hash, uint64_t content_length, fs::path temporary, int fd)
@@ -53,7 +60,7 @@ PartialWriter::PartialWriter(Blockstore& store, const Hash32& hash, uint64_t con
 
 PartialWriter::~PartialWriter() {
     if (m_fd >= 0) ::close(m_fd);
-    if (!m_temporary.empty()) {
+    if (!m_temporary.empty() && m_fd >= 0) {
         std::error_code error;
         fs::remove(m_temporary, error);
     }
@@ -99,6 +106,7 @@ Result<void, BlockstoreError> PartialWriter::write(const VerifiedBlock& block) {
     std::lock_guard lock(m_mutex);
     if (m_held[k]) return {};
     if (m_temporary.empty()) return {};  // committed: the data file is no longer ours to change
+    if (m_fd < 0 && !open_staging_locked()) return fail(BlockstoreError::io);
     if (!write_all_at(m_fd, block.bytes(), k * block_size)) {
         FLEEK_LOG_ERROR("blockstore", "cannot write {}: {}", m_temporary.string(), std::strerror(errno));
         return fail(BlockstoreError::io);

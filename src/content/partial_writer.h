@@ -3,7 +3,9 @@
 //
 // It takes only blocks that a BlockVerifier accepted against the object's hash and content
 // length (VerifiedBlock), writes each at its offset in a staging file under tmp/ (pwrite) and
-// records its verified leaf hash. Nothing is visible in the store until commit(), which needs
+// records its verified leaf hash. The staging file is created by the first write (begin_fetch
+// only checks the limits), so a fetch's first block reaches its readers before any file-system
+// call. Nothing is visible in the store until commit(), which needs
 // every block: it builds the tree file from the recorded leaves (n - 1 parent hashes, no content
 // is read or rehashed), checks that its root is the object's hash, then installs the data and the
 // tree exactly like Blockstore::Writer (fsync, rename data, rename tree, fsync the directory), so
@@ -67,6 +69,7 @@ private:
     friend class Blockstore;
     PartialWriter(Blockstore& store, const Hash32& hash, uint64_t content_length, std::filesystem::path temporary, int fd);
     Result<void, BlockstoreError> install_locked();
+    bool open_staging_locked();
 
     Blockstore& m_store;
     const Hash32 m_hash;
@@ -75,7 +78,7 @@ private:
 
     mutable std::mutex m_mutex;
     std::filesystem::path m_temporary;  // empty once the data file was renamed into objects/
-    int m_fd;                           // kept open after commit for read_block
+    int m_fd;                           // -1 until the first write; kept open after commit for read_block
     std::vector<Hash32> m_leaves;       // verified leaf of each held block
     std::vector<bool> m_held;
     uint64_t m_held_count = 0;

@@ -5,6 +5,7 @@
 // which send(), set_peers() and peer_status() touch from other threads. Everything else in a
 // Connection is touched on the I/O thread only. The frame handler runs without the mutex held.
 #include "net/transport.h"
+#include "net/write_batch.h"
 
 #include "util/assert.h"
 #include "util/log.h"
@@ -774,6 +775,7 @@ void Transport::set_peers(std::vector<PeerAddress> peers) {
 namespace {
 
 SendResult enqueue(Transport::Impl& impl, const crypto::NodePublicKey& to, Channel channel, FramePayload& payload, bool raw);
+void start_write_soon(Transport::Impl& impl, std::shared_ptr<Connection> kick);
 
 }  // namespace
 
@@ -820,11 +822,43 @@ SendResult enqueue(Transport::Impl& impl, const crypto::NodePublicKey& to, Chann
             kick = peer.connection;
         }
     }
-    if (kick) asio::post(impl.io, [&impl, kick] { impl.start_write(kick); });
+    if (kick) start_write_soon(impl, std::move(kick));
     return SendResult::queued;
 }
 
 }  // namespace
+
+// ---- write batches -------------------------------------------------------------------------
+
+namespace {
+
+// The writes a thread's open WriteBatch deferred (the connection's `writing` flag is already set,
+// so no other sender starts one meanwhile).
+struct DeferredWrites {
+    unsigned depth = 0;
+    std::vector<std::pair<Transport::Impl*, std::shared_ptr<Connection>>> kicks;
+};
+thread_local DeferredWrites t_deferred;
+
+void start_write_soon(Transport::Impl& impl, std::shared_ptr<Connection> kick) {
+    if (t_deferred.depth > 0) {
+        t_deferred.kicks.emplace_back(&impl, std::move(kick));
+        return;
+    }
+    asio::post(impl.io, [&impl, kick = std::move(kick)] { impl.start_write(kick); });
+}
+
+}  // namespace
+
+WriteBatch::WriteBatch() noexcept { ++t_deferred.depth; }
+
+WriteBatch::~WriteBatch() {
+    FLEEK_ASSERT(t_deferred.depth > 0);
+    if (--t_deferred.depth > 0) return;
+    auto kicks = std::move(t_deferred.kicks);
+    t_deferred.kicks.clear();
+    for (auto& [impl, kick] : kicks) start_write_soon(*impl, std::move(kick));
+}
 
 std::vector<PeerStatus> Transport::peer_status() const {
     std::lock_guard lock(m_impl->mutex);

@@ -1,5 +1,7 @@
 #include "net/transport.h"
 
+#include "net/write_batch.h"
+
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -443,6 +445,46 @@ TEST(TransportTest, SendFrameLeavesARefusedPayloadWithTheCaller) {
     FramePayload oversized{Bytes(11, 3), big, ByteSpan(*big)};
     EXPECT_EQ(a.transport->send_frame(peer, Channel::sync, oversized), SendResult::queue_full);
     EXPECT_EQ(oversized.size(), 5001u);
+}
+
+// Frames sent while a WriteBatch lives stay queued until it ends (nested batches: the outermost),
+// then all go out, in order: a reply of several frames leaves in one write, not its first frame
+// alone (net/write_batch.h).
+TEST(TransportTest, AWriteBatchHoldsItsFramesUntilItEnds) {
+    auto keys = sorted_keys(2);
+    auto options = test_options();
+    options.idle_timeout_ms = 60'000;  // no keep-alive ping write during the test
+    Node a(std::move(keys[0]), options), b(std::move(keys[1]), options);
+    connect_all({&a, &b});
+    const auto to = b.key.public_key();
+    ASSERT_TRUE(eventually([&] { return a.connected_to(b) && b.connected_to(a); }));
+    // A write already running takes whatever is queued when it completes (a batch defers only the
+    // wake-up of an idle writer): settle the connection's first writes with one frame first.
+    ASSERT_EQ(a.transport->send(to, Channel::content, numbered(Channel::content, 7)), SendResult::queued);
+    ASSERT_TRUE(eventually([&] { return b.inbox.count() == 1; }));
+    const uint64_t sent_before = a.status_of(to).value().frames_sent;
+    const size_t big_bytes = 300'000;
+    {
+        WriteBatch batch;
+        {
+            WriteBatch nested;
+            ASSERT_EQ(a.transport->send(to, Channel::content, numbered(Channel::content, 0)), SendResult::queued);
+        }
+        const auto tail = std::make_shared<const Bytes>(numbered(Channel::content, 1, big_bytes));
+        FramePayload payload{Bytes{}, tail, ByteSpan(*tail)};
+        ASSERT_EQ(a.transport->send_frame(to, Channel::content, payload), SendResult::queued);
+        // Nothing to wait for: without the batch the I/O thread writes both at once, so it gets
+        // the time to (and must not use it).
+        EXPECT_FALSE(eventually([&] { return b.inbox.count() > 1 || a.status_of(to).value().frames_sent != sent_before; }, 300ms));
+        EXPECT_EQ(a.status_of(to).value().queued_bytes, 16 + big_bytes);
+    }
+    ASSERT_TRUE(eventually([&] { return b.inbox.count() == 3; }));
+    const auto frames = b.inbox.snapshot();
+    EXPECT_EQ(index_of(frames[1].payload), 0u);
+    EXPECT_EQ(index_of(frames[2].payload), 1u);
+    EXPECT_EQ(frames[2].payload.size(), big_bytes);
+    EXPECT_EQ(a.status_of(to).value().frames_sent, sent_before + 2);
+    EXPECT_EQ(a.status_of(to).value().queued_bytes, 0u);
 }
 
 TEST(TransportTest, ReconnectsAfterPeerRestartsOnTheSamePort) {

@@ -1,5 +1,6 @@
 #include "node/content_network.h"
 
+#include "net/write_batch.h"
 #include "origins/resolver_exchange.h"
 #include "util/encoding.h"
 #include "util/log.h"
@@ -235,8 +236,14 @@ void ContentNetwork::run() {
             m_inbox_bytes = 0;
         }
         uint64_t now = steady_ms();
-        for (Item& item : items) handle(item, now);
+        // What one item sends (a provider's file message and its first blocks) leaves in one
+        // write, not its first frame alone (net/write_batch.h).
+        for (Item& item : items) {
+            net::WriteBatch batch;
+            handle(item, now);
+        }
         now = steady_ms();
+        net::WriteBatch batch;
         m_fetcher->plan_all(now);
         if (now >= m_next_tick_ms) {
             tick(now);

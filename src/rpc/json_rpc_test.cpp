@@ -122,6 +122,8 @@ TEST_F(JsonRpcTest, EveryMethodAnswersWithItsDeclaredSchema) {
         {"flk_get_block_certificate", Json::array({1})},
         {"flk_get_transaction_receipt", Json::array({digest})},
         {"flk_send_txn", Json::array({fresh_tx})},
+        {"flk_get_service", Json::array({0})},
+        {"flk_get_client_key_owner", Json::array({backend.net.client_keys[1][0].public_key().to_string()})},
     };
     std::set<std::string> declared;
     for (const auto& method : registry.methods()) {
@@ -257,6 +259,38 @@ TEST_F(JsonRpcTest, AccountMethods) {
     EXPECT_EQ(withdraws[0]["amount"], "7");
     EXPECT_EQ(withdraws[0]["account"], address(1));
     EXPECT_EQ(ok("flk_get_withdraws", Json::array({Json{{"start", 1}}})), Json::array());
+}
+
+TEST_F(JsonRpcTest, ServiceMethods) {
+    // The genesis services of the test network (tests/support/ledger_network.h).
+    const Json bandwidth = ok("flk_get_service", Json::array({0}));
+    EXPECT_EQ(bandwidth, (Json{{"id", 0},
+                               {"owner", backend.net.governance.address().to_string()},
+                               {"commodity", "bandwidth"},
+                               {"price_per_million_units", "100"}}));
+    const Json compute = ok("flk_get_service", Json{{"service_id", "1"}});
+    EXPECT_EQ(compute["commodity"], "compute");
+    EXPECT_EQ(compute["owner"], address(0));
+    EXPECT_EQ(compute["price_per_million_units"], "5000000");
+    // An id no service has, including one past the ledger's 32-bit ids: a typed error.
+    for (const uint64_t unknown : {uint64_t{2}, uint64_t{1} << 32}) {
+        const Json error_object = error("flk_get_service", Json::array({unknown}), ErrorCode::not_found);
+        EXPECT_EQ(error_object["data"]["reason"], "unknown_service");
+        EXPECT_NE(error_object["message"].get<std::string>().find(std::to_string(unknown)), std::string::npos);
+    }
+    error("flk_get_service", Json::array({"x"}), ErrorCode::invalid_params);
+    error("flk_get_service", nullptr, ErrorCode::invalid_params);
+}
+
+TEST_F(JsonRpcTest, ClientKeyOwner) {
+    // Each account approved its client keys at genesis; a key nobody approved has no owner.
+    EXPECT_EQ(ok("flk_get_client_key_owner", Json::array({backend.net.client_keys[2][1].public_key().to_string()})), address(2));
+    const std::string stranger = crypto::ClientSecretKey::from_seed(Bytes(32, 7)).value().public_key().to_string();
+    EXPECT_EQ(ok("flk_get_client_key_owner", Json{{"client_key", stranger}}), Json(nullptr));
+    // A node key or an address is not a client key.
+    const Json bad = error("flk_get_client_key_owner", Json::array({"0x1234"}), ErrorCode::invalid_params);
+    EXPECT_NE(bad["message"].get<std::string>().find("client public key"), std::string::npos) << bad.dump();
+    error("flk_get_client_key_owner", Json::array({5}), ErrorCode::invalid_params);
 }
 
 TEST_F(JsonRpcTest, NodeMethods) {

@@ -1,6 +1,7 @@
 // Every method of the node's JSON-RPC API, declared once (registry.h). Handlers only read
 // validated parameters, call the Backend and build views (views.h).
 #include "ledger/tables.h"
+#include "rpc/methods_services.h"
 #include "rpc/registry.h"
 #include "rpc/views.h"
 #include "util/encoding.h"
@@ -730,6 +731,7 @@ Registry standard_registry() {
     add_epochs(registry);
     add_chain(registry);
     add_blocks(registry);
+    add_service_methods(registry);
     return registry;
 }
 

@@ -20,6 +20,7 @@ std::string_view to_string(ErrorCode code) noexcept {
         case ErrorCode::transaction_rejected: return "transaction_rejected";
         case ErrorCode::unavailable: return "unavailable";
         case ErrorCode::epoch_unavailable: return "epoch_unavailable";
+        case ErrorCode::not_found: return "not_found";
         case ErrorCode::rate_limited: return "rate_limited";
     }
     return "unknown";
@@ -29,7 +30,8 @@ const std::vector<ErrorCode>& all_error_codes() {
     static const std::vector<ErrorCode> codes = {
         ErrorCode::parse_error,          ErrorCode::invalid_request, ErrorCode::method_not_found,
         ErrorCode::invalid_params,       ErrorCode::internal_error,  ErrorCode::transaction_rejected,
-        ErrorCode::unavailable,          ErrorCode::epoch_unavailable, ErrorCode::rate_limited,
+        ErrorCode::unavailable,          ErrorCode::epoch_unavailable, ErrorCode::not_found,
+        ErrorCode::rate_limited,
     };
     return codes;
 }
@@ -38,6 +40,7 @@ std::string_view to_string(ParamType type) noexcept {
     switch (type) {
         case ParamType::address: return "address";
         case ParamType::node_key: return "node_key";
+        case ParamType::client_key: return "client_key";
         case ParamType::hash: return "hash";
         case ParamType::u64: return "u64";
         case ParamType::boolean: return "boolean";
@@ -161,6 +164,12 @@ Result<ParamValue, std::string> parse_param(const ParamSpec& spec, const Json& v
             if (!key) return fail(fmt::format("is not a base58 Ed25519 node public key ({})", crypto::to_string(key.error())));
             return ParamValue(*key);
         }
+        case ParamType::client_key: {
+            if (!value.is_string()) return fail("must be a base58 client public key, found " + kind_of(value));
+            auto key = crypto::ClientPublicKey::from_base58(value.get_ref<const std::string&>());
+            if (!key) return fail(fmt::format("is not a base58 Ed25519 client public key ({})", crypto::to_string(key.error())));
+            return ParamValue(*key);
+        }
         case ParamType::hash: {
             if (!value.is_string()) return fail("must be a hash (64 hex digits), found " + kind_of(value));
             auto hash = hex_decode_array<32>(strip_0x(value.get_ref<const std::string&>()));
@@ -271,6 +280,8 @@ const std::vector<std::pair<std::string, Json>>& builtin_schemas() {
                          {"description", "Account address: 0x and 40 hex digits, EIP-55 checksummed in results"}}},
         {"NodePublicKey", Json{{"type", "string"}, {"pattern", "^[1-9A-HJ-NP-Za-km-z]{32,44}$"},
                                {"description", "Ed25519 node public key, base58"}}},
+        {"ClientPublicKey", Json{{"type", "string"}, {"pattern", "^[1-9A-HJ-NP-Za-km-z]{32,44}$"},
+                                 {"description", "Ed25519 client public key, base58"}}},
         {"Hash", Json{{"type", "string"}, {"pattern", "^(0x)?[0-9a-fA-F]{64}$"},
                       {"description", "32-byte hash, hex (results: 64 lower-case digits without 0x)"}}},
         {"U64", Json{{"type", "integer"}, {"minimum", 0}, {"maximum", UINT64_MAX},
@@ -294,6 +305,7 @@ Json param_schema(const ParamSpec& spec) {
     switch (spec.type) {
         case ParamType::address: return Json{{"$ref", schema_ref("Address")}};
         case ParamType::node_key: return Json{{"$ref", schema_ref("NodePublicKey")}};
+        case ParamType::client_key: return Json{{"$ref", schema_ref("ClientPublicKey")}};
         case ParamType::hash: return Json{{"$ref", schema_ref("Hash")}};
         case ParamType::u64: return Json{{"$ref", schema_ref("U64")}};
         case ParamType::boolean: return Json{{"type", "boolean"}};
@@ -352,6 +364,7 @@ Json error_object(ErrorCode code) {
         case ErrorCode::transaction_rejected: message = "Transaction rejected: data.reason names the check that failed"; break;
         case ErrorCode::unavailable: message = "The node cannot serve this now; data.reason says why. Retry later"; break;
         case ErrorCode::epoch_unavailable: message = "This node keeps the state of the current epoch only"; break;
+        case ErrorCode::not_found: message = "The object the call names does not exist; data.reason says which kind"; break;
         case ErrorCode::rate_limited:
             message = "Too many requests from this client address; retry after data.retry_after_ms (HTTP 429)";
             break;

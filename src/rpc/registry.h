@@ -41,6 +41,7 @@ enum class ErrorCode : int {
     transaction_rejected = -32000,  // flk_send_txn: data.reason names the SubmitError
     unavailable = -32001,           // the node cannot serve this now (data.reason says why); retry later
     epoch_unavailable = -32002,     // historical state of another epoch is not kept by this node
+    not_found = -32003,             // the object the call names does not exist; data.reason says which kind
     rate_limited = -32005,          // this client address sent more requests than the node serves it; data.retry_after_ms
 };
 std::string_view to_string(ErrorCode code) noexcept;
@@ -70,6 +71,7 @@ enum class ParamType : uint8_t {
     transaction,  // hex (optionally 0x) of a canonical SignedTransaction
     state_key,    // hex (optionally 0x) of a raw state key (docs/formats/ledger-state.md §Tables)
     paging,       // {"start": u64, "limit": u64, "ignore_stake": bool}, every field optional
+    client_key,   // base58 Ed25519 client public key
 };
 std::string_view to_string(ParamType type) noexcept;
 
@@ -82,7 +84,7 @@ struct Paging {
 };
 
 using ParamValue = std::variant<std::monostate, crypto::AccountAddress, crypto::NodePublicKey, crypto::Hash32, uint64_t,
-                                bool, std::string, Bytes, Paging>;
+                                bool, std::string, Bytes, Paging, crypto::ClientPublicKey>;
 
 struct ParamSpec {
     std::string name;
