@@ -8,10 +8,12 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "edge/handshake_client.h"
+#include "node/config.h"
 #include "tests/support/devnet.h"
 #include "tests/support/random_bytes.h"
 
 #include <arpa/inet.h>
+#include <csignal>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -110,67 +112,137 @@ std::string json_text(const Result<Json, std::string>& result, const char* field
     return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-TEST(PaidDeliveryE2e, ClientPaysExactlyForTheBytesTheNodeServed) {
-    // Port offset 12: its ports (mod 100) meet none of the other devnet tests' (tests/support/devnet.h).
-    testing::LocalDevnet devnet("paid-e2e", 1, 1, {"--epoch-ms", "36000000"}, 12);
-    devnet.start(0);
-    if (::testing::Test::HasFatalFailure()) return;
-    const uint16_t handshake_port = static_cast<uint16_t>(devnet.node(0).gateway_port + 1);  // devnet: base + 21
+// A one-node devnet whose account approved a new client key, with a 3 MiB + 12,345-byte file on
+// the node, and the session options of a client of that node.
+class PaidDevnet : public testing::LocalDevnet {
+public:
+    static constexpr uint64_t file_size = (uint64_t{3} << 20) + 12'345;
+    // The devnet's service 0 costs 100 stables base units per 10^6 bytes.
+    static constexpr uint64_t charge = file_size * 100 / 1'000'000;
+    static constexpr uint64_t stables_at_genesis = 1'000'000'000;
 
-    // The devnet account approves a new client key.
-    const auto client_key = crypto::ClientSecretKey::generate();
-    const auto address = devnet.account.address();
-    ledger::Transaction approve{{}, ++devnet.nonce, testing::LocalDevnet::chain_id, ledger::ApproveClientKey{client_key.public_key().bytes()}};
-    ASSERT_TRUE(devnet.send(0, ledger::sign_transaction(std::move(approve), devnet.account).to_bytes()));
-    const std::string client_text = client_key.public_key().to_string();
-    ASSERT_TRUE(devnet.eventually([&] {
-        auto info = devnet.call(0, "flk_get_account_info", Json::array({address.to_string()}));
-        return info && info->is_object() && info->dump().find(client_text) != std::string::npos;
-    })) << "the client key was not approved";
-    const std::string stables_before = json_text(devnet.call(0, "flk_get_stables_balance", Json::array({address.to_string()})));
-    ASSERT_EQ(stables_before, "1000000000");
+    // `port_offset`: the tests of this file run at once under ctest -j2 (tests/support/devnet.h);
+    // 12 and 37 meet none of the other devnet tests' ports.
+    PaidDevnet(uint16_t port_offset, uint64_t batch_interval_ms)
+        : LocalDevnet("paid-e2e", 1, 1, {"--epoch-ms", "36000000"}, port_offset),
+          client_key(crypto::ClientSecretKey::generate()),
+          file(testing::random_bytes(file_size, 13)),
+          hash(crypto::blake3(file)) {
+        set_batch_interval_ms(batch_interval_ms);
+    }
 
-    // 3 MiB + 12345 bytes on the node.
-    const uint64_t size = (uint64_t{3} << 20) + 12'345;
-    const Bytes file = testing::random_bytes(size, 13);
-    const auto put = testing::http_request(devnet.node(0).gateway_port, "PUT", "/blake3", "",
-                                           std::string(reinterpret_cast<const char*>(file.data()), file.size()));
-    ASSERT_EQ(put.status, 201) << put.body;
-    const hs::Hash32 hash = crypto::blake3(file);
+    // Writes [gateway] batch_interval_ms into the node's config (read when the node starts).
+    void set_batch_interval_ms(uint64_t batch_interval_ms) {
+        const auto path = home(0) / "config.toml";
+        auto config = node::load_config_file(path);
+        EXPECT_TRUE(config.has_value()) << config.error().message;
+        if (!config) return;
+        config->gateway.batch_interval_ms = batch_interval_ms;
+        testing::write_text(path, node::render_config(*config));
+    }
 
-    auto keys = devnet.call(0, "flk_get_public_keys");
-    ASSERT_TRUE(keys);
-    const std::string node_text = (*keys)["public_key"].get<std::string>();
-    ledger::SessionId session_id{};
-    crypto::random_bytes(session_id);
-    const hs::ClientOptions options{.node = crypto::NodePublicKey::from_base58(node_text).value(),
-                                    .chain_id = testing::LocalDevnet::chain_id,
+    // Starts the node, approves the client key, stores the file; fills `options`.
+    void prepare() {
+        start(0);
+        if (::testing::Test::HasFatalFailure()) return;
+        handshake_port = static_cast<uint16_t>(node(0).gateway_port + 1);  // devnet: base + 21
+        ledger::Transaction approve{{}, ++nonce, chain_id, ledger::ApproveClientKey{client_key.public_key().bytes()}};
+        ASSERT_TRUE(send(0, ledger::sign_transaction(std::move(approve), account).to_bytes()));
+        const std::string client_text = client_key.public_key().to_string();
+        ASSERT_TRUE(eventually([&] {
+            auto info = call(0, "flk_get_account_info", Json::array({account.address().to_string()}));
+            return info && info->is_object() && info->dump().find(client_text) != std::string::npos;
+        })) << "the client key was not approved";
+        ASSERT_EQ(stables(), std::to_string(stables_at_genesis));
+        const auto put = testing::http_request(node(0).gateway_port, "PUT", "/blake3", "",
+                                               std::string(reinterpret_cast<const char*>(file.data()), file.size()));
+        ASSERT_EQ(put.status, 201) << put.body;
+        auto keys = call(0, "flk_get_public_keys");
+        ASSERT_TRUE(keys);
+        node_text = (*keys)["public_key"].get<std::string>();
+        ledger::SessionId session_id{};
+        crypto::random_bytes(session_id);
+        options.emplace(hs::ClientOptions{.node = crypto::NodePublicKey::from_base58(node_text).value(),
+                                    .chain_id = chain_id,
                                     .session_id = session_id,
                                     .service = 0,
                                     .resume_token = std::nullopt,
-                                    .acknowledged_bytes = 0};
-    const Fetched fetched = paid_fetch(handshake_port, client_key, options, hash);
-    ASSERT_FALSE(fetched.error) << hs::to_string(*fetched.error);
-    ASSERT_EQ(fetched.content, file);
-    ASSERT_EQ(fetched.signed_bytes, size);  // the last receipt covers every byte
+                                    .acknowledged_bytes = 0});
+    }
 
-    // The devnet's service 0 costs 100 stables base units per 10^6 bytes.
-    const uint64_t charged = size * 100 / 1'000'000;
-    const std::string stables_after = std::to_string(1'000'000'000 - charged);
-    std::string stables_seen;
-    std::string served_seen;
-    const bool settled = devnet.eventually([&] {
-        stables_seen = json_text(devnet.call(0, "flk_get_stables_balance", Json::array({address.to_string()})));
-        served_seen = json_text(devnet.call(0, "flk_get_node_served", Json::array({node_text})), "served_bandwidth");
-        return stables_seen == stables_after && served_seen == std::to_string(size);
-    }, std::chrono::seconds(90));
-    EXPECT_TRUE(settled) << "stables " << stables_seen << " (want " << stables_after << "), served " << served_seen << " (want " << size
-                         << ")";
+    // The whole file over a paid session, verified, every byte signed for.
+    void fetch_file() {
+        const Fetched fetched = paid_fetch(handshake_port, client_key, *options, hash);
+        ASSERT_FALSE(fetched.error) << hs::to_string(*fetched.error);
+        ASSERT_EQ(fetched.content, file);
+        ASSERT_EQ(fetched.signed_bytes, file_size);  // the last receipt covers every byte
+    }
+
+    std::string stables() { return json_text(call(0, "flk_get_stables_balance", Json::array({account.address().to_string()}))); }
+    std::string served() { return json_text(call(0, "flk_get_node_served", Json::array({node_text})), "served_bandwidth"); }
+
+    // Waits until the client was charged for the file once and the node credited with its bytes.
+    void expect_settled() {
+        const std::string stables_after = std::to_string(stables_at_genesis - charge);
+        std::string stables_seen;
+        std::string served_seen;
+        const bool settled = eventually([&] {
+            stables_seen = stables();
+            served_seen = served();
+            return stables_seen == stables_after && served_seen == std::to_string(file_size);
+        }, std::chrono::seconds(90));
+        EXPECT_TRUE(settled) << "stables " << stables_seen << " (want " << stables_after << "), served " << served_seen
+                             << " (want " << file_size << ")";
+        // The aggregator drops a receipt once the ledger claims it: nothing is left to submit again.
+        EXPECT_TRUE(eventually([&] { return gauge(0, "fleek_delivery_receipts_kept") == 0; }));
+        EXPECT_EQ(stables(), stables_after);
+        EXPECT_EQ(served(), std::to_string(file_size));
+    }
+
+    const crypto::ClientSecretKey client_key;
+    const Bytes file;
+    const hs::Hash32 hash;
+    uint16_t handshake_port = 0;
+    std::string node_text;
+    std::optional<hs::ClientOptions> options;  // set by prepare()
+};
+
+TEST(PaidDeliveryE2e, ClientPaysExactlyForTheBytesTheNodeServed) {
+    PaidDevnet devnet(12, 1'000);
+    devnet.prepare();
+    if (::testing::Test::HasFatalFailure()) return;
+    devnet.fetch_file();
+    if (::testing::Test::HasFatalFailure()) return;
+    devnet.expect_settled();
     EXPECT_GE(devnet.gauge(0, "fleek_delivery_receipts_recorded_total"), 1);
     EXPECT_GE(devnet.gauge(0, "fleek_delivery_batches_submitted_total"), 1);
-    // Nothing is charged twice: the aggregator drops the claimed receipt, so later batches hold none.
-    EXPECT_TRUE(devnet.eventually([&] { return devnet.gauge(0, "fleek_delivery_receipts_kept") == 0; }));
-    EXPECT_EQ(json_text(devnet.call(0, "flk_get_stables_balance", Json::array({address.to_string()}))), stables_after);
+    EXPECT_GE(devnet.gauge(0, "fleek_delivery_receipts_claimed_total"), 1);
+}
+
+// Receipts the node acknowledged to the client are on disk before any batch: killed with SIGKILL
+// before its first batch was due, the node submits them after its restart, and the client pays
+// for the bytes exactly once.
+TEST(PaidDeliveryE2e, ReceiptsRecordedBeforeAKillAreChargedOnceAfterTheRestart) {
+    PaidDevnet devnet(37, 3'600'000);  // no batch is due during the first run
+    devnet.prepare();
+    if (::testing::Test::HasFatalFailure()) return;
+    devnet.fetch_file();
+    if (::testing::Test::HasFatalFailure()) return;
+    // Receipts at 1, 2 and 3 MiB and the last one at the end of the file.
+    ASSERT_TRUE(devnet.eventually([&] { return devnet.gauge(0, "fleek_delivery_receipts_recorded_total") == 4; }))
+        << devnet.gauge(0, "fleek_delivery_receipts_recorded_total") << " receipts recorded";
+    ASSERT_EQ(devnet.gauge(0, "fleek_delivery_receipts_kept"), 1);  // the newest of the one session
+    ASSERT_EQ(devnet.gauge(0, "fleek_delivery_batches_submitted_total"), 0);
+    devnet.stop(0, SIGKILL);
+    ASSERT_FALSE(devnet.running(0));
+    // Reopened receipts are due at once whatever the interval; a short one makes the aggregator
+    // look again within the test, find the receipt claimed, and drop it instead of submitting it.
+    devnet.set_batch_interval_ms(1'000);
+    devnet.start(0);
+    if (::testing::Test::HasFatalFailure()) return;
+    devnet.expect_settled();
+    EXPECT_EQ(devnet.gauge(0, "fleek_delivery_batches_submitted_total"), 1);
+    EXPECT_EQ(devnet.gauge(0, "fleek_delivery_receipts_claimed_total"), 1);
 }
 
 }  // namespace
