@@ -170,14 +170,14 @@ Result<std::vector<DeliveryAggregator::Key>, AggregatorError> DeliveryAggregator
     const std::optional<ledger::NodeIndex> node = m_claims.node_index();
     std::vector<Key> batch;
     std::vector<std::pair<Key, Fate>> settled;
+    // Every entry's fate is looked at, submitted or not: a receipt the ledger claimed is dropped at
+    // the first due poll after the claim, not only once its resubmission delay has passed.
     for (const auto& [key, entry] : m_entries) {
-        if (batch.size() >= m_options.batch_receipts_max) break;
-        if (!eligible(entry, now_ms)) continue;
         const Fate f = fate(entry, epoch, node);
-        if (f == Fate::keep) {
-            batch.push_back(key);
-        } else {
+        if (f != Fate::keep) {
             settled.emplace_back(key, f);
+        } else if (batch.size() < m_options.batch_receipts_max && eligible(entry, now_ms)) {
+            batch.push_back(key);
         }
     }
     if (settled.empty()) return batch;

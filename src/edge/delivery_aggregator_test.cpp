@@ -253,6 +253,24 @@ TEST_F(Aggregator, NeverResubmitsWhatTheLedgerClaimed) {
     EXPECT_EQ(aggregator->stats().stored, 0u);  // the deletions reached the disk
 }
 
+// A claimed receipt leaves the store at the first due poll after the claim, not once its
+// resubmission delay has passed (the node's admission counts what it still keeps).
+TEST_F(Aggregator, DropsAClaimedReceiptAtTheNextIntervalNotAfterTheResubmissionDelay) {
+    DeliveryAggregatorOptions options;
+    options.batch_interval_ms = 1'000;
+    options.resubmit_delay_ms = 30'000;
+    auto aggregator = open(options);
+    stored(*aggregator, receipt(1, 1, 5, 100));
+    EXPECT_EQ(aggregator->poll(0).value(), 1u);
+    EXPECT_EQ(aggregator->poll(999).value(), 0u);
+    EXPECT_EQ(aggregator->stats().stored, 1u);  // not yet due
+    ledger.execute(submissions.batches.at(0));
+    EXPECT_EQ(aggregator->poll(1'000).value(), 0u);
+    EXPECT_EQ(aggregator->stats().stored, 0u);
+    EXPECT_EQ(aggregator->stats().claimed, 1u);
+    EXPECT_EQ(submissions.batches.size(), 1u);
+}
+
 TEST_F(Aggregator, DropsReceiptsTheLedgerNoLongerTakes) {
     auto aggregator = open();
     stored(*aggregator, receipt(1, 1, 4, 10));

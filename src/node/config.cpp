@@ -101,6 +101,16 @@ Result<void, std::string> Config::validate() const {
     if (gateway.threads < 1 || gateway.threads > 64) return fail(std::string("gateway.threads must be between 1 and 64"));
     if (gateway.max_connections < 1) return fail(std::string("gateway.max_connections must be at least 1"));
     if (gateway.idle_timeout_ms < 100) return fail(std::string("gateway.idle_timeout_ms must be at least 100"));
+    if (gateway.receipt_interval_bytes < 1 || gateway.window_bytes < gateway.receipt_interval_bytes) {
+        return fail(std::string("gateway.receipt_interval_bytes must be at least 1 and at most gateway.window_bytes"));
+    }
+    if (gateway.ack_timeout_ms < 100 || gateway.open_timeout_ms < 100) {
+        return fail(std::string("gateway.ack_timeout_ms and gateway.open_timeout_ms must be at least 100"));
+    }
+    if (gateway.tcp_connections_max < 1) return fail(std::string("gateway.tcp_connections_max must be at least 1"));
+    if (gateway.batch_interval_ms < 100 || gateway.resubmit_delay_ms < 100) {
+        return fail(std::string("gateway.batch_interval_ms and gateway.resubmit_delay_ms must be at least 100"));
+    }
     if (origins.fetch_threads < 1 || origins.fetch_threads > 256) return fail(std::string("origins.fetch_threads must be between 1 and 256"));
     if (origins.connect_timeout_ms < 1 || origins.request_timeout_ms < 1) {
         return fail(std::string("origins.connect_timeout_ms and origins.request_timeout_ms must be positive"));

@@ -100,6 +100,14 @@ struct GatewayConfig {
     bool fetch_enabled = false;
     bool require_token = true;
     std::string token_path = "keystore/gateway-tokens";
+    // Paid sessions on tcp_address (docs/formats/handshake.md) and their receipts' aggregator.
+    uint64_t window_bytes = uint64_t{4} << 20;
+    uint64_t receipt_interval_bytes = uint64_t{1} << 20;
+    uint64_t ack_timeout_ms = 30'000;
+    uint64_t open_timeout_ms = 5'000;
+    uint64_t tcp_connections_max = 4096;
+    uint64_t batch_interval_ms = 10'000;
+    uint64_t resubmit_delay_ms = 30'000;
 
     template <class V>
     void visit(V& v) {
@@ -117,6 +125,13 @@ struct GatewayConfig {
         v.field("require_token", require_token,
                 "Uploads, origin fetches and pins need Authorization: Bearer <a token of token_path>; false only on loopback addresses");
         v.field("token_path", token_path, "Operator tokens, one per line (mode 0600), relative to the home directory; created with one random token when missing");
+        v.field("window_bytes", window_bytes, "Paid sessions: block bytes sent ahead of the client's newest receipt");
+        v.field("receipt_interval_bytes", receipt_interval_bytes, "Paid sessions: the client signs a receipt every this many bytes");
+        v.field("ack_timeout_ms", ack_timeout_ms, "Paid sessions: end a session whose window stays full this long without a receipt");
+        v.field("open_timeout_ms", open_timeout_ms, "Paid sessions: close a connection that has not opened its session this long after connecting");
+        v.field("tcp_connections_max", tcp_connections_max, "Paid sessions: TCP connections open at once");
+        v.field("batch_interval_ms", batch_interval_ms, "Delivery receipts: submit a batch this long after the previous one");
+        v.field("resubmit_delay_ms", resubmit_delay_ms, "Delivery receipts: submit a receipt the ledger has not claimed again after this long");
     }
     friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
 };

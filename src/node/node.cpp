@@ -67,6 +67,8 @@ void Node::stop() {
     // Fetches from peers end next (their readers on the gateway's threads and fetch pool wake up
     // with an error), before the runtime they send through.
     if (m_content) m_content->stop();
+    // Paid sessions end before the runtime their receipts' batches go to.
+    if (m_paid) m_paid->stop();
     if (m_gateway) m_gateway->stop();
     if (m_raw_ingest) m_raw_ingest->stop();
     if (m_rpc_server) m_rpc_server->stop();
@@ -193,10 +195,28 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
             FLEEK_LOG_WARN("node", "raw transaction ingest (benchmarks only) on {}:{}", address->host, node->m_raw_ingest->port());
         }
 
+        PaidDeliveryOptions paid_options;
+        paid_options.port = config.gateway.tcp_address.port;
+        paid_options.tcp.address = config.gateway.tcp_address.host;
+        paid_options.tcp.max_connections = config.gateway.tcp_connections_max;
+        paid_options.tcp.session.window_bytes = config.gateway.window_bytes;
+        paid_options.tcp.session.receipt_interval_bytes = config.gateway.receipt_interval_bytes;
+        paid_options.tcp.session.ack_timeout_ms = config.gateway.ack_timeout_ms;
+        paid_options.tcp.session.open_timeout_ms = config.gateway.open_timeout_ms;
+        paid_options.aggregator.batch_interval_ms = config.gateway.batch_interval_ms;
+        paid_options.aggregator.resubmit_delay_ms = config.gateway.resubmit_delay_ms;
+        auto paid = PaidDelivery::start(resolve_in_home(home, "data/delivery"), paid_options, node->m_keys.node, *node->m_runtime,
+                                        *node->m_blockstore);
+        if (!paid) return fail(paid.error());
+        node->m_paid = std::move(*paid);
+        FLEEK_LOG_INFO("node", "paid sessions (handshake TCP) listening on {}:{}", paid_options.tcp.address, node->m_paid->port());
+
         node->m_rpc_registry = std::make_unique<rpc::Registry>(rpc::standard_registry());
         node->m_rpc_backend = std::make_unique<RuntimeBackend>(*node->m_runtime, node->m_keys.node.public_key(),
                                                                node->m_keys.consensus.public_key());
-        if (ContentNetwork* content = node->m_content.get()) node->m_rpc_backend->add_metrics([content] { return content->metrics_text(); });
+        node->m_rpc_backend->add_metrics([content = node->m_content.get(), paid = node->m_paid.get()] {
+            return (content ? content->metrics_text() : std::string()) + paid->metrics_text();
+        });
         rpc::RpcServerOptions rpc_options;
         rpc_options.host = config.rpc.address.host;
         rpc_options.port = config.rpc.address.port;

@@ -9,6 +9,7 @@
 #include "node/content_network.h"
 #include "node/config.h"
 #include "node/keystore.h"
+#include "node/paid_delivery.h"
 #include "node/rpc_backend.h"
 #include "node/raw_ingest.h"
 #include "node/runtime.h"
@@ -41,6 +42,7 @@ public:
     // The ledger, consensus and chain; null when no genesis is configured.
     Runtime* runtime() { return m_runtime.get(); }
     uint16_t rpc_port() const { return m_rpc_server ? m_rpc_server->port() : 0; }
+    uint16_t handshake_tcp_port() const { return m_paid ? m_paid->port() : 0; }
 
 private:
     explicit Node(NodeKeys keys) : m_keys(std::move(keys)) {}
@@ -58,6 +60,7 @@ private:
     std::unique_ptr<RuntimeBackend> m_rpc_backend;
     std::unique_ptr<rpc::RpcServer> m_rpc_server;
     std::unique_ptr<RawIngest> m_raw_ingest;
+    std::unique_ptr<PaidDelivery> m_paid;  // with a genesis: paid sessions on gateway.tcp_address
 };
 
 }  // namespace fleek::node

@@ -82,8 +82,13 @@ void Runtime::Impl::run() {
                 on_transaction(std::move(transaction->bytes));
             } else if (auto* forwarded_item = std::get_if<ForwardedItem>(&item)) {
                 on_forwarded(*forwarded_item);
-            } else if (auto* slash = std::get_if<SlashItem>(&item)) {
-                slash_queue.push_back(QueuedSlash{std::move(slash->slash), 0});
+            } else if (auto* own = std::get_if<NodeMethodItem>(&item)) {
+                if (slash_queue.size() < node_methods_queued_max) {
+                    slash_queue.push_back(QueuedMethod{std::move(own->method), 0});
+                } else {
+                    FLEEK_LOG_WARN("runtime", "own transaction dropped ({}): {} are queued already", ledger::method_name(own->method),
+                                   slash_queue.size());
+                }
             } else if (auto* publish = std::get_if<PublishItem>(&item)) {
                 gossip->publish(publish->topic, std::move(publish->payload), now_us() / 1000);
             } else if (consensus) {
@@ -549,6 +554,7 @@ void Runtime::Impl::update_status() {
     next.frames_refused = refused;
     next.gossip_refused = gossip_refused;
     next.slashes_submitted = slashes_submitted;
+    next.delivery_batches_queued = delivery_batches_queued;
     next.last_progress_ms = progress_ms;
     next.running = running;
     std::lock_guard lock(status_mutex);
@@ -639,6 +645,10 @@ Result<crypto::Hash32, rpc::SubmitError> Runtime::submit_transaction(Bytes trans
 
 rpc::PendingNonce Runtime::pending_nonce(const ledger::Sender& sender) { return m_impl->pending_nonce(sender); }
 
+bool Runtime::submit_delivery_acknowledgments(std::vector<ledger::SignedDeliveryReceipt> receipts) {
+    return m_impl->submit_node_method(ledger::SubmitDeliveryAcknowledgments{std::move(receipts)});
+}
+
 Result<void, SlashEvidenceError> Runtime::submit_slash_evidence(const ledger::SignedStatement& first,
                                                                 const ledger::SignedStatement& second) {
     return m_impl->submit_slash_evidence(first, second);
@@ -715,6 +725,8 @@ std::string Runtime::metrics_text() {
     gauge("fleek_frames_refused_total", "Peer frames that did not decode or were not acceptable", s.frames_refused);
     gauge("fleek_gossip_refused_total", "Gossiped blocks and block signatures that did not verify (not relayed)", s.gossip_refused);
     gauge("fleek_slashes_submitted_total", "Slash transactions sent for equivocation evidence", s.slashes_submitted);
+    gauge("fleek_delivery_batches_queued_total", "SubmitDeliveryAcknowledgments transactions of this node's receipts taken to be sent",
+          s.delivery_batches_queued);
     gauge("fleek_chain_lock_wait_max_us", "Longest wait of block execution for the chain lock held by a ledger read",
           m_impl->chain_lock.core_wait_max_us());
     gauge("fleek_chain_lock_wait_us_total", "Time block execution waited for the chain lock held by ledger reads",

@@ -105,6 +105,7 @@ struct RuntimeStatus {
     std::map<crypto::NodePublicKey, uint64_t> transactions_refused_by_peer;
     uint64_t gossip_refused = 0;     // gossiped blocks and signatures that did not verify (not relayed)
     uint64_t slashes_submitted = 0;  // Slash transactions sent for equivocation evidence
+    uint64_t delivery_batches_queued = 0;  // SubmitDeliveryAcknowledgments taken to be sent
 };
 
 class Runtime {
@@ -138,6 +139,11 @@ public:
     // this node is in flight. Thread-safe.
     Result<void, SlashEvidenceError> submit_slash_evidence(const ledger::SignedStatement& first,
                                                            const ledger::SignedStatement& second);
+    // A SubmitDeliveryAcknowledgments of this node's receipts: queued (never blocks), then
+    // signed with the node key and the next nonce when no other transaction of this node is in
+    // flight, and sent again (the same bytes) while no receipt shows it executed, at most 5
+    // times. False when the runtime stopped or its inbox is full. Thread-safe.
+    bool submit_delivery_acknowledgments(std::vector<ledger::SignedDeliveryReceipt> receipts);
     // Benchmark ingest (raw_ingest.h): straight to this node's worker when it is a committee
     // member, no checks and no ordering; refused (counted) otherwise. Thread-safe.
     bool submit_raw(Bytes transaction);

@@ -23,6 +23,9 @@
 
 namespace fleek::node {
 
+// This node's own transactions waiting to be sent (Slash evidence, delivery batches); more are dropped.
+inline constexpr size_t node_methods_queued_max = 4096;
+
 // First byte of a request-channel frame.
 // `transaction` is a first hop (a receiver outside the committee routes it on once more);
 // `transaction_relayed` is a second hop (taken by a member, dropped by anyone else).
@@ -52,14 +55,14 @@ struct ForwardedItem {  // from a peer, signature checked on the I/O thread
 struct RawTransactionItem {  // benchmark ingest: straight to our worker
     Bytes bytes;
 };
-struct SlashItem {
-    ledger::Slash slash;
+struct NodeMethodItem {  // a transaction of this node's own (Slash, delivery acknowledgments), signed when sent
+    ledger::Method method;
 };
 struct PublishItem {  // a gossip message from another thread (RuntimeHooks' owner)
     net::Topic topic;
     Bytes payload;
 };
-using InboxItem = std::variant<FrameItem, TransactionItem, ForwardedItem, RawTransactionItem, SlashItem, PublishItem>;
+using InboxItem = std::variant<FrameItem, TransactionItem, ForwardedItem, RawTransactionItem, NodeMethodItem, PublishItem>;
 
 struct Runtime::Impl {
     Impl(RuntimeOptions runtime_options, const crypto::NodeSecretKey& node, const crypto::ConsensusSecretKey& consensus_secret);
@@ -132,16 +135,17 @@ struct Runtime::Impl {
     uint64_t driver_nonce = 0;
     uint64_t driver_sent_ms = 0;
     uint64_t last_driver_ms = 0;
-    struct QueuedSlash {
-        ledger::Slash slash;
+    struct QueuedMethod {
+        ledger::Method method;  // Slash or SubmitDeliveryAcknowledgments
         uint32_t attempts = 0;  // sends so far
     };
-    std::deque<QueuedSlash> slash_queue;  // evidence waiting for its turn
+    std::deque<QueuedMethod> slash_queue;  // evidence and delivery batches waiting for their turn
     struct SlashInFlight {
         Hash32 digest{};
-        QueuedSlash queued;
+        QueuedMethod queued;
     };
     std::optional<SlashInFlight> slash_in_flight;
+    std::atomic<uint64_t> delivery_batches_queued{0};  // SubmitDeliveryAcknowledgments taken by submit_node_method
     std::mutex slash_mutex;
     std::set<Bytes> slash_slots;  // (node, kind, epoch, round, origin) already queued
 
@@ -199,6 +203,7 @@ struct Runtime::Impl {
     rpc::PendingPool::HasReceipt receipt_within(uint64_t height) const;
     Result<void, SlashEvidenceError> submit_slash_evidence(const ledger::SignedStatement& first,
                                                            const ledger::SignedStatement& second);
+    bool submit_node_method(ledger::Method method);
     void on_forwarded(ForwardedItem& item);
     uint64_t stored_nonce(const ledger::Sender& sender);
     void submit_in_order(Bytes transaction, uint64_t now_ms);

@@ -54,6 +54,18 @@ rpc::PendingPool::HasReceipt Runtime::Impl::receipt_within(uint64_t height) cons
     };
 }
 
+// ---- this node's delivery acknowledgments -----------------------------------------------------
+
+// Queued for the core thread, which signs it with the next nonce when no other transaction of
+// this node is in flight (send_node_transaction). Never blocks.
+bool Runtime::Impl::submit_node_method(ledger::Method method) {
+    if (!running || failed) return false;
+    const bool delivery = std::holds_alternative<ledger::SubmitDeliveryAcknowledgments>(method);
+    if (!push(NodeMethodItem{std::move(method)})) return false;
+    if (delivery) ++delivery_batches_queued;
+    return true;
+}
+
 // ---- equivocation evidence -------------------------------------------------------------------
 
 Result<void, SlashEvidenceError> Runtime::Impl::submit_slash_evidence(const ledger::SignedStatement& first,
@@ -89,7 +101,7 @@ Result<void, SlashEvidenceError> Runtime::Impl::submit_slash_evidence(const ledg
         if (slash_slots.size() >= 4096) slash_slots.erase(slash_slots.begin());
         if (!slash_slots.insert(key).second) return fail(SlashEvidenceError::already_submitted);
     }
-    if (!push(SlashItem{ledger::Slash{*accused, first, second}})) {
+    if (!push(NodeMethodItem{ledger::Slash{*accused, first, second}})) {
         std::lock_guard lock(slash_mutex);
         slash_slots.erase(key);
         return fail(SlashEvidenceError::stopped);
@@ -326,11 +338,11 @@ std::optional<ledger::Method> Runtime::Impl::epoch_method(const ledger::Ledger& 
 }
 
 // Sends this node's next own transaction, signed with the node key, when none is in flight: the
-// epoch protocol's first (committee members), then queued Slash evidence. A Slash whose nonce
+// epoch protocol's first (committee members), then queued Slash evidence and delivery batches. One whose nonce
 // stays unused without a receipt is sent again (the same bytes), at most 5 times.
 void Runtime::Impl::send_node_transaction(uint64_t now_ms) {
     std::optional<ledger::Method> method;
-    std::optional<QueuedSlash> slash;
+    std::optional<QueuedMethod> slash;
     uint64_t nonce = 0;
     {
         std::lock_guard lock(chain_lock);
@@ -339,7 +351,7 @@ void Runtime::Impl::send_node_transaction(uint64_t now_ms) {
         const auto info = me ? ledger.node(*me) : std::nullopt;
         if (!info) {
             if (!slash_queue.empty()) {
-                FLEEK_LOG_WARN("runtime", "{} Slash transactions dropped: this node is not registered", slash_queue.size());
+                FLEEK_LOG_WARN("runtime", "{} own transactions (Slash, delivery acknowledgments) dropped: this node is not registered", slash_queue.size());
                 slash_queue.clear();
             }
             return;
@@ -355,7 +367,7 @@ void Runtime::Impl::send_node_transaction(uint64_t now_ms) {
         if (!method && !slash_queue.empty()) {
             slash = std::move(slash_queue.front());
             slash_queue.pop_front();
-            method = slash->slash;
+            method = slash->method;
         }
         nonce = info->nonce + 1;
     }
@@ -365,7 +377,7 @@ void Runtime::Impl::send_node_transaction(uint64_t now_ms) {
     driver_sent_ms = now_ms;
     const auto signed_transaction = ledger::sign_transaction(transaction, node_key);
     if (slash) {
-        if (slash->attempts++ == 0) ++slashes_submitted;
+        if (slash->attempts++ == 0 && std::holds_alternative<ledger::Slash>(slash->method)) ++slashes_submitted;
         slash_in_flight = SlashInFlight{signed_transaction.transaction.digest(), std::move(*slash)};
     }
     on_transaction(signed_transaction.to_bytes());
