@@ -61,7 +61,12 @@ function(fleek_fuzz name)
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer)
     target_link_options(${target} PRIVATE -fsanitize=fuzzer)
   else()
-    add_executable(${target} ${ARG_SOURCE} "${PROJECT_SOURCE_DIR}/fuzz/replay_main.cpp")
+    if(NOT TARGET fleek_fuzz_replay_main)  # compiled once, linked into every replay driver
+      add_library(fleek_fuzz_replay_main OBJECT "${PROJECT_SOURCE_DIR}/fuzz/replay_main.cpp")
+      fleek_warnings(fleek_fuzz_replay_main)
+    endif()
+    add_executable(${target} ${ARG_SOURCE})
+    target_link_libraries(${target} PRIVATE fleek_fuzz_replay_main)
     set(corpus "${PROJECT_SOURCE_DIR}/fuzz/corpus/${name}")
     add_test(NAME fuzz.${name}
              COMMAND ${target} --corpus "${corpus}" --iterations ${ARG_ITERATIONS} --seed 1)
