@@ -39,13 +39,15 @@ private:
     std::mutex m_mutex;
 };
 
+// Completes each record at once (before record() returns).
 class MemorySink final : public ReceiptSink {
 public:
-    Result<void, ReceiptSinkError> record(const ledger::SignedDeliveryReceipt& receipt) override {
-        std::lock_guard lock(m_mutex);
-        if (refuse) return fail(ReceiptSinkError::not_stored);
-        m_receipts.push_back(receipt);
-        return {};
+    void record(const ledger::SignedDeliveryReceipt& receipt, ReceiptRecorded done) override {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!refuse) m_receipts.push_back(receipt);
+        }
+        done(refuse ? Result<void, ReceiptSinkError>(fail(ReceiptSinkError::not_stored)) : Result<void, ReceiptSinkError>());
     }
     std::vector<ledger::SignedDeliveryReceipt> receipts() {
         std::lock_guard lock(m_mutex);
@@ -94,10 +96,15 @@ struct NodeFixture {
     }
 
     std::unique_ptr<HandshakeConnection> connect(uint64_t now_ms) {
-        SessionContext context{key, admission, sink, source, registry, [this](MutableByteSpan out) { random(out); },
+        SessionContext context{key, admission, source, registry, [this](MutableByteSpan out) { random(out); },
                                [this] { return epoch; }};
         return std::make_unique<HandshakeConnection>(std::move(context), options, now_ms);
     }
+
+    // run() and on_frame() recording the connection's receipts through `sink` (as the TCP
+    // listener does, completed at once).
+    std::optional<ClientError> run(HandshakeConnection& node, HandshakeClient& client, uint64_t now_ms, bool client_sends = true);
+    void feed(HandshakeConnection& node, ByteSpan payload, uint64_t now_ms);
 
     ClientOptions client_options(uint8_t session = 0x5e) const {
         return ClientOptions{key.public_key(), chain_id, session_id(session), 0, std::nullopt, 0};
@@ -123,10 +130,18 @@ inline Bytes payload(const OutFrame& frame) {
     return out;
 }
 
-// Moves frames both ways until neither side has anything to send. Returns the client's first
-// error, if any.
+// Hands the connection's receipts to `sink` until none waits.
+inline void record_receipts(HandshakeConnection& node, ReceiptSink& sink) {
+    while (auto receipt = node.take_receipt_to_record()) {
+        const uint64_t amount = receipt->receipt.amount;
+        sink.record(*receipt, [&node, amount](Result<void, ReceiptSinkError> result) { node.receipt_recorded(amount, result); });
+    }
+}
+
+// Moves frames both ways until neither side has anything to send, recording receipts through
+// `sink` when one is given. Returns the client's first error, if any.
 inline std::optional<ClientError> run(HandshakeConnection& node, HandshakeClient& client, uint64_t now_ms,
-                                      bool client_sends = true) {
+                                      bool client_sends = true, ReceiptSink* sink = nullptr) {
     std::optional<ClientError> error;
     for (int round = 0; round < 1'000'000; ++round) {
         auto frame = node.next_frame(now_ms);
@@ -135,9 +150,21 @@ inline std::optional<ClientError> run(HandshakeConnection& node, HandshakeClient
         auto fed = client.on_frame(payload(*frame), replies);
         if (!fed && !error) error = fed.error();
         if (!client_sends) continue;
-        for (const Bytes& reply : replies) node.on_frame(ByteSpan(reply).subspan(frame_header_size), now_ms);
+        for (const Bytes& reply : replies) {
+            node.on_frame(ByteSpan(reply).subspan(frame_header_size), now_ms);
+            if (sink) record_receipts(node, *sink);
+        }
     }
     return error;
+}
+
+inline std::optional<ClientError> NodeFixture::run(HandshakeConnection& node, HandshakeClient& client, uint64_t now_ms, bool client_sends) {
+    return testing::run(node, client, now_ms, client_sends, &sink);
+}
+
+inline void NodeFixture::feed(HandshakeConnection& node, ByteSpan payload, uint64_t now_ms) {
+    node.on_frame(payload, now_ms);
+    record_receipts(node, sink);
 }
 
 inline std::vector<NodeFrame> decode_all(HandshakeConnection& node, uint64_t now_ms, std::vector<Bytes>& storage) {

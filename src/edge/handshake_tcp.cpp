@@ -6,7 +6,9 @@
 #include <boost/asio.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <thread>
 
 namespace fleek::edge::handshake {
@@ -25,13 +27,33 @@ struct Counters {
     std::atomic<uint64_t> write_timeouts{0};
 };
 
+// Where the receipt sink's completions (from its own thread) go: the I/O thread, while it
+// exists. stop() detaches it before the io_context goes, so a late completion is dropped.
+class CompletionPost {
+public:
+    explicit CompletionPost(asio::io_context& io) : m_io(&io) {}
+    void post(std::function<void()> handler) {
+        std::lock_guard lock(m_mutex);
+        if (m_io) asio::post(*m_io, std::move(handler));
+    }
+    void detach() {
+        std::lock_guard lock(m_mutex);
+        m_io = nullptr;
+    }
+
+private:
+    std::mutex m_mutex;
+    asio::io_context* m_io;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    Connection(tcp::socket socket, SessionContext context, const TcpOptions& options, std::function<uint64_t()> now_ms,
-               Counters& counters, std::function<void(uint64_t)> on_closed, uint64_t id)
-        : m_socket(std::move(socket)), m_timer(m_socket.get_executor()), m_now_ms(std::move(now_ms)),
-          m_options(options), m_counters(counters), m_on_closed(std::move(on_closed)), m_id(id),
-          m_session(std::move(context), options.session, m_now_ms()) {}
+    Connection(tcp::socket socket, SessionContext context, ReceiptSink& receipts, std::shared_ptr<CompletionPost> completions,
+               const TcpOptions& options, std::function<uint64_t()> now_ms, Counters& counters,
+               std::function<void(uint64_t)> on_closed, uint64_t id)
+        : m_socket(std::move(socket)), m_timer(m_socket.get_executor()), m_receipts(receipts),
+          m_completions(std::move(completions)), m_now_ms(std::move(now_ms)), m_options(options), m_counters(counters),
+          m_on_closed(std::move(on_closed)), m_id(id), m_session(std::move(context), options.session, m_now_ms()) {}
 
     void start() {
         boost::system::error_code ignored;
@@ -73,9 +95,31 @@ private:
             const bool was_open = self->m_session.session() != nullptr;
             self->m_session.on_frame(self->m_body, self->m_now_ms());
             if (!was_open && self->m_session.session()) ++self->m_counters.opened_sessions;
+            self->record_receipt();
             self->pump();
             self->arm_timer();
             if (!self->m_session.finished() && !self->m_session.termination()) self->read_header();
+        });
+    }
+
+    // Hands the session's newest verified receipt to the sink; the I/O thread goes on streaming
+    // what the window allows. The completion comes back on the I/O thread, where the session
+    // counts the receipt (or ends), and the next waiting receipt goes. The sink holds no
+    // reference to the connection: a closed one is not kept for its completion.
+    void record_receipt() {
+        if (m_closed) return;
+        auto receipt = m_session.take_receipt_to_record();
+        if (!receipt) return;
+        const uint64_t amount = receipt->receipt.amount;
+        m_receipts.record(*receipt, [weak = weak_from_this(), completions = m_completions, amount](Result<void, ReceiptSinkError> result) {
+            completions->post([weak, amount, result] {
+                const auto self = weak.lock();
+                if (!self) return;
+                self->m_session.receipt_recorded(amount, result);
+                self->record_receipt();
+                self->pump();  // a failed recording ended the session: pump closes once its terminate frame is written
+                self->arm_timer();
+            });
         });
     }
 
@@ -145,6 +189,8 @@ private:
 
     tcp::socket m_socket;
     asio::steady_timer m_timer;
+    ReceiptSink& m_receipts;
+    std::shared_ptr<CompletionPost> m_completions;
     std::function<uint64_t()> m_now_ms;
     const TcpOptions& m_options;
     Counters& m_counters;
@@ -165,7 +211,7 @@ private:
 
 struct HandshakeTcpServer::Impl {
     Impl(const TcpDependencies& dependencies, const TcpOptions& opts)
-        : options(opts), registry(opts.session), acceptor(io) {
+        : options(opts), registry(opts.session), acceptor(io), completions(std::make_shared<CompletionPost>(io)) {
         random = dependencies.random ? dependencies.random : RandomFill([](MutableByteSpan out) { crypto::random_bytes(out); });
         now_ms = dependencies.now_ms ? dependencies.now_ms : std::function<uint64_t()>([] {
             return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -186,9 +232,9 @@ struct HandshakeTcpServer::Impl {
                 refuse_busy(std::move(socket));
             } else {
                 const uint64_t id = next_id++;
-                SessionContext context{deps.node_key, deps.admission, deps.receipts, deps.content, registry, random, deps.current_epoch};
+                SessionContext context{deps.node_key, deps.admission, deps.content, registry, random, deps.current_epoch};
                 auto connection = std::make_shared<Connection>(
-                    std::move(socket), std::move(context), options, now_ms, counters,
+                    std::move(socket), std::move(context), deps.receipts, completions, options, now_ms, counters,
                     [this](uint64_t closed) {
                         connections.erase(closed);
                         counters.open_connections = connections.size();
@@ -215,6 +261,7 @@ struct HandshakeTcpServer::Impl {
     SessionRegistry registry;
     asio::io_context io;
     tcp::acceptor acceptor;
+    std::shared_ptr<CompletionPost> completions;
     RandomFill random;
     std::function<uint64_t()> now_ms;
     Counters counters;
@@ -260,6 +307,7 @@ void HandshakeTcpServer::stop() {
         impl->io.stop();  // pending handlers are dropped with the io_context
     });
     if (m_impl->thread.joinable()) m_impl->thread.join();
+    m_impl->completions->detach();
     m_impl.reset();
 }
 
