@@ -8,7 +8,9 @@
 //
 // Invariants: a client's session is admitted only by edge::check_client_admission over the
 // snapshot (approved key, stables for the node's unexecuted receipts of that client and one
-// window); a receipt counts once DeliveryAggregator::record() synced it; batches go to the
+// window); a receipt counts once DeliveryAggregator::record_batch() synced it (a
+// ReceiptRecorder thread group-commits what the listener hands it, off its I/O thread; the
+// listener stops before the recorder, the recorder before the aggregator); batches go to the
 // runtime's queue of this node's own transactions (Runtime::submit_delivery_acknowledgments,
 // never blocking the aggregator's lock); the aggregator is polled every `poll_interval_ms` by a
 // thread of its own with the steady clock (time never reaches the ledger).
