@@ -200,6 +200,12 @@ std::optional<ledger::SignedDeliveryReceipt> HandshakeConnection::take_receipt_t
     return out;
 }
 
+std::optional<ledger::SignedDeliveryReceipt> HandshakeConnection::take_receipt_at_close() {
+    auto out = std::move(m_receipt_waiting);
+    m_receipt_waiting.reset();
+    return out;
+}
+
 void HandshakeConnection::receipt_recorded(uint64_t amount, Result<void, ReceiptSinkError> result) {
     FLEEK_ASSERT(m_receipt_recording == amount);
     m_receipt_recording.reset();

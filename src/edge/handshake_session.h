@@ -164,6 +164,9 @@ public:
     // (`receipt_not_stored`, or `server_busy`) and nothing counts. Ignored once closed.
     void receipt_recorded(uint64_t amount, Result<void, ReceiptSinkError> result);
     bool receipt_recording() const noexcept { return m_receipt_recording.has_value(); }
+    // The connection goes (the client closed it): the verified receipt still waiting, if any, to
+    // persist without a completion (it no longer opens a window here, but it is owed).
+    std::optional<ledger::SignedDeliveryReceipt> take_receipt_at_close();
     // True once the termination frame (if any) was handed out: close the connection.
     bool finished() const noexcept { return m_state == State::closed && m_control.empty(); }
     std::optional<TerminationReason> termination() const noexcept { return m_termination; }

@@ -70,6 +70,8 @@ public:
         m_timer.cancel();
         m_socket.shutdown(tcp::socket::shutdown_both, ignored);
         m_socket.close(ignored);
+        // A receipt that came while another was being recorded is owed even if the client left.
+        if (auto owed = m_session.take_receipt_at_close()) m_receipts.record(*owed, [](Result<void, ReceiptSinkError>) {});
         if (m_session.termination() == TerminationReason::timeout) ++m_counters.timed_out;
         m_on_closed(m_id);  // drops the server's reference: the last handler's releases this
     }
