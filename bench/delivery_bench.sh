@@ -19,6 +19,9 @@
 # Diagnostics (environment):
 #   DELIVERY_BENCH_NODE_DIR=DIR   where the node's home (blockstore, receipt store) lives (default
 #                                 /tmp, on disk); /dev/shm makes the receipt store's fsync free.
+#   DELIVERY_BENCH_RECEIPT_INTERVAL_BYTES=N, DELIVERY_BENCH_WINDOW_BYTES=N
+#                                 the node's [gateway] receipt_interval_bytes and window_bytes
+#                                 (defaults 1 MiB and 4 MiB): fewer receipts, fewer fsyncs per GiB.
 #   DELIVERY_BENCH_PROFILE=DIR    `perf record -g` of the node during the first paid fetch and the
 #                                 first flk get, written to DIR/{paid,flk}.perf.data.
 # Usage: bench/delivery_bench.sh [REPS] [CLIENTS] [TOTAL]   (./scripts/bench delivery runs it)
@@ -55,6 +58,12 @@ rpc=$((base + 30))
 home="$work/devnet/node-0"
 sed -i -e 's/^capacity_bytes = .*/capacity_bytes = 8589934592/' -e 's/^upload_quota_bytes = .*/upload_quota_bytes = 8589934592/' \
        -e 's/^upload_capacity_bytes = .*/upload_capacity_bytes = 8589934592/' -e 's/^level = .*/level = "info"/' "$home/config.toml"
+if [ -n "${DELIVERY_BENCH_RECEIPT_INTERVAL_BYTES:-}" ]; then
+  sed -i "s/^receipt_interval_bytes = .*/receipt_interval_bytes = $DELIVERY_BENCH_RECEIPT_INTERVAL_BYTES/" "$home/config.toml"
+fi
+if [ -n "${DELIVERY_BENCH_WINDOW_BYTES:-}" ]; then
+  sed -i "s/^window_bytes = .*/window_bytes = $DELIVERY_BENCH_WINDOW_BYTES/" "$home/config.toml"
+fi
 "$bin/fleek-node" run --home "$home" > "$work/node.log" 2>&1 &
 node_pid=$!
 pids+=("$node_pid")
@@ -100,6 +109,8 @@ run_kernel=$(uname -r)
 run_note=""
 [ -n "${DELIVERY_BENCH_NODE_DIR:-}" ] && run_note+=" [node home in $DELIVERY_BENCH_NODE_DIR]"
 [ -n "${DELIVERY_BENCH_PROFILE:-}" ] && run_note+=" [perf on the node in repetition 1]"
+[ -n "${DELIVERY_BENCH_RECEIPT_INTERVAL_BYTES:-}" ] && run_note+=" [receipt_interval_bytes $DELIVERY_BENCH_RECEIPT_INTERVAL_BYTES]"
+[ -n "${DELIVERY_BENCH_WINDOW_BYTES:-}" ] && run_note+=" [window_bytes $DELIVERY_BENCH_WINDOW_BYTES]"
 record() {  # case ours reference unit ratio
   local what=$1
   shift
