@@ -1,6 +1,7 @@
 #include "edge/handshake_tcp.h"
 
 #include "crypto/random.h"
+#include "edge/handshake_connection_io.h"
 #include "net/source_address.h"
 #include "util/log.h"
 
@@ -17,152 +18,54 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-struct Counters {
-    std::atomic<uint64_t> accepted{0};
-    std::atomic<uint64_t> refused_busy{0};
-    std::atomic<uint64_t> refused_per_source{0};
-    std::atomic<uint64_t> accept_errors{0};
-    std::atomic<uint64_t> open_connections{0};
-    std::atomic<uint64_t> opened_sessions{0};
-    std::atomic<uint64_t> timed_out{0};
-    std::atomic<uint64_t> write_timeouts{0};
-};
-
-class Connection : public std::enable_shared_from_this<Connection> {
+// Frames as u32 length ‖ payload on a TCP stream (docs/formats/handshake.md §Framing).
+class TcpTransport {
 public:
-    Connection(tcp::socket socket, SessionContext context, const TcpOptions& options, std::function<uint64_t()> now_ms,
-               Counters& counters, std::function<void(uint64_t)> on_closed, uint64_t id)
-        : m_socket(std::move(socket)), m_timer(m_socket.get_executor()), m_now_ms(std::move(now_ms)),
-          m_options(options), m_counters(counters), m_on_closed(std::move(on_closed)), m_id(id),
-          m_session(std::move(context), options.session, m_now_ms()) {}
+    explicit TcpTransport(tcp::socket socket) : m_socket(std::move(socket)) {}
+
+    tcp::socket::executor_type executor() { return m_socket.get_executor(); }
 
     void start() {
         boost::system::error_code ignored;
         m_socket.set_option(tcp::no_delay(true), ignored);
-        read_header();
-        pump();
-        arm_timer();
     }
 
-    void close() {
-        if (m_closed) return;
-        m_closed = true;
-        boost::system::error_code ignored;
-        m_timer.cancel();
-        m_socket.shutdown(tcp::socket::shutdown_both, ignored);
-        m_socket.close(ignored);
-        if (m_session.termination() == TerminationReason::timeout) ++m_counters.timed_out;
-        m_on_closed(m_id);  // drops the server's reference: the last handler's releases this
-    }
-
-private:
-    void read_header() {
-        if (m_closed) return;
-        asio::async_read(m_socket, asio::buffer(m_header), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-            if (ec) return self->close();
-            auto length = decode_frame_length(self->m_header, client_frame_max_bytes);
-            if (!length) {
-                self->m_session.on_frame_error(length.error());
-                return self->pump();
-            }
-            self->m_body.resize(*length);
-            self->read_body();
+    template <class Handler>
+    void async_read_frame(Handler handler) {
+        asio::async_read(m_socket, asio::buffer(m_header), [this, handler = std::move(handler)](boost::system::error_code ec, size_t) mutable {
+            if (ec) return handler(io::ReadResult::closed, ByteSpan{}, FrameError::truncated);
+            // The length is checked before anything is allocated or read.
+            auto length = decode_frame_length(m_header, client_frame_max_bytes);
+            if (!length) return handler(io::ReadResult::frame_error, ByteSpan{}, length.error());
+            m_body.resize(*length);
+            asio::async_read(m_socket, asio::buffer(m_body), [this, handler = std::move(handler)](boost::system::error_code body_ec, size_t) mutable {
+                if (body_ec) return handler(io::ReadResult::closed, ByteSpan{}, FrameError::truncated);
+                handler(io::ReadResult::payload, ByteSpan(m_body), FrameError::truncated);
+            });
         });
     }
 
-    void read_body() {
-        asio::async_read(m_socket, asio::buffer(m_body), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-            if (ec) return self->close();
-            const bool was_open = self->m_session.session() != nullptr;
-            self->m_session.on_frame(self->m_body, self->m_now_ms());
-            if (!was_open && self->m_session.session()) ++self->m_counters.opened_sessions;
-            self->pump();
-            self->arm_timer();
-            if (!self->m_session.finished() && !self->m_session.termination()) self->read_header();
-        });
-    }
-
-    void pump() {
-        if (m_closed) return;
-        const uint64_t now = m_now_ms();
-        while (m_queued_bytes < m_options.send_queue_max_bytes) {
-            auto frame = m_session.next_frame(now);
-            if (!frame) break;
-            m_queued_bytes += frame->size();
-            m_queue.push_back(std::move(*frame));
-        }
-        if (m_queue.empty() && m_session.finished()) return close();
-        if (!m_writing) write_next();
-        arm_timer();
-    }
-
-    void write_next() {
-        if (m_queue.empty() || m_closed) return;
-        m_writing = true;
-        m_write_started_ms = m_now_ms();
-        const OutFrame& frame = m_queue.front();
+    template <class Handler>
+    void async_write_frame(const OutFrame& frame, Handler handler) {
         std::array<asio::const_buffer, 2> buffers{asio::buffer(frame.bytes),
                                                  frame.block ? asio::buffer(frame.block->data(), frame.block->size())
                                                              : asio::const_buffer()};
-        asio::async_write(m_socket, buffers, [self = shared_from_this()](boost::system::error_code ec, size_t) {
-            self->m_writing = false;
-            if (ec) return self->close();
-            self->arm_timer();
-            self->m_queued_bytes -= self->m_queue.front().size();
-            self->m_queue.pop_front();
-            self->pump();
-        });
+        asio::async_write(m_socket, buffers, [handler = std::move(handler)](boost::system::error_code ec, size_t) mutable { handler(ec); });
     }
 
-    std::optional<uint64_t> next_deadline_ms() const {
-        auto deadline = m_session.next_deadline_ms();
-        if (m_writing) {
-            const uint64_t write_deadline = m_write_started_ms + m_options.write_timeout_ms;
-            deadline = deadline ? std::min(*deadline, write_deadline) : write_deadline;
-        }
-        return deadline;
+    void close() {
+        boost::system::error_code ignored;
+        m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+        m_socket.close(ignored);
     }
 
-    void arm_timer() {
-        if (m_closed) return;
-        const auto deadline = next_deadline_ms();
-        if (deadline == m_armed_deadline_ms) return;
-        m_armed_deadline_ms = deadline;
-        m_timer.cancel();
-        if (!deadline) return;
-        const uint64_t now = m_now_ms();
-        m_timer.expires_after(std::chrono::milliseconds(*deadline > now ? *deadline - now : 0));
-        m_timer.async_wait([self = shared_from_this(), deadline](boost::system::error_code ec) {
-            if (ec || self->m_armed_deadline_ms != deadline) return;
-            self->m_armed_deadline_ms.reset();
-            const uint64_t fired_ms = self->m_now_ms();
-            if (self->m_writing && fired_ms >= self->m_write_started_ms + self->m_options.write_timeout_ms) {
-                ++self->m_counters.write_timeouts;  // the client stopped reading: nothing more can reach it
-                return self->close();
-            }
-            self->m_session.tick(fired_ms);
-            self->pump();
-            self->arm_timer();
-        });
-    }
-
+private:
     tcp::socket m_socket;
-    asio::steady_timer m_timer;
-    std::function<uint64_t()> m_now_ms;
-    const TcpOptions& m_options;
-    Counters& m_counters;
-    std::function<void(uint64_t)> m_on_closed;
-    uint64_t m_id;
-    HandshakeConnection m_session;
     std::array<uint8_t, frame_header_size> m_header{};
     Bytes m_body;
-    std::deque<OutFrame> m_queue;
-    size_t m_queued_bytes = 0;
-    bool m_writing = false;
-    uint64_t m_write_started_ms = 0;
-    bool m_closed = false;
-    std::optional<uint64_t> m_armed_deadline_ms;
 };
+
+using Connection = io::Connection<TcpTransport>;
 
 }  // namespace
 
@@ -170,11 +73,7 @@ struct HandshakeTcpServer::Impl {
     Impl(const TcpDependencies& dependencies, const TcpOptions& opts)
         : options(opts), registry(opts.session), acceptor(io) {
         random = dependencies.random ? dependencies.random : RandomFill([](MutableByteSpan out) { crypto::random_bytes(out); });
-        now_ms = dependencies.now_ms ? dependencies.now_ms : std::function<uint64_t()>([] {
-            return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::steady_clock::now().time_since_epoch())
-                                             .count());
-        });
+        now_ms = dependencies.now_ms ? dependencies.now_ms : io::steady_now_ms();
     }
 
     void accept(const TcpDependencies& deps) {
@@ -204,7 +103,8 @@ struct HandshakeTcpServer::Impl {
                 const uint64_t id = next_id++;
                 SessionContext context{deps.node_key, deps.admission, deps.receipts, deps.content, registry, random, deps.current_epoch};
                 auto connection = std::make_shared<Connection>(
-                    std::move(socket), std::move(context), options, now_ms, counters,
+                    TcpTransport(std::move(socket)), std::move(context), options.session,
+                    io::Limits{options.send_queue_max_bytes, options.write_timeout_ms}, now_ms, counters,
                     [this](uint64_t closed) { forget(closed); }, id);
                 ++by_source[source];
                 connections.emplace(id, Held{connection, std::move(source)});
@@ -239,7 +139,7 @@ struct HandshakeTcpServer::Impl {
     tcp::acceptor acceptor;
     RandomFill random;
     std::function<uint64_t()> now_ms;
-    Counters counters;
+    io::Counters counters;
     struct Held {
         std::shared_ptr<Connection> connection;
         std::string source;  // net::source_budget_key of the remote address
@@ -295,7 +195,7 @@ void HandshakeTcpServer::stop() {
 
 TcpStats HandshakeTcpServer::stats() const {
     if (!m_impl) return {};
-    const Counters& c = m_impl->counters;
+    const io::Counters& c = m_impl->counters;
     return TcpStats{c.accepted, c.refused_busy, c.refused_per_source, c.accept_errors, c.open_connections, c.opened_sessions, c.timed_out, c.write_timeouts};
 }
 
