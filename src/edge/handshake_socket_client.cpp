@@ -94,8 +94,9 @@ private:
     int m_fd;
 };
 
+// Rounded up: a wait never ends before its deadline.
 int remaining_ms(Clock::time_point until) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
     return static_cast<int>(std::clamp<int64_t>(left, 0, 1 << 30));
 }
 
