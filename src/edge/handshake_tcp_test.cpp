@@ -1,7 +1,10 @@
 // The TCP listener on loopback: a paid fetch of 8 MiB with receipts, refusal of oversized
 // frames, and half-open connections closed at their deadline while a good client is served.
-// Clients are plain blocking sockets with receive deadlines (no sleeps).
+// Clients are plain blocking sockets with receive deadlines (no sleeps), and the socket client
+// flk uses (handshake_socket_client.h): its typed failures (a silent node abandoned at the stall
+// deadline, connection refused, the node's termination and refusal reasons).
 #include "edge/handshake_fixture_test.h"
+#include "edge/handshake_socket_client.h"
 #include "edge/handshake_tcp.h"
 
 #include <arpa/inet.h>
@@ -111,41 +114,23 @@ struct TcpFixture : NodeFixture {
     HandshakeTcpServer server;
 };
 
-// A whole paid fetch over a socket: open, request, verify, sign receipts as blocks verify.
+// A whole paid fetch with the socket client flk uses (handshake_socket_client.h).
 struct FetchResult {
     Bytes content;
     std::optional<ClientError> error;
     std::optional<TerminationReason> termination;
 };
-FetchResult fetch(uint16_t port, const ClientOptions& options, const Hash32& hash, const char* source = nullptr) {
+FetchResult fetch(uint16_t port, const ClientOptions& options, const Hash32& hash) {
     FetchResult result;
-    Socket socket(port, 0, source);
-    EXPECT_TRUE(socket.connected());
     HandshakeClient client(client_key(), options);
-    FrameSplitter splitter(node_frame_max_bytes);
-    bool requested = false;
-    while (!result.error) {
-        auto bytes = socket.receive(20'000);
-        if (!bytes || bytes->empty()) {
-            ADD_FAILURE() << "the node stopped sending";
-            break;
-        }
-        std::vector<Bytes> out;
-        auto split = splitter.feed(*bytes, [&](ByteSpan p) {
-            auto fed = client.on_frame(p, out);
-            if (!fed) result.error = fed.error();
-            return fed.has_value();
-        });
-        EXPECT_TRUE(split);
-        if (client.is_open() && !requested) {
-            requested = true;
-            out.push_back(client.request(hash, std::nullopt, [&](uint64_t, ByteSpan block) {
-                result.content.insert(result.content.end(), block.begin(), block.end());
-                return true;
-            }));
-        }
-        for (const Bytes& frame : out) EXPECT_TRUE(socket.send(frame));
-        if (requested && client.request_done()) break;
+    auto fetched = fetch_over_socket({.host = "127.0.0.1", .port = port, .connect_timeout_ms = 10'000, .stall_timeout_ms = 20'000},
+                                     client, hash, std::nullopt, [&](uint64_t, ByteSpan block) {
+                                         result.content.insert(result.content.end(), block.begin(), block.end());
+                                         return true;
+                                     });
+    if (!fetched) {
+        EXPECT_EQ(fetched.error().error, SocketError::session) << fetched.error().describe();
+        result.error = fetched.error().client_error;
     }
     result.termination = client.termination();
     return result;
@@ -240,7 +225,7 @@ TEST(HandshakeTcp, HalfOpenConnectionsAreClosedAtTheDeadlineWhileAGoodClientIsSe
     EXPECT_EQ(busy, node.server.stats().refused_busy);
 }
 
-// 10,000 half-open connections from one address (connected, never a byte sent): 64 are held
+// 10,000 half-open connections from one address (127.0.0.2; connected, never a byte sent): 64 are held
 // until the open deadline, every other one is told server_busy at once, the listener never holds
 // more than its limits, and a client from another address is served meanwhile.
 TEST(HandshakeTcp, TenThousandHalfOpenConnectionsFromOneAddressAreRefusedWhileOthersAreServed) {
@@ -262,15 +247,15 @@ TEST(HandshakeTcp, TenThousandHalfOpenConnectionsFromOneAddressAreRefusedWhileOt
     std::vector<std::unique_ptr<Socket>> half_open;
     half_open.reserve(attackers);
     for (size_t i = 0; i < attackers; ++i) {
-        half_open.push_back(std::make_unique<Socket>(node.server.port(), 0, "127.0.0.1"));
+        half_open.push_back(std::make_unique<Socket>(node.server.port(), 0, "127.0.0.2"));
         ASSERT_TRUE(half_open.back()->connected()) << "connection " << i;
     }
     ASSERT_TRUE(eventually([&] { return node.server.stats().accepted == attackers; }, 60'000)) << node.server.stats().accepted;
     EXPECT_EQ(node.server.stats().open_connections, 64u);
     EXPECT_EQ(node.server.stats().refused_per_source, attackers - 64);
     EXPECT_EQ(node.server.stats().refused_busy, 0u);
-    // Another address is served while the 64 are held.
-    const auto result = fetch(node.server.port(), node.client_options(), hash, "127.0.0.2");
+    // Another address (127.0.0.1) is served while the 64 are held.
+    const auto result = fetch(node.server.port(), node.client_options(), hash);
     EXPECT_FALSE(result.error);
     EXPECT_EQ(result.content, node.content_bytes);
     size_t busy = 0;
@@ -380,6 +365,80 @@ TEST(HandshakeTcp, AClientThatStopsReadingIsClosedAtTheWriteTimeout) {
     ASSERT_TRUE(socket.send(client.request(hash, std::nullopt, {})));
     EXPECT_TRUE(eventually([&] { return node.server.stats().write_timeouts == 1; }));
     EXPECT_TRUE(eventually([&] { return node.server.stats().open_connections == 0; }));
+}
+
+// A loopback port with a listener that completes connections (the kernel's backlog) and never
+// sends: a node that stopped sending.
+struct SilentListener {
+    SilentListener() : fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        EXPECT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+        EXPECT_EQ(::listen(fd, 4), 0);
+        socklen_t length = sizeof(address);
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+        port = ntohs(address.sin_port);
+    }
+    ~SilentListener() { ::close(fd); }
+    int fd;
+    uint16_t port = 0;
+};
+
+TEST(HandshakeSocketClient, ANodeThatSendsNothingIsAbandonedAtTheStallDeadline) {
+    SilentListener listener;
+    HandshakeClient client(client_key(), NodeFixture().client_options());
+    bool sink_called = false;
+    const auto started = std::chrono::steady_clock::now();
+    auto fetched = fetch_over_socket({.host = "127.0.0.1", .port = listener.port, .connect_timeout_ms = 5'000, .stall_timeout_ms = 300},
+                                     client, Hash32{}, std::nullopt, [&](uint64_t, ByteSpan) { return sink_called = true; });
+    const auto waited = std::chrono::steady_clock::now() - started;
+    ASSERT_FALSE(fetched);
+    EXPECT_EQ(fetched.error().error, SocketError::stalled);
+    EXPECT_NE(fetched.error().describe().find("stalled"), std::string::npos);
+    EXPECT_GE(waited, std::chrono::milliseconds(300));
+    EXPECT_LT(waited, std::chrono::seconds(5));
+    EXPECT_FALSE(sink_called);
+    EXPECT_EQ(client.signed_bytes(), 0u);
+}
+
+TEST(HandshakeSocketClient, APortWhereNothingListensIsConnectionRefused) {
+    uint16_t port = 0;
+    {
+        SilentListener closed_soon;  // a port that was free a moment ago, closed again
+        port = closed_soon.port;
+    }
+    HandshakeClient client(client_key(), NodeFixture().client_options());
+    auto fetched = fetch_over_socket({.host = "127.0.0.1", .port = port, .connect_timeout_ms = 5'000, .stall_timeout_ms = 5'000}, client, Hash32{}, std::nullopt, {});
+    ASSERT_FALSE(fetched);
+    EXPECT_EQ(fetched.error().error, SocketError::connection_refused);
+    EXPECT_NE(fetched.error().describe().find("connection_refused"), std::string::npos);
+}
+
+TEST(HandshakeSocketClient, AnUnapprovedKeyIsRefusedBeforeAnyByteWithItsReason) {
+    TcpFixture node;
+    const Hash32 hash = node.put(3 * mib, 12);
+    HandshakeClient client(client_key(9), node.client_options());  // the admission knows only client_key(2)
+    bool sink_called = false;
+    auto fetched = fetch_over_socket({.host = "localhost", .port = node.server.port(), .connect_timeout_ms = 5'000, .stall_timeout_ms = 20'000}, client, hash, std::nullopt,
+                                     [&](uint64_t, ByteSpan) { return sink_called = true; });
+    ASSERT_FALSE(fetched);
+    EXPECT_EQ(fetched.error().error, SocketError::session);
+    EXPECT_EQ(fetched.error().client_error, ClientError::terminated);
+    EXPECT_EQ(fetched.error().termination, TerminationReason::unapproved_client);
+    EXPECT_EQ(fetched.error().describe(), "the node ended the session: terminated (unapproved_client)");
+    EXPECT_FALSE(sink_called);
+    EXPECT_EQ(client.verified_bytes(), 0u);
+    EXPECT_TRUE(node.sink.receipts().empty());
+}
+
+TEST(HandshakeSocketClient, ContentTheNodeDoesNotHoldIsARefusalNamingItsReason) {
+    TcpFixture node;
+    HandshakeClient client(client_key(), node.client_options());
+    auto fetched = fetch_over_socket({.host = "127.0.0.1", .port = node.server.port(), .connect_timeout_ms = 5'000, .stall_timeout_ms = 20'000}, client, Hash32{}, std::nullopt, {});
+    ASSERT_FALSE(fetched);
+    EXPECT_EQ(fetched.error().client_error, ClientError::refused);
+    EXPECT_EQ(fetched.error().describe(), "the node refused the request: refused (not_found)");
 }
 
 }  // namespace
