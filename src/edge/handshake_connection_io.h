@@ -13,6 +13,7 @@
 #pragma once
 
 #include "edge/handshake_session.h"
+#include "edge/handshake_tcp.h"
 
 #include <boost/asio.hpp>
 
@@ -34,6 +35,18 @@ struct Counters {
     std::atomic<uint64_t> timed_out{0};
     std::atomic<uint64_t> write_timeouts{0};
 };
+
+// The listener's statistics (both listeners report the same TcpStats).
+inline TcpStats snapshot(const Counters& c) {
+    return TcpStats{.accepted = c.accepted,
+                    .refused_busy = c.refused_busy,
+                    .refused_per_source = c.refused_per_source,
+                    .accept_errors = c.accept_errors,
+                    .open_connections = c.open_connections,
+                    .opened_sessions = c.opened_sessions,
+                    .timed_out = c.timed_out,
+                    .write_timeouts = c.write_timeouts};
+}
 
 struct Limits {
     size_t send_queue_max_bytes = 1 << 20;

@@ -195,15 +195,7 @@ void HandshakeTcpServer::stop() {
 
 TcpStats HandshakeTcpServer::stats() const {
     if (!m_impl) return {};
-    const io::Counters& c = m_impl->counters;
-    return TcpStats{.accepted = c.accepted,
-                    .refused_busy = c.refused_busy,
-                    .refused_per_source = c.refused_per_source,
-                    .accept_errors = c.accept_errors,
-                    .open_connections = c.open_connections,
-                    .opened_sessions = c.opened_sessions,
-                    .timed_out = c.timed_out,
-                    .write_timeouts = c.write_timeouts};
+    return io::snapshot(m_impl->counters);
 }
 
 }  // namespace fleek::edge::handshake
