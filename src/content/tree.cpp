@@ -4,7 +4,6 @@
 #include "util/assert.h"
 
 #include <cstring>
-#include <thread>
 
 namespace fleek::content {
 
@@ -165,7 +164,7 @@ HashTree TreeBuilder::finalize() {
     return HashTree(m_length, std::move(m_nodes));
 }
 
-// ------------------------------------------------------------------------------- hash_tree
+// ------------------------------------------------------------------------ tree_from_leaves
 
 HashTree tree_from_leaves(uint64_t length, const std::vector<Hash32>& leaves) {
     FLEEK_ASSERT(leaves.size() == block_count(length));
@@ -189,31 +188,6 @@ HashTree tree_from_leaves(uint64_t length, const std::vector<Hash32>& leaves) {
         nodes.push_back(stack.back());
     }
     return HashTree(length, std::move(nodes));
-}
-
-HashTree hash_tree(ByteSpan content, unsigned threads) {
-    const uint64_t n = block_count(content.size());
-    if (n == 1) return HashTree(content.size(), {block_hash(content, 0, true)});
-    std::vector<Hash32> leaves(n);
-    const auto hash_range = [&](uint64_t first, uint64_t end) {
-        for (uint64_t k = first; k < end; ++k) {
-            leaves[k] = block_hash(content.subspan(k * block_size, block_length(content.size(), k)), k, false);
-        }
-    };
-    if (threads <= 1 || n < 8) {
-        hash_range(0, n);
-    } else {
-        std::vector<std::thread> workers;
-        const uint64_t per_thread = (n + threads - 1) / threads;
-        for (unsigned t = 1; t < threads; ++t) {
-            const uint64_t first = std::min<uint64_t>(n, t * per_thread);
-            const uint64_t end = std::min<uint64_t>(n, first + per_thread);
-            if (first < end) workers.emplace_back(hash_range, first, end);
-        }
-        hash_range(0, std::min<uint64_t>(n, per_thread));
-        for (auto& worker : workers) worker.join();
-    }
-    return tree_from_leaves(content.size(), leaves);
 }
 
 // ------------------------------------------------------------------------------- tree files

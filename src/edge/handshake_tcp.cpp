@@ -1,14 +1,14 @@
 #include "edge/handshake_tcp.h"
 
 #include "crypto/random.h"
+#include "edge/handshake_connection_io.h"
+#include "net/source_address.h"
 #include "util/log.h"
 
 #include <boost/asio.hpp>
 
 #include <chrono>
-#include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 
 namespace fleek::edge::handshake {
@@ -18,236 +18,110 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-struct Counters {
-    std::atomic<uint64_t> accepted{0};
-    std::atomic<uint64_t> refused_busy{0};
-    std::atomic<uint64_t> open_connections{0};
-    std::atomic<uint64_t> opened_sessions{0};
-    std::atomic<uint64_t> timed_out{0};
-    std::atomic<uint64_t> write_timeouts{0};
-};
-
-// Where the receipt sink's completions (from its own thread) go: the I/O thread, while it
-// exists. stop() detaches it before the io_context goes, so a late completion is dropped.
-class CompletionPost {
+// Frames as u32 length ‖ payload on a TCP stream (docs/formats/handshake.md §Framing).
+class TcpTransport {
 public:
-    explicit CompletionPost(asio::io_context& io) : m_io(&io) {}
-    void post(std::function<void()> handler) {
-        std::lock_guard lock(m_mutex);
-        if (m_io) asio::post(*m_io, std::move(handler));
-    }
-    void detach() {
-        std::lock_guard lock(m_mutex);
-        m_io = nullptr;
-    }
+    explicit TcpTransport(tcp::socket socket) : m_socket(std::move(socket)) {}
 
-private:
-    std::mutex m_mutex;
-    asio::io_context* m_io;
-};
-
-class Connection : public std::enable_shared_from_this<Connection> {
-public:
-    Connection(tcp::socket socket, SessionContext context, ReceiptSink& receipts, std::shared_ptr<CompletionPost> completions,
-               const TcpOptions& options, std::function<uint64_t()> now_ms, Counters& counters,
-               std::function<void(uint64_t)> on_closed, uint64_t id)
-        : m_socket(std::move(socket)), m_timer(m_socket.get_executor()), m_receipts(receipts),
-          m_completions(std::move(completions)), m_now_ms(std::move(now_ms)), m_options(options), m_counters(counters),
-          m_on_closed(std::move(on_closed)), m_id(id), m_session(std::move(context), options.session, m_now_ms()) {}
+    tcp::socket::executor_type executor() { return m_socket.get_executor(); }
 
     void start() {
         boost::system::error_code ignored;
         m_socket.set_option(tcp::no_delay(true), ignored);
-        read_header();
-        pump();
-        arm_timer();
     }
 
-    void close() {
-        if (m_closed) return;
-        m_closed = true;
-        boost::system::error_code ignored;
-        m_timer.cancel();
-        m_socket.shutdown(tcp::socket::shutdown_both, ignored);
-        m_socket.close(ignored);
-        // A receipt that came while another was being recorded is owed even if the client left.
-        if (auto owed = m_session.take_receipt_at_close()) m_receipts.record(*owed, [](Result<void, ReceiptSinkError>) {});
-        if (m_session.termination() == TerminationReason::timeout) ++m_counters.timed_out;
-        m_on_closed(m_id);  // drops the server's reference: the last handler's releases this
-    }
-
-private:
-    void read_header() {
-        if (m_closed) return;
-        asio::async_read(m_socket, asio::buffer(m_header), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-            if (ec) return self->close();
-            auto length = decode_frame_length(self->m_header, client_frame_max_bytes);
-            if (!length) {
-                self->m_session.on_frame_error(length.error());
-                return self->pump();
-            }
-            self->m_body.resize(*length);
-            self->read_body();
-        });
-    }
-
-    void read_body() {
-        asio::async_read(m_socket, asio::buffer(m_body), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-            if (ec) return self->close();
-            const bool was_open = self->m_session.session() != nullptr;
-            self->m_session.on_frame(self->m_body, self->m_now_ms());
-            if (!was_open && self->m_session.session()) ++self->m_counters.opened_sessions;
-            self->record_receipt();
-            self->pump();
-            self->arm_timer();
-            if (!self->m_session.finished() && !self->m_session.termination()) self->read_header();
-        });
-    }
-
-    // Hands the session's newest verified receipt to the sink; the I/O thread goes on streaming
-    // what the window allows. The completion comes back on the I/O thread, where the session
-    // counts the receipt (or ends), and the next waiting receipt goes. The sink holds no
-    // reference to the connection: a closed one is not kept for its completion.
-    void record_receipt() {
-        if (m_closed) return;
-        auto receipt = m_session.take_receipt_to_record();
-        if (!receipt) return;
-        const uint64_t amount = receipt->receipt.amount;
-        m_receipts.record(*receipt, [weak = weak_from_this(), completions = m_completions, amount](Result<void, ReceiptSinkError> result) {
-            completions->post([weak, amount, result] {
-                const auto self = weak.lock();
-                if (!self) return;
-                self->m_session.receipt_recorded(amount, result);
-                self->record_receipt();
-                self->pump();  // a failed recording ended the session: pump closes once its terminate frame is written
-                self->arm_timer();
+    template <class Handler>
+    void async_read_frame(Handler handler) {
+        asio::async_read(m_socket, asio::buffer(m_header), [this, handler = std::move(handler)](boost::system::error_code ec, size_t) mutable {
+            if (ec) return handler(io::ReadResult::closed, ByteSpan{}, FrameError::truncated);
+            // The length is checked before anything is allocated or read.
+            auto length = decode_frame_length(m_header, client_frame_max_bytes);
+            if (!length) return handler(io::ReadResult::frame_error, ByteSpan{}, length.error());
+            m_body.resize(*length);
+            asio::async_read(m_socket, asio::buffer(m_body), [this, handler = std::move(handler)](boost::system::error_code body_ec, size_t) mutable {
+                if (body_ec) return handler(io::ReadResult::closed, ByteSpan{}, FrameError::truncated);
+                handler(io::ReadResult::payload, ByteSpan(m_body), FrameError::truncated);
             });
         });
     }
 
-    void pump() {
-        if (m_closed) return;
-        const uint64_t now = m_now_ms();
-        while (m_queued_bytes < m_options.send_queue_max_bytes) {
-            auto frame = m_session.next_frame(now);
-            if (!frame) break;
-            m_queued_bytes += frame->size();
-            m_queue.push_back(std::move(*frame));
-        }
-        if (m_queue.empty() && m_session.finished()) return close();
-        if (!m_writing) write_next();
-        arm_timer();
-    }
-
-    void write_next() {
-        if (m_queue.empty() || m_closed) return;
-        m_writing = true;
-        m_write_started_ms = m_now_ms();
-        const OutFrame& frame = m_queue.front();
+    template <class Handler>
+    void async_write_frame(const OutFrame& frame, Handler handler) {
         std::array<asio::const_buffer, 2> buffers{asio::buffer(frame.bytes),
                                                  frame.block ? asio::buffer(frame.block->data(), frame.block->size())
                                                              : asio::const_buffer()};
-        asio::async_write(m_socket, buffers, [self = shared_from_this()](boost::system::error_code ec, size_t) {
-            self->m_writing = false;
-            if (ec) return self->close();
-            self->arm_timer();
-            self->m_queued_bytes -= self->m_queue.front().size();
-            self->m_queue.pop_front();
-            self->pump();
-        });
+        asio::async_write(m_socket, buffers, [handler = std::move(handler)](boost::system::error_code ec, size_t) mutable { handler(ec); });
     }
 
-    std::optional<uint64_t> next_deadline_ms() const {
-        auto deadline = m_session.next_deadline_ms();
-        if (m_writing) {
-            const uint64_t write_deadline = m_write_started_ms + m_options.write_timeout_ms;
-            deadline = deadline ? std::min(*deadline, write_deadline) : write_deadline;
-        }
-        return deadline;
+    void close() {
+        boost::system::error_code ignored;
+        m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+        m_socket.close(ignored);
     }
 
-    void arm_timer() {
-        if (m_closed) return;
-        const auto deadline = next_deadline_ms();
-        if (deadline == m_armed_deadline_ms) return;
-        m_armed_deadline_ms = deadline;
-        m_timer.cancel();
-        if (!deadline) return;
-        const uint64_t now = m_now_ms();
-        m_timer.expires_after(std::chrono::milliseconds(*deadline > now ? *deadline - now : 0));
-        m_timer.async_wait([self = shared_from_this(), deadline](boost::system::error_code ec) {
-            if (ec || self->m_armed_deadline_ms != deadline) return;
-            self->m_armed_deadline_ms.reset();
-            const uint64_t fired_ms = self->m_now_ms();
-            if (self->m_writing && fired_ms >= self->m_write_started_ms + self->m_options.write_timeout_ms) {
-                ++self->m_counters.write_timeouts;  // the client stopped reading: nothing more can reach it
-                return self->close();
-            }
-            self->m_session.tick(fired_ms);
-            self->pump();
-            self->arm_timer();
-        });
-    }
-
+private:
     tcp::socket m_socket;
-    asio::steady_timer m_timer;
-    ReceiptSink& m_receipts;
-    std::shared_ptr<CompletionPost> m_completions;
-    std::function<uint64_t()> m_now_ms;
-    const TcpOptions& m_options;
-    Counters& m_counters;
-    std::function<void(uint64_t)> m_on_closed;
-    uint64_t m_id;
-    HandshakeConnection m_session;
     std::array<uint8_t, frame_header_size> m_header{};
     Bytes m_body;
-    std::deque<OutFrame> m_queue;
-    size_t m_queued_bytes = 0;
-    bool m_writing = false;
-    uint64_t m_write_started_ms = 0;
-    bool m_closed = false;
-    std::optional<uint64_t> m_armed_deadline_ms;
 };
+
+using Connection = io::Connection<TcpTransport>;
 
 }  // namespace
 
 struct HandshakeTcpServer::Impl {
     Impl(const TcpDependencies& dependencies, const TcpOptions& opts)
-        : options(opts), registry(opts.session), acceptor(io), completions(std::make_shared<CompletionPost>(io)) {
+        : options(opts), registry(opts.session), acceptor(io), completions(std::make_shared<io::CompletionPost>(io)) {
         random = dependencies.random ? dependencies.random : RandomFill([](MutableByteSpan out) { crypto::random_bytes(out); });
-        now_ms = dependencies.now_ms ? dependencies.now_ms : std::function<uint64_t()>([] {
-            return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::steady_clock::now().time_since_epoch())
-                                             .count());
-        });
+        now_ms = dependencies.now_ms ? dependencies.now_ms : io::steady_now_ms();
     }
 
     void accept(const TcpDependencies& deps) {
         acceptor.async_accept([this, &deps](boost::system::error_code ec, tcp::socket socket) {
+            if (ec == asio::error::operation_aborted) return;
             if (ec) {
-                if (ec != asio::error::operation_aborted) accept(deps);
+                // Out of descriptors (EMFILE, ENFILE) or memory: accepting again at once would
+                // fail again and spin the I/O thread; the connections already open keep being served.
+                if (counters.accept_errors++ == 0) FLEEK_LOG_WARN("handshake", "accept failed: {} (retrying every {} ms)", ec.message(), accept_retry_ms);
+                accept_retry.expires_after(std::chrono::milliseconds(accept_retry_ms));
+                accept_retry.async_wait([this, &deps](boost::system::error_code waited) {
+                    if (!waited) accept(deps);
+                });
                 return;
             }
             ++counters.accepted;
+            boost::system::error_code remote_error;
+            const auto remote = socket.remote_endpoint(remote_error);
+            std::string source = remote_error ? std::string("?") : net::source_budget_key(remote.address());
             if (connections.size() >= options.max_connections) {
                 ++counters.refused_busy;
+                refuse_busy(std::move(socket));
+            } else if (by_source[source] >= options.max_connections_per_source) {
+                ++counters.refused_per_source;
                 refuse_busy(std::move(socket));
             } else {
                 const uint64_t id = next_id++;
                 SessionContext context{deps.node_key, deps.admission, deps.content, registry, random, deps.current_epoch};
                 auto connection = std::make_shared<Connection>(
-                    std::move(socket), std::move(context), deps.receipts, completions, options, now_ms, counters,
-                    [this](uint64_t closed) {
-                        connections.erase(closed);
-                        counters.open_connections = connections.size();
-                    },
-                    id);
-                connections.emplace(id, connection);
+                    TcpTransport(std::move(socket)), std::move(context), deps.receipts, completions, options.session,
+                    io::Limits{options.send_queue_max_bytes, options.write_timeout_ms}, now_ms, counters,
+                    [this](uint64_t closed) { forget(closed); }, id);
+                ++by_source[source];
+                connections.emplace(id, Held{connection, std::move(source)});
                 counters.open_connections = connections.size();
                 connection->start();
             }
             accept(deps);
         });
+    }
+
+    void forget(uint64_t id) {
+        auto it = connections.find(id);
+        if (it == connections.end()) return;
+        auto count = by_source.find(it->second.source);
+        if (count != by_source.end() && --count->second == 0) by_source.erase(count);
+        connections.erase(it);
+        counters.open_connections = connections.size();
     }
 
     void refuse_busy(tcp::socket socket) {
@@ -263,11 +137,18 @@ struct HandshakeTcpServer::Impl {
     SessionRegistry registry;
     asio::io_context io;
     tcp::acceptor acceptor;
-    std::shared_ptr<CompletionPost> completions;
+    std::shared_ptr<io::CompletionPost> completions;  // the receipt sink's completions, to this I/O thread
     RandomFill random;
     std::function<uint64_t()> now_ms;
-    Counters counters;
-    std::map<uint64_t, std::shared_ptr<Connection>> connections;
+    io::Counters counters;
+    struct Held {
+        std::shared_ptr<Connection> connection;
+        std::string source;  // net::source_budget_key of the remote address
+    };
+    std::map<uint64_t, Held> connections;
+    std::map<std::string, size_t> by_source;  // open connections per source key
+    asio::steady_timer accept_retry{io};
+    static constexpr uint64_t accept_retry_ms = 100;
     uint64_t next_id = 0;
     uint16_t port = 0;
     std::thread thread;
@@ -305,18 +186,18 @@ void HandshakeTcpServer::stop() {
         boost::system::error_code ignored;
         impl->acceptor.close(ignored);
         auto connections = impl->connections;  // close() erases from the map
-        for (auto& [id, connection] : connections) connection->close();
+        impl->accept_retry.cancel();
+        for (auto& [id, held] : connections) held.connection->close();
         impl->io.stop();  // pending handlers are dropped with the io_context
     });
     if (m_impl->thread.joinable()) m_impl->thread.join();
-    m_impl->completions->detach();
+    m_impl->completions->detach();  // a receipt completing later finds no io_context
     m_impl.reset();
 }
 
 TcpStats HandshakeTcpServer::stats() const {
     if (!m_impl) return {};
-    const Counters& c = m_impl->counters;
-    return TcpStats{c.accepted, c.refused_busy, c.open_connections, c.opened_sessions, c.timed_out, c.write_timeouts};
+    return io::snapshot(m_impl->counters);
 }
 
 }  // namespace fleek::edge::handshake
