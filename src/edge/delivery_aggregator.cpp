@@ -107,6 +107,7 @@ Result<void, AggregatorError> DeliveryAggregator::load() {
                 continue;
             }
             m_entries.emplace(key_of(*receipt), Entry{*receipt, std::nullopt});
+            m_amount_kept = saturating_add(m_amount_kept, receipt->receipt.amount);
         }
         if (!it->status().ok()) return fail(AggregatorError::io);
     }
@@ -199,8 +200,10 @@ std::vector<Result<RecordOutcome, AggregatorError>> DeliveryAggregator::record_b
             ++m_unsubmitted;
         } else {
             if (it->second.submitted_ms) ++m_unsubmitted;  // the newer amount has not been submitted
+            m_amount_kept -= std::min(m_amount_kept, it->second.receipt.receipt.amount);
             it->second = Entry{receipts[i], std::nullopt};
         }
+        m_amount_kept = saturating_add(m_amount_kept, receipts[i].receipt.amount);
     }
     return results;
 }
@@ -253,6 +256,7 @@ Result<std::vector<DeliveryAggregator::Key>, AggregatorError> DeliveryAggregator
     for (const auto& [key, f] : settled) {
         auto it = m_entries.find(key);
         if (!it->second.submitted_ms) --m_unsubmitted;
+        m_amount_kept -= std::min(m_amount_kept, it->second.receipt.receipt.amount);
         m_entries.erase(it);
         switch (f) {
             case Fate::claimed: ++m_stats.claimed; break;
@@ -314,6 +318,7 @@ AggregatorStats DeliveryAggregator::stats() const {
     AggregatorStats out = m_stats;
     out.stored = m_entries.size();
     out.unsubmitted = m_unsubmitted;
+    out.amount_kept = m_amount_kept;
     return out;
 }
 

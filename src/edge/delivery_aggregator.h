@@ -90,6 +90,7 @@ enum class RecordOutcome : uint8_t {
 
 struct AggregatorStats {
     size_t stored = 0;       // receipts kept now
+    uint64_t amount_kept = 0;  // the sum of their amounts (saturating): what they durably acknowledge
     size_t unsubmitted = 0;  // of those, never handed to the submitter since they were recorded or reopened
     uint64_t submitted_batches = 0;
     uint64_t claimed = 0;    // receipts removed because the ledger claimed them
@@ -163,6 +164,7 @@ private:
     mutable std::mutex m_mutex;
     std::map<Key, Entry> m_entries;
     size_t m_unsubmitted = 0;                   // entries with no submitted_ms
+    uint64_t m_amount_kept = 0;                 // the sum of the entries' amounts (saturating)
     std::optional<uint64_t> m_last_batch_ms;    // unset until the first batch: due at once
     AggregatorStats m_stats;
 };

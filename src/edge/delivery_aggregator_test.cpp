@@ -206,6 +206,29 @@ TEST_F(Aggregator, ABatchOfReceiptsIsStoredWithOneSyncedWrite) {
     EXPECT_EQ(submissions.all().size(), 21u);
 }
 
+// amount_kept (the node's fleek_delivery_receipt_amount_kept gauge, which the kill -9 e2e test
+// waits on) is the sum of the newest stored amount of each session: a newer receipt replaces its
+// session's amount, an older one changes nothing, a reopen finds the same sum, a claim removes it.
+TEST_F(Aggregator, TheAmountKeptIsTheSumOfTheNewestStoredReceipts) {
+    auto aggregator = open();
+    EXPECT_EQ(aggregator->stats().amount_kept, 0u);
+    stored(*aggregator, receipt(1, 1, 5, 100));
+    stored(*aggregator, receipt(1, 2, 5, 40));
+    EXPECT_EQ(aggregator->stats().amount_kept, 140u);
+    const auto results = aggregator->record_batch(std::vector{receipt(1, 1, 5, 250), receipt(1, 1, 5, 90), receipt(2, 3, 4, 7)});
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_EQ(aggregator->stats().amount_kept, 250u + 40 + 7);
+    EXPECT_EQ(aggregator->record(receipt(1, 2, 5, 30)).value(), RecordOutcome::not_newer);
+    EXPECT_EQ(aggregator->stats().amount_kept, 297u);
+    aggregator.reset();
+    aggregator = open();
+    EXPECT_EQ(aggregator->stats().amount_kept, 297u);
+    ledger.execute({receipt(1, 1, 5, 250)});
+    EXPECT_EQ(aggregator->poll(0).value(), 1u);  // sessions 2 and 3 go out; session 1 is claimed and dropped
+    EXPECT_EQ(aggregator->stats().claimed, 1u);
+    EXPECT_EQ(aggregator->stats().amount_kept, 47u);
+}
+
 TEST_F(Aggregator, BatchIsDueAtTheCount) {
     DeliveryAggregatorOptions options;
     options.batch_receipts_max = 3;

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <set>
 
@@ -63,6 +64,41 @@ public:
 private:
     std::mutex m_mutex;
     std::vector<ledger::SignedDeliveryReceipt> m_receipts;
+};
+
+// Holds every record until the test completes it (a disk as slow as the test wants): the
+// listener tests check that the window reopens only at the completion.
+class GatedSink final : public ReceiptSink {
+public:
+    void record(const ledger::SignedDeliveryReceipt& receipt, ReceiptRecorded done) override {
+        std::lock_guard lock(m_mutex);
+        m_waiting.push_back(Waiting{receipt.receipt.amount, std::move(done)});
+    }
+    // Completes the oldest waiting record with success, after raising `completed` to its amount
+    // (so that a client sees the new amount before the node can count it). False if none waits.
+    size_t waiting() {
+        std::lock_guard lock(m_mutex);
+        return m_waiting.size();
+    }
+    bool complete_next(std::atomic<uint64_t>& completed) {
+        Waiting next;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_waiting.empty()) return false;
+            next = std::move(m_waiting.front());
+            m_waiting.erase(m_waiting.begin());
+        }
+        if (next.amount > completed) completed = next.amount;
+        next.done({});
+        return true;
+    }
+private:
+    struct Waiting {
+        uint64_t amount = 0;
+        ReceiptRecorded done;
+    };
+    std::mutex m_mutex;
+    std::vector<Waiting> m_waiting;
 };
 
 inline ledger::SessionId session_id(uint8_t value) {

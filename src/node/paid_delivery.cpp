@@ -179,6 +179,8 @@ std::string PaidDelivery::metrics_text() const {
     metric("fleek_delivery_receipts_refused_total", "Client receipts the aggregator did not store", m_sink->refused);
     metric("fleek_delivery_receipt_syncs_total", "Synced writes of receipts (one per group commit)", aggregator.synced_writes);
     metric("fleek_delivery_receipts_kept", "Receipts kept until the ledger claims them", aggregator.stored);
+    metric("fleek_delivery_receipt_amount_kept", "Sum of the kept receipts' amounts (bytes for delivery): what is on disk, owed, not yet claimed",
+           aggregator.amount_kept);
     metric("fleek_delivery_batches_submitted_total", "Receipt batches handed to the runtime", aggregator.submitted_batches);
     metric("fleek_delivery_receipts_claimed_total", "Receipts dropped because the ledger claimed them", aggregator.claimed);
     metric("fleek_delivery_admissions_refused_total", "Sessions or windows refused by the client funds check", m_admission->refused);
