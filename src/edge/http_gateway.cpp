@@ -4,6 +4,7 @@
 
 #include "content/stream.h"
 #include "edge/gateway_auth.h"
+#include "edge/handshake_ws.h"
 #include "edge/http_routes.h"
 #include "edge/ipfs_routes.h"
 #include "edge/peer_content.h"
@@ -957,8 +958,36 @@ struct HttpGateway::Impl {
                     continue;
                 }
             }
+            if (route.kind == RouteKind::handshake) {
+                if (options.handshake == nullptr || has_body) {
+                    request.keep_alive = request.keep_alive && !has_body;
+                    if (!co_await send_error(stream, request, http::status::not_found, "no such route")) break;
+                    continue;
+                }
+                if (!beast::iequals(header[http::field::upgrade], "websocket")) {
+                    if (!co_await send_text(stream, request, http::status::upgrade_required, json_error("a WebSocket upgrade is required"),
+                                            "application/json", one_header("Upgrade", "websocket"))) {
+                        break;
+                    }
+                    continue;
+                }
+                // The session server answers the upgrade (handshake_ws.cpp): it gets the socket and
+                // the request as read, with any bytes read after it.
+                std::ostringstream head;
+                head << header;
+                std::string raw = head.str();
+                const auto pending = buffer.cdata();
+                raw.append(static_cast<const char*>(pending.data()), pending.size());
+                beast::error_code released_error;
+                const int fd = stream.release_socket().release(released_error);
+                connections.fetch_sub(1, std::memory_order_relaxed);
+                if (!released_error) options.handshake->adopt(fd, std::move(raw));
+                co_return;
+            }
             bool keep_going = false;
             switch (route.kind) {
+                case RouteKind::handshake:  // answered above
+                    break;
                 case RouteKind::health:
                     keep_going = co_await send_text(stream, request, http::status::ok, "ok\n", "text/plain");
                     break;

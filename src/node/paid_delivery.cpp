@@ -113,7 +113,7 @@ Result<std::unique_ptr<PaidDelivery>, std::string> PaidDelivery::start(const std
     paid->m_sink = std::make_unique<Sink>(*paid->m_aggregator);
     paid->m_content = std::make_unique<edge::handshake::BlockstoreContentSource>(store);
     const Ledger* ledger = paid->m_ledger.get();
-    paid->m_server = std::make_unique<edge::handshake::HandshakeTcpServer>(edge::handshake::TcpDependencies{
+    const edge::handshake::TcpDependencies dependencies{
         .node_key = node_key,
         .admission = *paid->m_admission,
         .receipts = *paid->m_sink,
@@ -121,10 +121,13 @@ Result<std::unique_ptr<PaidDelivery>, std::string> PaidDelivery::start(const std
         .current_epoch = [ledger] { return ledger->epoch(); },
         .random = {},
         .now_ms = {},
-    });
+    };
+    paid->m_server = std::make_unique<edge::handshake::HandshakeTcpServer>(dependencies);
     if (auto started = paid->m_server->start(options.port, options.tcp); !started) {
         return fail(fmt::format("gateway.tcp_address: {}", started.error()));
     }
+    paid->m_websocket = std::make_unique<edge::handshake::HandshakeWebSocketServer>(dependencies);
+    paid->m_websocket->start(options.tcp);
     paid->m_poller = std::thread([raw = paid.get()] { raw->poll_loop(); });
     return paid;
 }
@@ -133,6 +136,7 @@ PaidDelivery::~PaidDelivery() { stop(); }
 
 void PaidDelivery::stop() {
     if (m_server) m_server->stop();
+    if (m_websocket) m_websocket->stop();
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
