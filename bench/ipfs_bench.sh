@@ -41,9 +41,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", b/a}'; }
 # --- 1. CAR packing
 # --no-wrap: the root is the file itself, so Helia (which imports the file) holds the same DAG.
 flk_pack=$(best_of_3 "$bin/flk" car pack --no-wrap "$work/big.bin" -o "$work/ours.car")
-car_pack=$(best_of_3 node "$tools/node_modules/ipfs-car/bin.js" pack "$work/big.bin" --no-wrap --output "$work/theirs.car")
+car_pack=$(best_of_3 "$tools/node" "$tools/node_modules/ipfs-car/bin.js" pack "$work/big.bin" --no-wrap --output "$work/theirs.car")
 root=$("$bin/flk" car pack --no-wrap "$work/big.bin" -o "$work/ours.car" 2>/dev/null)
-theirs=$(node "$tools/node_modules/ipfs-car/bin.js" pack "$work/big.bin" --no-wrap --output "$work/theirs.car")
+theirs=$("$tools/node" "$tools/node_modules/ipfs-car/bin.js" pack "$work/big.bin" --no-wrap --output "$work/theirs.car")
 [ "$root" = "$theirs" ] || { echo "different roots: $root vs $theirs" >&2; exit 1; }
 printf "\n== Packing %d MiB into a CAR (ipfs-car defaults, root %s) ==\n" "$size_mib" "$root"
 printf "%-28s %10s\n" "tool" "MiB/s"
@@ -99,7 +99,7 @@ for _ in 1 2 3; do
 done
 download=$(best_of_3 curl -s -o "$work/download.car" "http://127.0.0.1:$nginx_port/ipfs/$root")
 rm -rf "$work/unpacked"
-unpack=$(best_of_3 sh -c "rm -rf '$work/unpacked' && node '$tools/node_modules/ipfs-car/bin.js' unpack '$work/ours.car' --output '$work/unpacked'")
+unpack=$(best_of_3 sh -c "rm -rf '$work/unpacked' && '$tools/node' '$tools/node_modules/ipfs-car/bin.js' unpack '$work/ours.car' --output '$work/unpacked'")
 cmp -s "$work/unpacked" "$work/big.bin" || { echo "ipfs-car unpack gave other bytes" >&2; exit 1; }
 printf "\n== CAR import: PUT /ipfs/<cid> of %d MiB from a trustless gateway (nginx on loopback) ==\n" "$size_mib"
 printf "%-44s %10s\n" "what" "MiB/s"
@@ -119,7 +119,7 @@ small_hash=$(b3sum --no-names "$work/obj256k.bin")
 cat > "$work/spec.json" <<SPEC
 {"entries": [{"name": "big", "path": "$work/big.bin", "profile": "v1", "chunkSize": 1048576, "maxChildren": 1024}]}
 SPEC
-node --import "$tools/polyfill.mjs" "$tools/helia-gateway.mjs" "$work/spec.json" > "$work/helia.out" 2> "$work/helia.err" &
+"$tools/node" "$tools/helia-gateway.mjs" "$work/spec.json" > "$work/helia.out" 2> "$work/helia.err" &
 pids+=($!)
 for _ in $(seq 600); do grep -q roots "$work/helia.out" 2>/dev/null && break; sleep 0.2; done
 helia=$(python3 -c "import json,sys; print(json.load(open('$work/helia.out'))['url'])")

@@ -37,7 +37,7 @@ if(NOT BLST_SOURCE_DIR)
     find_program(NPM_EXECUTABLE npm)
     if(NOT NPM_EXECUTABLE)
       message(FATAL_ERROR "blst: npm is required to fetch ${FLEEK_BLST_NPM_PACKAGE} "
-                          "(Node.js 20 ships it), or set BLST_SOURCE_DIR to a vendored copy")
+                          "(scripts/setup-deps installs it), or set BLST_SOURCE_DIR to a vendored copy")
     endif()
     file(MAKE_DIRECTORY "${_blst_cache}")
     message(STATUS "blst: npm pack ${FLEEK_BLST_NPM_PACKAGE}")

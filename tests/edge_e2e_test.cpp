@@ -101,21 +101,22 @@ private:
     std::thread m_thread;
 };
 
-// The npm tools of tests/ipfs (installed on first use, cached outside the repository).
+// The npm tools of tests/ipfs and their pinned Node.js, `<dir>/node` (installed on first use,
+// cached outside the repository).
 std::string ipfs_tools() {
     const auto installed = testing::run_process({testing::source_path("tests/ipfs/install-tools").string()});
     EXPECT_EQ(installed.exit_code, 0) << installed.err;
     return installed.out.substr(0, installed.out.find('\n'));
 }
 
-// A Helia trustless gateway on loopback (tests/ipfs/helia-gateway.mjs).
+// A Helia trustless gateway on loopback (tests/ipfs/helia-gateway.mjs on the pinned Node.js).
 class HeliaGateway {
 public:
     HeliaGateway(const fs::path& scratch, const nlohmann::json& spec) {
         const std::string tools = ipfs_tools();
         testing::write_text(scratch / "helia-spec.json", spec.dump());
         m_process = std::make_unique<testing::BackgroundProcess>(std::vector<std::string>{
-            "/usr/bin/env", "node", "--import", tools + "/polyfill.mjs", tools + "/helia-gateway.mjs", (scratch / "helia-spec.json").string()});
+            tools + "/node", tools + "/helia-gateway.mjs", (scratch / "helia-spec.json").string()});
         const auto out = m_process->wait_for_output("\"roots\"", 120000);
         EXPECT_TRUE(out.has_value()) << m_process->stderr_text();
         if (out) m_info = nlohmann::json::parse(out->substr(0, out->find('\n')));

@@ -4,7 +4,8 @@
 //   - a Helia trustless gateway on loopback as the node's IPFS origin (files, a multi-level file
 //     DAG, directories, a HAMT directory), a lying gateway, the HTTP origin with SRI;
 //   - @helia/verified-fetch reading from the node through ?format=raw and ?format=car.
-// The npm tools are installed by tests/ipfs/install-tools (once, cached outside the repository).
+// The npm tools and the Node.js they run on (pinned, not the `node` on PATH) are installed by
+// tests/ipfs/install-tools (once, cached outside the repository).
 #include "crypto/hash.h"
 #include "ipld/car.h"
 #include "ipld/dag_pb.h"
@@ -52,7 +53,7 @@ ProcessResult flk(std::vector<std::string> args) {
     return run_process(args);
 }
 
-// The npm tools directory (installs on first use).
+// The npm tools directory (installs on first use); `<dir>/node` is the pinned Node.js.
 const std::string& tools() {
     static const std::string dir = [] {
         const auto installed = run_process({testing::source_path("tests/ipfs/install-tools").string()});
@@ -62,13 +63,15 @@ const std::string& tools() {
     return dir;
 }
 
+std::string pinned_node() { return tools() + "/node"; }
+
 ProcessResult node_program(std::vector<std::string> args) {
-    args.insert(args.begin(), {"/usr/bin/env", "node", "--import", tools() + "/polyfill.mjs"});
+    args.insert(args.begin(), pinned_node());
     return run_process(args);
 }
 
 ProcessResult ipfs_car(std::vector<std::string> args) {
-    args.insert(args.begin(), {"/usr/bin/env", "node", tools() + "/node_modules/ipfs-car/bin.js"});
+    args.insert(args.begin(), {pinned_node(), tools() + "/node_modules/ipfs-car/bin.js"});
     return run_process(args);
 }
 
@@ -103,6 +106,26 @@ void make_tree(const fs::path& root, bool with_big_directory) {
         fs::create_directories(root / "many");
         for (int i = 0; i < 1500; ++i) write_text(root / "many" / ("entry-" + std::to_string(i) + ".txt"), std::to_string(i * i));
     }
+}
+
+// The tools run on the Node.js tests/ipfs/package.json pins, whatever `node` is on PATH (Debian 12's
+// is 18; the tools declare engines up to >= 22), and that Node.js satisfies every engines range of
+// the installed packages, checked by npm's semver (tests/ipfs/check-engines.mjs).
+TEST(IpfsTools, RunOnThePinnedNodeJs) {
+    ASSERT_TRUE(fs::is_regular_file(pinned_node())) << pinned_node();
+    const auto arch = run_process({pinned_node(), "-p", "process.arch"});
+    ASSERT_EQ(arch.exit_code, 0) << arch.err;
+    const auto manifest = nlohmann::json::parse(read_text(testing::source_path("tests/ipfs/package.json")));
+    const std::string pinned = manifest.at("optionalDependencies").at("node-linux-" + first_line(arch.out)).get<std::string>();
+    const auto version = run_process({pinned_node(), "--version"});
+    ASSERT_EQ(version.exit_code, 0) << version.err;
+    EXPECT_EQ(first_line(version.out), "v" + pinned);
+
+    const auto engines = run_process({pinned_node(), testing::source_path("tests/ipfs/check-engines.mjs").string(), tools()});
+    EXPECT_EQ(engines.exit_code, 0) << engines.err;
+    EXPECT_NE(engines.out.find("satisfies the engines of"), std::string::npos) << engines.out;
+    // Built in since Node.js 22; @helia/verified-fetch 8 uses it (Node 20 needed a polyfill).
+    EXPECT_EQ(run_process({pinned_node(), "-e", "process.exit(typeof Promise.withResolvers === 'function' ? 0 : 1)"}).exit_code, 0);
 }
 
 TEST(IpfsTools, FlkCidEqualsIpfsCid) {
@@ -195,8 +218,7 @@ public:
         const fs::path spec_path = scratch / ("spec-" + std::to_string(reinterpret_cast<uintptr_t>(this)) + ".json");
         write_text(spec_path, spec.dump());
         m_process = std::make_unique<BackgroundProcess>(
-            std::vector<std::string>{"/usr/bin/env", "node", "--import", tools() + "/polyfill.mjs", tools() + "/helia-gateway.mjs",
-                                     spec_path.string()});
+            std::vector<std::string>{pinned_node(), tools() + "/helia-gateway.mjs", spec_path.string()});
         const auto out = m_process->wait_for_output("\"roots\"", 120000);
         EXPECT_TRUE(out.has_value()) << m_process->stderr_text();
         if (out) m_info = nlohmann::json::parse(first_line(*out));

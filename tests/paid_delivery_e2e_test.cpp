@@ -7,110 +7,17 @@
 // No sleeps: JSON-RPC is polled with a deadline.
 #include "crypto/hash.h"
 #include "crypto/random.h"
-#include "edge/handshake_client.h"
-#include "node/config.h"
-#include "tests/support/devnet.h"
+#include "edge/handshake_socket_client.h"
+#include "tests/support/paid_devnet.h"
 #include "tests/support/random_bytes.h"
 
-#include <arpa/inet.h>
 #include <csignal>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace fleek {
 namespace {
 
 using Json = nlohmann::json;
 namespace hs = edge::handshake;
-
-// A blocking loopback TCP client with receive deadlines.
-class Socket {
-public:
-    explicit Socket(uint16_t port) : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        m_connected = ::connect(m_fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
-    }
-    ~Socket() { ::close(m_fd); }
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    bool connected() const { return m_connected; }
-    bool send(ByteSpan bytes) {
-        size_t done = 0;
-        while (done < bytes.size()) {
-            const ssize_t n = ::send(m_fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-            if (n <= 0) return false;
-            done += static_cast<size_t>(n);
-        }
-        return true;
-    }
-    // Bytes received within `deadline_ms`; empty at end of stream; nullopt on timeout.
-    std::optional<Bytes> receive(int deadline_ms) {
-        pollfd p{m_fd, POLLIN, 0};
-        if (::poll(&p, 1, deadline_ms) <= 0) return std::nullopt;
-        Bytes buffer(64 * 1024);
-        const ssize_t n = ::recv(m_fd, buffer.data(), buffer.size(), 0);
-        if (n < 0) return Bytes{};
-        buffer.resize(static_cast<size_t>(n));
-        return buffer;
-    }
-
-private:
-    int m_fd;
-    bool m_connected = false;
-};
-
-struct Fetched {
-    Bytes content;
-    uint64_t signed_bytes = 0;
-    std::optional<hs::ClientError> error;
-};
-
-// One paid session: open, request `hash`, verify, sign receipts as blocks verify; returns once
-// the request is done and its last receipt was sent.
-Fetched paid_fetch(uint16_t port, const crypto::ClientSecretKey& key, const hs::ClientOptions& options, const hs::Hash32& hash) {
-    Fetched result;
-    Socket socket(port);
-    EXPECT_TRUE(socket.connected()) << "nothing listens on the handshake port " << port;
-    if (!socket.connected()) return result;
-    hs::HandshakeClient client(key.clone(), options);
-    hs::FrameSplitter splitter(hs::node_frame_max_bytes);
-    bool requested = false;
-    while (!result.error) {
-        auto bytes = socket.receive(30'000);
-        if (!bytes || bytes->empty()) {
-            ADD_FAILURE() << "the node stopped sending";
-            break;
-        }
-        std::vector<Bytes> out;
-        EXPECT_TRUE(splitter.feed(*bytes, [&](ByteSpan payload) {
-            auto fed = client.on_frame(payload, out);
-            if (!fed) result.error = fed.error();
-            return fed.has_value();
-        }));
-        if (client.is_open() && !requested) {
-            requested = true;
-            out.push_back(client.request(hash, std::nullopt, [&](uint64_t, ByteSpan block) {
-                result.content.insert(result.content.end(), block.begin(), block.end());
-                return true;
-            }));
-        }
-        for (const Bytes& frame : out) EXPECT_TRUE(socket.send(frame));
-        if (requested && client.request_done()) break;
-    }
-    result.signed_bytes = client.signed_bytes();
-    return result;
-}
-
-std::string json_text(const Result<Json, std::string>& result, const char* field = nullptr) {
-    if (!result) return "?";
-    const Json& value = field ? (result->is_object() && result->contains(field) ? (*result)[field] : Json()) : *result;
-    return value.is_string() ? value.get<std::string>() : value.dump();
-}
 
 // A one-node devnet whose account approved a new client key, with a 3 MiB + 12,345-byte file on
 // the node, and the session options of a client of that node.
@@ -131,35 +38,20 @@ public:
         set_batch_interval_ms(batch_interval_ms);
     }
 
-    // Writes [gateway] batch_interval_ms into the node's config (read when the node starts).
-    void set_batch_interval_ms(uint64_t batch_interval_ms) {
-        const auto path = home(0) / "config.toml";
-        auto config = node::load_config_file(path);
-        EXPECT_TRUE(config.has_value()) << config.error().message;
-        if (!config) return;
-        config->gateway.batch_interval_ms = batch_interval_ms;
-        testing::write_text(path, node::render_config(*config));
-    }
+    void set_batch_interval_ms(uint64_t batch_interval_ms) { testing::set_batch_interval_ms(*this, 0, batch_interval_ms); }
 
     // Starts the node, approves the client key, stores the file; fills `options`.
     void prepare() {
         start(0);
         if (::testing::Test::HasFatalFailure()) return;
         handshake_port = static_cast<uint16_t>(node(0).gateway_port + 1);  // devnet: base + 21
-        ledger::Transaction approve{{}, ++nonce, chain_id, ledger::ApproveClientKey{client_key.public_key().bytes()}};
-        ASSERT_TRUE(send(0, ledger::sign_transaction(std::move(approve), account).to_bytes()));
-        const std::string client_text = client_key.public_key().to_string();
-        ASSERT_TRUE(eventually([&] {
-            auto info = call(0, "flk_get_account_info", Json::array({account.address().to_string()}));
-            return info && info->is_object() && info->dump().find(client_text) != std::string::npos;
-        })) << "the client key was not approved";
+        testing::approve_client_key(*this, 0, client_key.public_key());
+        if (::testing::Test::HasFatalFailure()) return;
         ASSERT_EQ(stables(), std::to_string(stables_at_genesis));
         const auto put = testing::http_request(node(0).gateway_port, "PUT", "/blake3", "",
                                                std::string(reinterpret_cast<const char*>(file.data()), file.size()));
         ASSERT_EQ(put.status, 201) << put.body;
-        auto keys = call(0, "flk_get_public_keys");
-        ASSERT_TRUE(keys);
-        node_text = (*keys)["public_key"].get<std::string>();
+        node_text = testing::node_public_key(*this, 0);
         ledger::SessionId session_id{};
         crypto::random_bytes(session_id);
         options.emplace(hs::ClientOptions{.node = crypto::NodePublicKey::from_base58(node_text).value(),
@@ -172,14 +64,20 @@ public:
 
     // The whole file over a paid session, verified, every byte signed for.
     void fetch_file() {
-        const Fetched fetched = paid_fetch(handshake_port, client_key, *options, hash);
-        ASSERT_FALSE(fetched.error) << hs::to_string(*fetched.error);
-        ASSERT_EQ(fetched.content, file);
-        ASSERT_EQ(fetched.signed_bytes, file_size);  // the last receipt covers every byte
+        hs::HandshakeClient client(client_key.clone(), *options);
+        Bytes content;
+        auto fetched = hs::fetch_over_socket({.host = "127.0.0.1", .port = handshake_port, .connect_timeout_ms = 10'000, .stall_timeout_ms = 30'000}, client, hash, std::nullopt,
+                                             [&](uint64_t, ByteSpan block) {
+                                                 content.insert(content.end(), block.begin(), block.end());
+                                                 return true;
+                                             });
+        ASSERT_TRUE(fetched) << fetched.error().describe();
+        ASSERT_EQ(content, file);
+        ASSERT_EQ(client.signed_bytes(), file_size);  // the last receipt covers every byte
     }
 
-    std::string stables() { return json_text(call(0, "flk_get_stables_balance", Json::array({account.address().to_string()}))); }
-    std::string served() { return json_text(call(0, "flk_get_node_served", Json::array({node_text})), "served_bandwidth"); }
+    std::string stables() { return testing::stables_of(*this, 0, account.address()); }
+    std::string served() { return testing::served_of(*this, 0, node_text); }
 
     // Waits until the client was charged for the file once and the node credited with its bytes.
     void expect_settled() {

@@ -164,20 +164,6 @@ struct FileSink {
     bool failed = false;
 };
 
-bool exists_no_follow(const fs::path& path) {
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
-
-// Moves the finished download into place; without --force never over an existing name.
-Result<void, std::string> move_into_place(const fs::path& partial, const fs::path& output, bool force) {
-    const int moved = force ? ::rename(partial.c_str(), output.c_str())
-                            : ::renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, output.c_str(), RENAME_NOREPLACE);
-    if (moved == 0) return {};
-    if (errno == EEXIST) return fail(fmt::format("{} already exists (use --force to replace it)", output.string()));
-    return fail(fmt::format("cannot rename {} to {}: {}", partial.string(), output.string(), std::strerror(errno)));
-}
-
 // Downloads one file into `output` through the verified stream, resuming from `output`.part.
 // What the .part holds is kept only as far as a block received now proves it: the stream
 // starts at the first block not kept, and its first proof vouches for every block before.
@@ -431,6 +417,19 @@ Result<void, std::string> get_directory(HttpClient& client, const Hash32& hash, 
 }
 
 }  // namespace
+
+bool exists_no_follow(const fs::path& path) {
+    struct stat info {};
+    return ::lstat(path.c_str(), &info) == 0;
+}
+
+Result<void, std::string> move_into_place(const fs::path& partial, const fs::path& output, bool force) {
+    const int moved = force ? ::rename(partial.c_str(), output.c_str())
+                            : ::renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, output.c_str(), RENAME_NOREPLACE);
+    if (moved == 0) return {};
+    if (errno == EEXIST) return fail(fmt::format("{} already exists (use --force to replace it)", output.string()));
+    return fail(fmt::format("cannot rename {} to {}: {}", partial.string(), output.string(), std::strerror(errno)));
+}
 
 int command_hash(const std::vector<std::string>& paths, const ContentOptions& options) {
     int status = cli::exit_ok;

@@ -1,6 +1,9 @@
 // flk hash | put | get | ls (brief §8): content addressed by BLAKE3, verified block by block.
 #pragma once
 
+#include "util/result.h"
+
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +18,11 @@ struct ContentOptions {
     bool force = false;             // get: replace existing files
     bool unsafe_links = false;      // get: create links that point outside the output
 };
+
+// Whether anything (a link included, not followed) has this name.
+bool exists_no_follow(const std::filesystem::path& path);
+// Moves a finished download into place; without `force` never over an existing name.
+Result<void, std::string> move_into_place(const std::filesystem::path& partial, const std::filesystem::path& output, bool force);
 
 int command_hash(const std::vector<std::string>& paths, const ContentOptions& options);
 int command_put(const std::string& path, const ContentOptions& options);

@@ -20,13 +20,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// The stables base units the ledger charges for `units` delivered at `price_per_million_units`:
-// ⌊units × price / 10^6⌋, with the function the executor uses (ledger/executor.cpp,
-// SubmitDeliveryAcknowledgments). nullopt when it does not fit 256 bits.
-std::optional<U256> delivery_cost(uint64_t units, const U256& price_per_million_units) {
-    return checked_mul_div(U256(units), price_per_million_units, U256(1'000'000));
-}
-
 bool all_of(const std::string& text, bool (*accept)(char)) {
     if (text.empty()) return false;
     for (const char c : text) {
@@ -73,15 +66,14 @@ int run_cost(const CostCommand& cost, const std::string& rpc_url, const ContentO
     auto bytes = bytes_of(cost.what, content);
     if (!bytes) return cli::report_error(bytes.error());
     RpcClient client(rpc_url);
-    auto service = client.call("flk_get_service", Json::array({cost.service_id}));
+    auto service = fetch_service_price(client, cost.service_id);
     if (!service) return cli::report_error(service.error());
-    auto price = u256_parse_decimal(service->at("price_per_million_units").get<std::string>());
-    if (!price) return cli::report_error("the node answered flk_get_service with a price that is not a decimal amount");
+    const U256* price = &service->price_per_million_units;
     const auto due = delivery_cost(*bytes, *price);
     if (!due) return cli::report_error("the cost does not fit 256 bits");
     const std::string units = u256_to_decimal(*due);
     const std::string stables = format_amount(units, 6);
-    const std::string commodity = service->at("commodity").get<std::string>();
+    const std::string& commodity = service->commodity;
     if (cost.json_output) {
         std::printf("%s\n", Json{{"bytes", *bytes},
                                  {"service_id", cost.service_id},
@@ -100,6 +92,20 @@ int run_cost(const CostCommand& cost, const std::string& rpc_url, const ContentO
 }
 
 }  // namespace
+
+std::optional<U256> delivery_cost(uint64_t units, const U256& price_per_million_units) {
+    return checked_mul_div(U256(units), price_per_million_units, U256(1'000'000));
+}
+
+Result<ServicePrice, std::string> fetch_service_price(RpcClient& client, uint64_t service_id) {
+    auto service = client.call("flk_get_service", Json::array({service_id}));
+    if (!service) return fail(service.error());
+    const bool complete = service->is_object() && (*service)["price_per_million_units"].is_string() && (*service)["commodity"].is_string();
+    if (!complete) return fail(fmt::format("the node answered flk_get_service({}) without a price and commodity", service_id));
+    auto price = u256_parse_decimal((*service)["price_per_million_units"].get<std::string>());
+    if (!price) return fail(std::string("the node answered flk_get_service with a price that is not a decimal amount"));
+    return ServicePrice{*price, (*service)["commodity"].get<std::string>()};
+}
 
 std::shared_ptr<CostCommand> add_cost_command(CLI::App& app) {
     auto cost = std::make_shared<CostCommand>();

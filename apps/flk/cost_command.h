@@ -4,6 +4,8 @@
 #pragma once
 
 #include "apps/flk/content_commands.h"
+#include "apps/flk/rpc_client.h"
+#include "util/u256.h"
 
 #include <CLI/CLI.hpp>
 
@@ -20,6 +22,18 @@ struct CostCommand {
     bool json_output = false;
     CLI::App* command = nullptr;
 };
+
+// The stables base units the ledger charges for `units` delivered at `price_per_million_units`:
+// ⌊units × price / 10^6⌋, with the function the executor uses (ledger/executor.cpp,
+// SubmitDeliveryAcknowledgments). nullopt when it does not fit 256 bits.
+std::optional<U256> delivery_cost(uint64_t units, const U256& price_per_million_units);
+
+struct ServicePrice {
+    U256 price_per_million_units;
+    std::string commodity;
+};
+// A service's on-chain price (flk_get_service), checked.
+Result<ServicePrice, std::string> fetch_service_price(RpcClient& client, uint64_t service_id);
 
 // Declares `cost` on `app`; the returned state must outlive parsing and running.
 std::shared_ptr<CostCommand> add_cost_command(CLI::App& app);

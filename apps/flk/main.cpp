@@ -3,6 +3,8 @@
 //   put PATH                  store a file or directory in a node (--node URL)
 //   get HASH [-o OUT] [--force] [--unsafe-links]
 //                             download and verify every block before writing it; resumes
+//   get HASH --client-key FILE [--handshake HOST:PORT] [-o OUT] [--force]
+//                             the same over a paid session, signing receipts (paid_get.h)
 //   ls HASH                   list a directory
 //   cid PATH                  the IPFS CID of a file or directory (kubo's defaults, or ipfs-car's)
 //   car pack PATH -o FILE.car | car unpack FILE.car [-o OUT] | car ls FILE.car
@@ -15,6 +17,7 @@
 #include "apps/flk/cost_command.h"
 #include "apps/flk/ipfs_commands.h"
 #include "apps/flk/ledger_commands.h"
+#include "apps/flk/paid_get.h"
 #include "crypto/key_file.h"
 #include "util/encoding.h"
 #include "util/file.h"
@@ -234,6 +237,13 @@ int main(int argc, char** argv) {
     get->add_flag("--force", content_options.force, "Replace existing files (and write into an existing non-empty directory)");
     get->add_flag("--unsafe-links", content_options.unsafe_links,
                   "Create symbolic links even when they are absolute or lead outside the output directory");
+    flk::PaidGetOptions paid_options;
+    get->add_option("--client-key", paid_options.client_key_file,
+                    "Client key file (flk keys generate --client): fetch over a paid session, signing receipts that the "
+                    "account which approved the key pays for (files only; no resume)");
+    get->add_option("--handshake", paid_options.handshake,
+                    "The node's handshake address HOST:PORT for --client-key (default: --node's host and the handshake_tcp "
+                    "port the node behind --rpc registered on chain)");
 
     std::string ls_hash;
     CLI::App* ls = app.add_subcommand("ls", "List a directory stored in the node");
@@ -329,6 +339,12 @@ int main(int argc, char** argv) {
         }
         if (*hash) return flk::command_hash(hash_paths, content_options);
         if (*put) return flk::command_put(put_path, content_options);
+        if (*get && get->count("--client-key") != 0) {
+            if (content_options.unsafe_links) return cli::report_error("--unsafe-links applies to directories, which --client-key does not fetch");
+            paid_options.rpc_url = flk::rpc_url(*ledger_commands);
+            return flk::command_paid_get(get_hash, get_output, content_options, paid_options);
+        }
+        if (*get && get->count("--handshake") != 0) return cli::report_error("--handshake needs --client-key (a paid session)");
         if (*get) return flk::command_get(get_hash, get_output, content_options);
         if (*ls) return flk::command_ls(ls_hash, content_options);
         if (*cid) return flk::command_cid(cid_path, cid_options);

@@ -46,6 +46,11 @@ public:
     // Asks for content; only when open and no request is streaming.
     Bytes request(const Hash32& hash, const std::optional<BlockRange>& range, BlockSink sink);
     bool request_done() const noexcept { return !m_verifier; }
+    // The length of the content being streamed, once its stream header arrived.
+    std::optional<uint64_t> streaming_content_length() const noexcept {
+        if (!m_verifier || !m_verifier->header()) return std::nullopt;
+        return m_verifier->header()->content_length;
+    }
 
     const std::optional<Opened>& opened() const noexcept { return m_opened; }
     const std::optional<Challenge>& challenge() const noexcept { return m_challenge; }

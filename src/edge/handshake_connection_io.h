@@ -13,6 +13,7 @@
 #pragma once
 
 #include "edge/handshake_session.h"
+#include "edge/handshake_tcp.h"
 
 #include <boost/asio.hpp>
 
@@ -27,11 +28,25 @@ namespace fleek::edge::handshake::io {
 struct Counters {
     std::atomic<uint64_t> accepted{0};
     std::atomic<uint64_t> refused_busy{0};
+    std::atomic<uint64_t> refused_per_source{0};  // over the per-address limit (TCP listener)
+    std::atomic<uint64_t> accept_errors{0};       // accept() failed, retried later (TCP listener)
     std::atomic<uint64_t> open_connections{0};
     std::atomic<uint64_t> opened_sessions{0};
     std::atomic<uint64_t> timed_out{0};
     std::atomic<uint64_t> write_timeouts{0};
 };
+
+// The listener's statistics (both listeners report the same TcpStats).
+inline TcpStats snapshot(const Counters& c) {
+    return TcpStats{.accepted = c.accepted,
+                    .refused_busy = c.refused_busy,
+                    .refused_per_source = c.refused_per_source,
+                    .accept_errors = c.accept_errors,
+                    .open_connections = c.open_connections,
+                    .opened_sessions = c.opened_sessions,
+                    .timed_out = c.timed_out,
+                    .write_timeouts = c.write_timeouts};
+}
 
 struct Limits {
     size_t send_queue_max_bytes = 1 << 20;

@@ -2,6 +2,7 @@
 
 #include "crypto/random.h"
 #include "edge/handshake_connection_io.h"
+#include "net/source_address.h"
 #include "util/log.h"
 
 #include <boost/asio.hpp>
@@ -77,13 +78,26 @@ struct HandshakeTcpServer::Impl {
 
     void accept(const TcpDependencies& deps) {
         acceptor.async_accept([this, &deps](boost::system::error_code ec, tcp::socket socket) {
+            if (ec == asio::error::operation_aborted) return;
             if (ec) {
-                if (ec != asio::error::operation_aborted) accept(deps);
+                // Out of descriptors (EMFILE, ENFILE) or memory: accepting again at once would
+                // fail again and spin the I/O thread; the connections already open keep being served.
+                if (counters.accept_errors++ == 0) FLEEK_LOG_WARN("handshake", "accept failed: {} (retrying every {} ms)", ec.message(), accept_retry_ms);
+                accept_retry.expires_after(std::chrono::milliseconds(accept_retry_ms));
+                accept_retry.async_wait([this, &deps](boost::system::error_code waited) {
+                    if (!waited) accept(deps);
+                });
                 return;
             }
             ++counters.accepted;
+            boost::system::error_code remote_error;
+            const auto remote = socket.remote_endpoint(remote_error);
+            std::string source = remote_error ? std::string("?") : net::source_budget_key(remote.address());
             if (connections.size() >= options.max_connections) {
                 ++counters.refused_busy;
+                refuse_busy(std::move(socket));
+            } else if (by_source[source] >= options.max_connections_per_source) {
+                ++counters.refused_per_source;
                 refuse_busy(std::move(socket));
             } else {
                 const uint64_t id = next_id++;
@@ -91,17 +105,23 @@ struct HandshakeTcpServer::Impl {
                 auto connection = std::make_shared<Connection>(
                     TcpTransport(std::move(socket)), std::move(context), options.session,
                     io::Limits{options.send_queue_max_bytes, options.write_timeout_ms}, now_ms, counters,
-                    [this](uint64_t closed) {
-                        connections.erase(closed);
-                        counters.open_connections = connections.size();
-                    },
-                    id);
-                connections.emplace(id, connection);
+                    [this](uint64_t closed) { forget(closed); }, id);
+                ++by_source[source];
+                connections.emplace(id, Held{connection, std::move(source)});
                 counters.open_connections = connections.size();
                 connection->start();
             }
             accept(deps);
         });
+    }
+
+    void forget(uint64_t id) {
+        auto it = connections.find(id);
+        if (it == connections.end()) return;
+        auto count = by_source.find(it->second.source);
+        if (count != by_source.end() && --count->second == 0) by_source.erase(count);
+        connections.erase(it);
+        counters.open_connections = connections.size();
     }
 
     void refuse_busy(tcp::socket socket) {
@@ -120,7 +140,14 @@ struct HandshakeTcpServer::Impl {
     RandomFill random;
     std::function<uint64_t()> now_ms;
     io::Counters counters;
-    std::map<uint64_t, std::shared_ptr<Connection>> connections;
+    struct Held {
+        std::shared_ptr<Connection> connection;
+        std::string source;  // net::source_budget_key of the remote address
+    };
+    std::map<uint64_t, Held> connections;
+    std::map<std::string, size_t> by_source;  // open connections per source key
+    asio::steady_timer accept_retry{io};
+    static constexpr uint64_t accept_retry_ms = 100;
     uint64_t next_id = 0;
     uint16_t port = 0;
     std::thread thread;
@@ -158,7 +185,8 @@ void HandshakeTcpServer::stop() {
         boost::system::error_code ignored;
         impl->acceptor.close(ignored);
         auto connections = impl->connections;  // close() erases from the map
-        for (auto& [id, connection] : connections) connection->close();
+        impl->accept_retry.cancel();
+        for (auto& [id, held] : connections) held.connection->close();
         impl->io.stop();  // pending handlers are dropped with the io_context
     });
     if (m_impl->thread.joinable()) m_impl->thread.join();
@@ -167,8 +195,7 @@ void HandshakeTcpServer::stop() {
 
 TcpStats HandshakeTcpServer::stats() const {
     if (!m_impl) return {};
-    const io::Counters& c = m_impl->counters;
-    return TcpStats{c.accepted, c.refused_busy, c.open_connections, c.opened_sessions, c.timed_out, c.write_timeouts};
+    return io::snapshot(m_impl->counters);
 }
 
 }  // namespace fleek::edge::handshake

@@ -2,7 +2,8 @@
 // driven by HandshakeConnection on one I/O thread. The only file that includes Boost.Asio for
 // the handshake is handshake_tcp.cpp.
 //
-// Limits: at most `max_connections` at once (one more is told `server_busy` and closed); a
+// Limits: at most `max_connections` at once, and `max_connections_per_source` from one IPv4
+// address or IPv6 /64 (net::source_budget_key); one more is told `server_busy` and closed; a
 // connection that has not opened its session by `session.open_timeout_ms` is told `timeout` and
 // closed (half-open and slowloris clients), and so is one idle for `session.idle_timeout_ms`; a
 // client that stops reading is closed when a write waits `write_timeout_ms`; a frame header announcing more than
@@ -24,6 +25,7 @@ struct TcpOptions {
     std::string address = "0.0.0.0";
     SessionOptions session;
     size_t max_connections = 4096;
+    size_t max_connections_per_source = 64;  // one IPv4 address or IPv6 /64
     size_t send_queue_max_bytes = 1 << 20;
     uint64_t write_timeout_ms = 30'000;  // a write the client does not read within this closes the connection
 };
@@ -41,6 +43,8 @@ struct TcpDependencies {
 struct TcpStats {
     uint64_t accepted = 0;
     uint64_t refused_busy = 0;       // over max_connections
+    uint64_t refused_per_source = 0; // over max_connections_per_source (also told server_busy)
+    uint64_t accept_errors = 0;      // accept() failed (out of descriptors); retried every 100 ms
     uint64_t open_connections = 0;
     uint64_t opened_sessions = 0;
     uint64_t timed_out = 0;          // ended with `timeout` (not opened in time, or idle)

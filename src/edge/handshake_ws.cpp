@@ -249,8 +249,7 @@ void HandshakeWebSocketServer::stop() {
 TcpStats HandshakeWebSocketServer::stats() const {
     std::lock_guard lock(m_mutex);
     if (!m_impl) return {};
-    const io::Counters& c = m_impl->counters;
-    return TcpStats{c.accepted, c.refused_busy, c.open_connections, c.opened_sessions, c.timed_out, c.write_timeouts};
+    return io::snapshot(m_impl->counters);
 }
 
 }  // namespace fleek::edge::handshake

@@ -5,6 +5,8 @@
 // which send(), set_peers() and peer_status() touch from other threads. Everything else in a
 // Connection is touched on the I/O thread only. The frame handler runs without the mutex held.
 #include "net/transport.h"
+
+#include "net/source_address.h"
 #include "net/write_batch.h"
 
 #include "util/assert.h"
@@ -124,18 +126,6 @@ std::optional<crypto::NodePublicKey> peer_certificate_key(SSL* ssl_handle) {
     return *key;
 }
 
-// What the per-address budget of unauthenticated connections counts by: the IPv4 address (also
-// when mapped into IPv6), or the /64 prefix of an IPv6 address (one host usually holds a /64).
-std::string source_key(const asio::ip::address& address) {
-    if (address.is_v4()) return address.to_string();
-    const auto v6 = address.to_v6();
-    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
-    const auto bytes = v6.to_bytes();
-    std::string out = "v6:";
-    for (size_t i = 0; i < 8; ++i) out += fmt::format("{:02x}", bytes[i]);
-    return out + "::/64";
-}
-
 // A frame waiting in its channel's queue, then (moved) in its connection's write batch: the
 // header is kept next to the payload, so the batch is written as a list of buffers (scatter /
 // gather) and no payload byte is copied in user space before TLS.
@@ -171,7 +161,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
     Clock::time_point last_receive = Clock::now();
     Clock::time_point last_send = Clock::now();
     std::string remote = "?";
-    std::string source;                // inbound: the budget key of the remote address (source_key)
+    std::string source;                // inbound: the budget key of the remote address (source_budget_key)
     bool unauthenticated_slot = false;  // inbound: holds one of the unauthenticated budget's slots
     bool authenticated = false;        // established: the peer's connection
     bool awaiting_acceptance = false;  // TLS done, waiting for the peer's first frame
@@ -287,7 +277,7 @@ struct Transport::Impl {
             return;
         }
         const std::string remote = fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
-        std::string source = source_key(endpoint.address());
+        std::string source = source_budget_key(endpoint.address());
         std::optional<std::string> refusal;
         if (inbound_count >= options.inbound_connections_max) {
             ++refused_inbound_limit;

@@ -108,6 +108,7 @@ Result<void, std::string> Config::validate() const {
         return fail(std::string("gateway.ack_timeout_ms and gateway.open_timeout_ms must be at least 100"));
     }
     if (gateway.tcp_connections_max < 1) return fail(std::string("gateway.tcp_connections_max must be at least 1"));
+    if (gateway.tcp_connections_per_ip_max < 1) return fail(std::string("gateway.tcp_connections_per_ip_max must be at least 1"));
     if (gateway.batch_interval_ms < 100 || gateway.resubmit_delay_ms < 100) {
         return fail(std::string("gateway.batch_interval_ms and gateway.resubmit_delay_ms must be at least 100"));
     }

@@ -106,6 +106,7 @@ struct GatewayConfig {
     uint64_t ack_timeout_ms = 30'000;
     uint64_t open_timeout_ms = 5'000;
     uint64_t tcp_connections_max = 4096;
+    uint64_t tcp_connections_per_ip_max = 64;
     uint64_t batch_interval_ms = 10'000;
     uint64_t resubmit_delay_ms = 30'000;
 
@@ -130,6 +131,8 @@ struct GatewayConfig {
         v.field("ack_timeout_ms", ack_timeout_ms, "Paid sessions: end a session whose window stays full this long without a receipt");
         v.field("open_timeout_ms", open_timeout_ms, "Paid sessions: close a connection that has not opened its session this long after connecting");
         v.field("tcp_connections_max", tcp_connections_max, "Paid sessions: TCP connections open at once");
+        v.field("tcp_connections_per_ip_max", tcp_connections_per_ip_max,
+                "Paid sessions: TCP connections open at once from one IPv4 address or IPv6 /64");
         v.field("batch_interval_ms", batch_interval_ms, "Delivery receipts: submit a batch this long after the previous one");
         v.field("resubmit_delay_ms", resubmit_delay_ms, "Delivery receipts: submit a receipt the ledger has not claimed again after this long");
     }

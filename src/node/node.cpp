@@ -202,6 +202,7 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         paid_options.port = config.gateway.tcp_address.port;
         paid_options.tcp.address = config.gateway.tcp_address.host;
         paid_options.tcp.max_connections = config.gateway.tcp_connections_max;
+        paid_options.tcp.max_connections_per_source = config.gateway.tcp_connections_per_ip_max;
         paid_options.tcp.session.window_bytes = config.gateway.window_bytes;
         paid_options.tcp.session.receipt_interval_bytes = config.gateway.receipt_interval_bytes;
         paid_options.tcp.session.ack_timeout_ms = config.gateway.ack_timeout_ms;

@@ -174,6 +174,11 @@ std::string PaidDelivery::metrics_text() const {
     metric("fleek_delivery_admissions_refused_total", "Sessions or windows refused by the client funds check", m_admission->refused);
     metric("fleek_handshake_sessions_opened_total", "Paid sessions opened", tcp.opened_sessions);
     metric("fleek_handshake_connections_open", "Paid session connections open now", tcp.open_connections);
+    metric("fleek_handshake_connections_refused_total", "Paid session connections told server_busy (over the total or per-address limit)",
+           tcp.refused_busy + tcp.refused_per_source);
+    metric("fleek_handshake_connections_timed_out_total", "Paid session connections closed with `timeout` (not opened in time, or idle)",
+           tcp.timed_out);
+    metric("fleek_handshake_accept_errors_total", "accept() failures on the paid session port (out of file descriptors)", tcp.accept_errors);
     return text;
 }
 

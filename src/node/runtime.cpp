@@ -488,6 +488,21 @@ void Runtime::Impl::tick() {
         last_sync_ms = now_ms;
         request_sync(height + 1);
     }
+    recover_certificates(now_ms);
+}
+
+// Asks a peer for the certified blocks from the first one executed before the restart that still
+// has no certificate here; on_sync_response adds the certificates of blocks we hold.
+void Runtime::Impl::recover_certificates(uint64_t now_ms) {
+    if (uncertified_from == 0) return;
+    while (uncertified_from <= uncertified_to && chain->certificate(uncertified_from)) ++uncertified_from;
+    if (uncertified_from > uncertified_to) {
+        uncertified_from = 0;
+        return;
+    }
+    if (now_ms < last_certificate_sync_ms + options.sync_interval_ms) return;
+    last_certificate_sync_ms = now_ms;
+    request_sync(uncertified_from);
 }
 
 void Runtime::Impl::request_sync(uint64_t from_height) {
@@ -582,6 +597,11 @@ Result<std::unique_ptr<Runtime>, std::string> Runtime::start(RuntimeOptions opti
     self.chain = std::move(*chain);
     FLEEK_LOG_INFO("runtime", "chain at height {}, epoch {}, state root {}", self.chain->height(), self.chain->ledger().epoch(),
                    hex_encode(self.chain->ledger().state_root()));
+    if (self.chain->certified_height() < self.chain->height()) {
+        self.uncertified_from = self.chain->certified_height() + 1;
+        self.uncertified_to = self.chain->height();
+        FLEEK_LOG_INFO("runtime", "blocks {}..{} have no certificate here yet: asking peers", self.uncertified_from, self.uncertified_to);
+    }
     self.publish_summary();
 
     Impl* raw = impl.get();

@@ -118,6 +118,12 @@ struct Runtime::Impl {
     uint64_t known_height = 0;     // the highest height a peer claimed (sync)
     uint64_t verified_height = 0;  // the highest height of a certificate that verified
     uint64_t last_sync_ms = 0;
+    // Blocks executed before a restart whose certificate was not complete yet: the peers'
+    // signatures for them were gossiped while this node was down, so only sync brings the
+    // certificates. [uncertified_from, uncertified_to]; uncertified_from == 0: none.
+    uint64_t uncertified_from = 0;
+    uint64_t uncertified_to = 0;
+    uint64_t last_certificate_sync_ms = 0;
     uint64_t last_progress_ms = 0;
     uint64_t progress_ms = 0;  // for health: when the height last changed, from the start
     uint64_t last_peers_ms = 0;
@@ -193,6 +199,7 @@ struct Runtime::Impl {
     // ---- runtime.cpp: timers, peers, status ----
     void tick();
     void request_sync(uint64_t from_height);
+    void recover_certificates(uint64_t now_ms);
     void refresh_peers();
     void update_status();
     bool reachable(const crypto::NodePublicKey& key, uint64_t now_ms) const;

@@ -2,7 +2,7 @@
 // Helia + @helia/verified-fetch over an in-memory blockstore filled with test content by
 // ipfs-unixfs-importer. Nothing goes to the network.
 //
-//   node --import ./polyfill.mjs helia-gateway.mjs SPEC.json
+//   <tools>/node helia-gateway.mjs SPEC.json      (tools: the directory tests/ipfs/install-tools prints)
 //
 // SPEC: {"entries": [{"name": "a", "path": "/abs/file-or-dir", "profile": "kubo" | "v1",
 //                     "chunkSize": 262144, "maxChildren": 174, "shardSplitThresholdBytes": 262144}],

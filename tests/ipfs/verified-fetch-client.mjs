@@ -1,6 +1,6 @@
 // A real IPFS client reading from a Fleek node, for the node's trustless gateway tests.
 //
-//   node --import ./polyfill.mjs verified-fetch-client.mjs NODE_URL JOBS.json
+//   <tools>/node verified-fetch-client.mjs NODE_URL JOBS.json      (tools: printed by tests/ipfs/install-tools)
 //
 // JOBS: [{"cid": "<cid>", "path": "/optional/path", "file": "/abs/expected/bytes"}]
 // For each job, three independent checks against the expected file:
