@@ -4,6 +4,7 @@
 
 #include "content/stream.h"
 #include "edge/gateway_auth.h"
+#include "edge/handshake_route.h"
 #include "edge/handshake_ws.h"
 #include "edge/http_routes.h"
 #include "edge/ipfs_routes.h"
@@ -959,14 +960,14 @@ struct HttpGateway::Impl {
                 }
             }
             if (route.kind == RouteKind::handshake) {
-                if (options.handshake == nullptr || has_body) {
-                    request.keep_alive = request.keep_alive && !has_body;
-                    if (!co_await send_error(stream, request, http::status::not_found, "no such route")) break;
-                    continue;
-                }
-                if (!beast::iequals(header[http::field::upgrade], "websocket")) {
-                    if (!co_await send_text(stream, request, http::status::upgrade_required, json_error("a WebSocket upgrade is required"),
-                                            "application/json", one_header("Upgrade", "websocket"))) {
+                // Refusals and their statuses: handshake_route.h.
+                const auto upgrade = header[http::field::upgrade];
+                if (auto refusal = refuse_handshake_request(options.handshake, std::string_view(upgrade.data(), upgrade.size()), has_body)) {
+                    if (refusal->close) request.keep_alive = false;
+                    Headers offer;
+                    if (refusal->offer_upgrade) offer = one_header("Upgrade", "websocket");
+                    if (!co_await send_text(stream, request, static_cast<http::status>(refusal->status), json_error(refusal->message),
+                                            "application/json", std::move(offer))) {
                         break;
                     }
                     continue;
@@ -974,8 +975,8 @@ struct HttpGateway::Impl {
                 // The session server answers the upgrade (handshake_ws.cpp): it gets the socket and
                 // the request as read, with any bytes read after it.
                 std::ostringstream head;
-                head << header;
-                std::string raw = head.str();
+                head << header.base();
+                std::string raw = std::move(head).str();
                 const auto pending = buffer.cdata();
                 raw.append(static_cast<const char*>(pending.data()), pending.size());
                 beast::error_code released_error;

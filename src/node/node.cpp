@@ -136,7 +136,12 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
                                                            *node->m_resolver, *node->m_ipfs_store, node->m_ipfs_origin.get());
     }
 
-    node->m_handshake_upgrades = std::make_unique<edge::handshake::HandshakeUpgradeSlot>();
+    // With a genesis the node serves paid sessions, also over WebSocket at /handshake on the
+    // gateway: the slot exists before the gateway and answers 503 until paid delivery attaches.
+    // Without one, /handshake answers 404.
+    if (!config.ledger.genesis_path.empty()) {
+        node->m_handshake_upgrades = std::make_unique<edge::handshake::HandshakeUpgradeSlot>();
+    }
     const edge::GatewayOptions gateway_options{
         .host = config.gateway.http_address.host,
         .port = config.gateway.http_address.port,

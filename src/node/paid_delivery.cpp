@@ -179,6 +179,11 @@ std::string PaidDelivery::metrics_text() const {
     metric("fleek_handshake_connections_timed_out_total", "Paid session connections closed with `timeout` (not opened in time, or idle)",
            tcp.timed_out);
     metric("fleek_handshake_accept_errors_total", "accept() failures on the paid session port (out of file descriptors)", tcp.accept_errors);
+    const edge::handshake::TcpStats websocket = m_websocket->stats();
+    metric("fleek_handshake_websocket_sessions_opened_total", "Paid sessions opened over WebSocket (/handshake on the gateway)",
+           websocket.opened_sessions);
+    metric("fleek_handshake_websocket_connections_open", "Paid session WebSocket connections open now", websocket.open_connections);
+    metric("fleek_handshake_websocket_connections_refused_total", "Paid session WebSocket connections told server_busy", websocket.refused_busy);
     return text;
 }
 
