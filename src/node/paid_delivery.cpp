@@ -135,8 +135,8 @@ Result<std::unique_ptr<PaidDelivery>, std::string> PaidDelivery::start(const std
 PaidDelivery::~PaidDelivery() { stop(); }
 
 void PaidDelivery::stop() {
-    if (m_server) m_server->stop();
     if (m_websocket) m_websocket->stop();
+    if (m_server) m_server->stop();
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
