@@ -47,7 +47,15 @@ function(fleek_test name)
   endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "unit;${ARG_LABELS}" TIMEOUT 300)
+    TEST_LIST ${name}_TESTS
+    PROPERTIES TIMEOUT 300)
+  # Labels go on after discovery, from a file ctest includes after the discovered tests: given as
+  # a discovery PROPERTY, the list's semicolons split it and every label after the first was lost
+  # (`ctest -L e2e` found nothing).
+  set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
+  file(WRITE "${labels_file}"
+    "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"unit;${ARG_LABELS}\")\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
 endfunction()
 
 function(fleek_fuzz name)

@@ -1,10 +1,14 @@
-// Request targets and Range headers as clients send them: routing and range parsing never crash,
-// a satisfiable range always lies inside the content, and the first byte a fetch on a miss starts
-// from agrees with the range.
+// Request targets, Range and Upgrade headers as clients send them: routing and range parsing never
+// crash, a satisfiable range always lies inside the content, the first byte a fetch on a miss
+// starts from agrees with the range, and an Upgrade header names `websocket` only if it holds it.
+#include "edge/handshake_route.h"
 #include "edge/http_routes.h"
 #include "util/assert.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace fleek::edge;
@@ -23,6 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The first byte a miss's fetch starts at is the range's first byte whenever both are known.
     if (const auto first = range_first_byte(text); first && range.kind == RangeKind::satisfiable) {
         FLEEK_ASSERT(*first == range.range.first);
+    }
+    if (upgrade_names_websocket(text)) {
+        std::string lower(text);
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        FLEEK_ASSERT(lower.find("websocket") != std::string::npos);
     }
     (void)content_type_for(text);
     bool ok = false;

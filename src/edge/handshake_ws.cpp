@@ -208,6 +208,11 @@ void HandshakeUpgradeSlot::adopt(int socket_fd, std::string request) {
     m_target->adopt(socket_fd, std::move(request));
 }
 
+bool HandshakeUpgradeSlot::accepting() const {
+    std::lock_guard lock(m_mutex);
+    return m_target != nullptr && m_target->accepting();
+}
+
 HandshakeWebSocketServer::HandshakeWebSocketServer(TcpDependencies dependencies) : m_dependencies(std::move(dependencies)) {}
 
 HandshakeWebSocketServer::~HandshakeWebSocketServer() { stop(); }
@@ -230,6 +235,11 @@ void HandshakeWebSocketServer::adopt(int socket_fd, std::string request) {
         if (impl->stopping) return;
         impl->upgrade(deps, std::move(fd), std::move(request));
     });
+}
+
+bool HandshakeWebSocketServer::accepting() const {
+    std::lock_guard lock(m_mutex);
+    return m_impl != nullptr;
 }
 
 void HandshakeWebSocketServer::stop() {

@@ -33,6 +33,9 @@ public:
     // upgrade request was `request` (the header bytes as read, and any bytes read after them).
     // Thread-safe; closes the socket when the server is not running.
     virtual void adopt(int socket_fd, std::string request) = 0;
+    // Whether adopt() would serve a socket now (the server runs). The gateway answers 503
+    // instead of handing over a socket that would only be closed.
+    virtual bool accepting() const = 0;
 };
 
 // Where the gateway's upgrades go when the server starts after the gateway (the node starts its
@@ -43,9 +46,10 @@ public:
     // Returns once no adopt() is running into the old target.
     void detach();
     void adopt(int socket_fd, std::string request) override;
+    bool accepting() const override;
 
 private:
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     HandshakeUpgrades* m_target = nullptr;
 };
 
@@ -63,6 +67,7 @@ public:
     TcpStats stats() const;
 
     void adopt(int socket_fd, std::string request) override;
+    bool accepting() const override;
 
 private:
     struct Impl;

@@ -435,6 +435,12 @@ TEST(HandshakeWebSocket, AnAdoptedSocketIsClosedWhenTheServerIsNotRunning) {
     char byte;
     EXPECT_EQ(::recv(pair[1], &byte, 1, 0), 0);  // end of stream: the server closed its end
     ::close(pair[1]);
+    // What the gateway asks before handing a socket over (503 otherwise): only while running.
+    EXPECT_FALSE(server.accepting());
+    server.start(TcpOptions{});
+    EXPECT_TRUE(server.accepting());
+    server.stop();
+    EXPECT_FALSE(server.accepting());
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include "content/stream.h"
 #include "edge/gateway_auth.h"
+#include "edge/handshake_route.h"
+#include "edge/handshake_ws.h"
 #include "edge/http_routes.h"
 #include "edge/ipfs_routes.h"
 #include "edge/peer_content.h"
@@ -957,8 +959,36 @@ struct HttpGateway::Impl {
                     continue;
                 }
             }
+            if (route.kind == RouteKind::handshake) {
+                // Refusals and their statuses: handshake_route.h.
+                const auto upgrade = header[http::field::upgrade];
+                if (auto refusal = refuse_handshake_request(options.handshake, std::string_view(upgrade.data(), upgrade.size()), has_body)) {
+                    if (refusal->close) request.keep_alive = false;
+                    Headers offer;
+                    if (refusal->offer_upgrade) offer = one_header("Upgrade", "websocket");
+                    if (!co_await send_text(stream, request, static_cast<http::status>(refusal->status), json_error(refusal->message),
+                                            "application/json", std::move(offer))) {
+                        break;
+                    }
+                    continue;
+                }
+                // The session server answers the upgrade (handshake_ws.cpp): it gets the socket and
+                // the request as read, with any bytes read after it.
+                std::ostringstream head;
+                head << header.base();
+                std::string raw = std::move(head).str();
+                const auto pending = buffer.cdata();
+                raw.append(static_cast<const char*>(pending.data()), pending.size());
+                beast::error_code released_error;
+                const int fd = stream.release_socket().release(released_error);
+                connections.fetch_sub(1, std::memory_order_relaxed);
+                if (!released_error) options.handshake->adopt(fd, std::move(raw));
+                co_return;
+            }
             bool keep_going = false;
             switch (route.kind) {
+                case RouteKind::handshake:  // answered above
+                    break;
                 case RouteKind::health:
                     keep_going = co_await send_text(stream, request, http::status::ok, "ok\n", "text/plain");
                     break;

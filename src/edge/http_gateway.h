@@ -16,6 +16,9 @@ class IpfsStore;
 namespace fleek::edge {
 class PeerContent;  // edge/peer_content.h
 }  // namespace fleek::edge
+namespace fleek::edge::handshake {
+class HandshakeUpgrades;  // edge/handshake_ws.h
+}  // namespace fleek::edge::handshake
 
 #include <memory>
 #include <string>
@@ -45,6 +48,9 @@ struct GatewayOptions {
     // Fetch on a miss from peers, and resolver records after origin fetches (docs/gateway.md,
     // "Fetch on a miss"); null: a miss answers 404.
     PeerContent* peer_content = nullptr;
+    // WebSocket upgrades of GET /handshake go there (paid sessions for browsers,
+    // docs/formats/handshake.md); null: /handshake answers 404.
+    handshake::HandshakeUpgrades* handshake = nullptr;
 };
 
 class HttpGateway {

@@ -80,6 +80,10 @@ Route route_request(Method method, std::string_view target) {
         if (method != Method::get && method != Method::head) return simple(RouteKind::method_not_allowed, "GET, HEAD");
         return simple(RouteKind::health);
     }
+    if (path == "/handshake") {
+        if (method != Method::get) return simple(RouteKind::method_not_allowed, "GET");
+        return simple(RouteKind::handshake);
+    }
     if (path == "/ipfs" || path.starts_with("/ipfs/")) return route_ipfs(method, path, query);
     if (path == "/http") return route_http(method, query);
     if (path == "/pin" || path.starts_with("/pin/")) return route_pin(method, path);

@@ -25,6 +25,7 @@ enum class RouteKind : uint8_t {
     http_fetch,        // PUT /http?url=<percent-encoded URL>: fetch from the HTTP origin
     pin,               // PUT /pin/<hash>: keep the content, never evict it (operator)
     unpin,             // DELETE /pin/<hash>
+    handshake,         // GET /handshake: WebSocket upgrade to a paid session (docs/formats/handshake.md)
     not_found,
     bad_request,
     method_not_allowed,

@@ -26,6 +26,10 @@ TEST(Routes, ContentRoutes) {
     EXPECT_EQ(route.end_block, 7u);
     EXPECT_EQ(route_request(Method::get, "/blake3/" + hex + "?format=dir").format, ContentFormat::directory);
     EXPECT_EQ(route_request(Method::get, "/health").kind, RouteKind::health);
+    EXPECT_EQ(route_request(Method::get, "/handshake").kind, RouteKind::handshake);
+    EXPECT_EQ(route_request(Method::get, "/services/0/handshake").kind, RouteKind::handshake);
+    EXPECT_EQ(route_request(Method::put, "/handshake").kind, RouteKind::method_not_allowed);
+    EXPECT_EQ(route_request(Method::get, "/handshake/x").kind, RouteKind::not_found);
 }
 
 TEST(Routes, BadRequests) {

@@ -68,6 +68,7 @@ void Node::stop() {
     // with an error), before the runtime they send through.
     if (m_content) m_content->stop();
     // Paid sessions end before the runtime their receipts' batches go to.
+    if (m_handshake_upgrades) m_handshake_upgrades->detach();  // new WebSocket upgrades are closed from now on
     if (m_paid) m_paid->stop();
     if (m_gateway) m_gateway->stop();
     if (m_raw_ingest) m_raw_ingest->stop();
@@ -135,6 +136,12 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
                                                            *node->m_resolver, *node->m_ipfs_store, node->m_ipfs_origin.get());
     }
 
+    // With a genesis the node serves paid sessions, also over WebSocket at /handshake on the
+    // gateway: the slot exists before the gateway and answers 503 until paid delivery attaches.
+    // Without one, /handshake answers 404.
+    if (!config.ledger.genesis_path.empty()) {
+        node->m_handshake_upgrades = std::make_unique<edge::handshake::HandshakeUpgradeSlot>();
+    }
     const edge::GatewayOptions gateway_options{
         .host = config.gateway.http_address.host,
         .port = config.gateway.http_address.port,
@@ -152,6 +159,7 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         .http_origin = node->m_http_origin.get(),
         .fetch_threads = config.origins.fetch_threads,
         .peer_content = node->m_content.get(),
+        .handshake = node->m_handshake_upgrades.get(),
     };
     auto gateway = edge::HttpGateway::start(gateway_options, *node->m_blockstore);
     if (!gateway) return fail(gateway.error());
@@ -210,7 +218,9 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
                                         *node->m_blockstore);
         if (!paid) return fail(paid.error());
         node->m_paid = std::move(*paid);
-        FLEEK_LOG_INFO("node", "paid sessions (handshake TCP) listening on {}:{}", paid_options.tcp.address, node->m_paid->port());
+        node->m_handshake_upgrades->attach(node->m_paid->websocket());
+        FLEEK_LOG_INFO("node", "paid sessions (handshake TCP) listening on {}:{}, WebSocket at /handshake on the gateway",
+                       paid_options.tcp.address, node->m_paid->port());
 
         node->m_rpc_registry = std::make_unique<rpc::Registry>(rpc::standard_registry());
         node->m_rpc_backend = std::make_unique<RuntimeBackend>(*node->m_runtime, node->m_keys.node.public_key(),

@@ -54,6 +54,8 @@ private:
     std::unique_ptr<origins::IpfsOrigin> m_ipfs_origin;
     std::unique_ptr<origins::HttpOrigin> m_http_origin;
     std::unique_ptr<ContentNetwork> m_content;  // with a genesis: content shared with peers
+    // Before the gateway: its threads hand WebSocket upgrades here until they are joined.
+    std::unique_ptr<edge::handshake::HandshakeUpgradeSlot> m_handshake_upgrades;
     std::unique_ptr<edge::HttpGateway> m_gateway;
     std::unique_ptr<Runtime> m_runtime;
     std::unique_ptr<rpc::Registry> m_rpc_registry;

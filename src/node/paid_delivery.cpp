@@ -125,7 +125,7 @@ Result<std::unique_ptr<PaidDelivery>, std::string> PaidDelivery::start(const std
     paid->m_sink = std::make_unique<Sink>(*paid->m_aggregator);
     paid->m_content = std::make_unique<edge::handshake::BlockstoreContentSource>(store);
     const Ledger* ledger = paid->m_ledger.get();
-    paid->m_server = std::make_unique<edge::handshake::HandshakeTcpServer>(edge::handshake::TcpDependencies{
+    const edge::handshake::TcpDependencies dependencies{
         .node_key = node_key,
         .admission = *paid->m_admission,
         .receipts = paid->m_sink->recorder,
@@ -133,10 +133,13 @@ Result<std::unique_ptr<PaidDelivery>, std::string> PaidDelivery::start(const std
         .current_epoch = [ledger] { return ledger->epoch(); },
         .random = {},
         .now_ms = {},
-    });
+    };
+    paid->m_server = std::make_unique<edge::handshake::HandshakeTcpServer>(dependencies);
     if (auto started = paid->m_server->start(options.port, options.tcp); !started) {
         return fail(fmt::format("gateway.tcp_address: {}", started.error()));
     }
+    paid->m_websocket = std::make_unique<edge::handshake::HandshakeWebSocketServer>(dependencies);
+    paid->m_websocket->start(options.tcp);
     paid->m_poller = std::thread([raw = paid.get()] { raw->poll_loop(); });
     return paid;
 }
@@ -144,6 +147,7 @@ Result<std::unique_ptr<PaidDelivery>, std::string> PaidDelivery::start(const std
 PaidDelivery::~PaidDelivery() { stop(); }
 
 void PaidDelivery::stop() {
+    if (m_websocket) m_websocket->stop();
     if (m_server) m_server->stop();
     if (m_sink) m_sink->recorder.stop();  // after the listener: no receipt comes any more
     {
@@ -191,6 +195,11 @@ std::string PaidDelivery::metrics_text() const {
     metric("fleek_handshake_connections_timed_out_total", "Paid session connections closed with `timeout` (not opened in time, or idle)",
            tcp.timed_out);
     metric("fleek_handshake_accept_errors_total", "accept() failures on the paid session port (out of file descriptors)", tcp.accept_errors);
+    const edge::handshake::TcpStats websocket = m_websocket->stats();
+    metric("fleek_handshake_websocket_sessions_opened_total", "Paid sessions opened over WebSocket (/handshake on the gateway)",
+           websocket.opened_sessions);
+    metric("fleek_handshake_websocket_connections_open", "Paid session WebSocket connections open now", websocket.open_connections);
+    metric("fleek_handshake_websocket_connections_refused_total", "Paid session WebSocket connections told server_busy", websocket.refused_busy);
     return text;
 }
 

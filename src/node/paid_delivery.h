@@ -1,5 +1,6 @@
 // Paid delivery in the node (issue 13; docs/formats/handshake.md, docs/formats/delivery-receipts.md):
-// the handshake TCP listener (gateway.tcp_address) serving the blockstore's content to clients
+// the handshake TCP listener (gateway.tcp_address) and WebSocket server (`/handshake` on the
+// HTTP gateway, fed through websocket()) serving the blockstore's content to clients
 // whose keys an account approved, the receipt aggregator at <home>/data/delivery, and the
 // ledger reads both need, from the runtime's last published snapshot.
 //
@@ -21,6 +22,7 @@
 #include "edge/delivery_aggregator.h"
 #include "edge/handshake_content.h"
 #include "edge/handshake_tcp.h"
+#include "edge/handshake_ws.h"
 #include "node/runtime.h"
 
 #include <atomic>
@@ -52,6 +54,8 @@ public:
     // Stops the listener (no more receipts), then the poll thread. Idempotent.
     void stop();
     uint16_t port() const;
+    // Where the HTTP gateway hands WebSocket upgrades of /handshake (same options and limits as TCP).
+    edge::handshake::HandshakeUpgrades& websocket() { return *m_websocket; }
     std::string metrics_text() const;
 
     struct Ledger;  // the ClaimReader and ClientFundsView over the runtime's snapshot
@@ -68,6 +72,7 @@ private:
     std::unique_ptr<Sink> m_sink;
     std::unique_ptr<edge::handshake::BlockstoreContentSource> m_content;
     std::unique_ptr<edge::handshake::HandshakeTcpServer> m_server;
+    std::unique_ptr<edge::handshake::HandshakeWebSocketServer> m_websocket;
     uint64_t m_poll_interval_ms = 500;
 
     std::mutex m_mutex;
