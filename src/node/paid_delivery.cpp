@@ -149,7 +149,7 @@ PaidDelivery::~PaidDelivery() { stop(); }
 void PaidDelivery::stop() {
     if (m_websocket) m_websocket->stop();
     if (m_server) m_server->stop();
-    if (m_sink) m_sink->recorder.stop();  // after the listener: no receipt comes any more
+    if (m_sink) m_sink->recorder.stop();  // after both listeners: no receipt comes any more
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
