@@ -1,6 +1,7 @@
 #include "edge/delivery_aggregator.h"
 
 #include "codec/codec.h"
+#include "crypto/keys.h"
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -106,6 +107,7 @@ Result<void, AggregatorError> DeliveryAggregator::load() {
                 continue;
             }
             m_entries.emplace(key_of(*receipt), Entry{*receipt, std::nullopt});
+            m_amount_kept = saturating_add(m_amount_kept, receipt->receipt.amount);
         }
         if (!it->status().ok()) return fail(AggregatorError::io);
     }
@@ -115,31 +117,95 @@ Result<void, AggregatorError> DeliveryAggregator::load() {
 }
 
 Result<RecordOutcome, AggregatorError> DeliveryAggregator::record(const ledger::SignedDeliveryReceipt& receipt) {
-    const ledger::DeliveryReceipt& r = receipt.receipt;
-    if (r.chain_id != m_identity.chain_id) return fail(AggregatorError::wrong_chain);
-    if (r.node != m_identity.node_key) return fail(AggregatorError::wrong_node);
-    const ledger::Epoch epoch = m_claims.epoch();
-    if (epoch_too_old(r.epoch, epoch) || (r.epoch > epoch && r.epoch - epoch > 1)) return fail(AggregatorError::wrong_epoch);
-    if (!ledger::verify_delivery_receipt(receipt)) return fail(AggregatorError::bad_signature);
+    return record_batch(std::span(&receipt, 1)).front();
+}
 
-    const Key key = key_of(receipt);
+std::vector<Result<RecordOutcome, AggregatorError>> DeliveryAggregator::record_batch(std::span<const ledger::SignedDeliveryReceipt> receipts) {
+    std::vector<Result<RecordOutcome, AggregatorError>> results;
+    results.reserve(receipts.size());
+    // Checks without the lock: each client key is parsed (a point check) once per batch.
+    const ledger::Epoch epoch = m_claims.epoch();
+    std::map<ledger::ClientKeyBytes, std::optional<crypto::ClientPublicKey>> keys;
+    for (const ledger::SignedDeliveryReceipt& receipt : receipts) {
+        const ledger::DeliveryReceipt& r = receipt.receipt;
+        if (r.chain_id != m_identity.chain_id) {
+            results.emplace_back(fail(AggregatorError::wrong_chain));
+        } else if (r.node != m_identity.node_key) {
+            results.emplace_back(fail(AggregatorError::wrong_node));
+        } else if (epoch_too_old(r.epoch, epoch) || (r.epoch > epoch && r.epoch - epoch > 1)) {
+            results.emplace_back(fail(AggregatorError::wrong_epoch));
+        } else {
+            auto key = keys.find(receipt.client_key);
+            if (key == keys.end()) {
+                auto parsed = crypto::ClientPublicKey::from_bytes(receipt.client_key);
+                key = keys.emplace(receipt.client_key, parsed ? std::optional(*parsed) : std::nullopt).first;
+            }
+            const auto signature = crypto::ClientSignature::from_bytes(receipt.signature);
+            if (!key->second || !signature || !key->second->verify(r.digest(), *signature)) {
+                results.emplace_back(fail(AggregatorError::bad_signature));
+            } else {
+                results.emplace_back(RecordOutcome::stored);  // if it is the newest: decided below
+            }
+        }
+    }
+
     std::lock_guard lock(m_mutex);
-    auto it = m_entries.find(key);
-    if (it != m_entries.end() && it->second.receipt.receipt.amount >= r.amount) return RecordOutcome::not_newer;
-    if (it == m_entries.end() && m_entries.size() >= m_options.sessions_max) return fail(AggregatorError::full);
+    // The newest valid receipt of each session in the batch, unless the store holds as much.
+    std::map<Key, size_t> newest;
+    size_t new_sessions = 0;
+    for (size_t i = 0; i < receipts.size(); ++i) {
+        if (!results[i]) continue;
+        const Key key = key_of(receipts[i]);
+        const uint64_t amount = receipts[i].receipt.amount;
+        const auto stored = m_entries.find(key);
+        if (stored != m_entries.end() && stored->second.receipt.receipt.amount >= amount) {
+            results[i] = RecordOutcome::not_newer;
+            continue;
+        }
+        const auto [it, inserted] = newest.try_emplace(key, i);
+        if (inserted) {
+            if (stored == m_entries.end() && m_entries.size() + new_sessions >= m_options.sessions_max) {
+                newest.erase(it);
+                results[i] = fail(AggregatorError::full);
+                continue;
+            }
+            if (stored == m_entries.end()) ++new_sessions;
+        } else if (receipts[it->second].receipt.amount >= amount) {
+            results[i] = RecordOutcome::not_newer;
+        } else {
+            results[it->second] = RecordOutcome::not_newer;  // superseded within the batch
+            it->second = i;
+        }
+    }
+    if (newest.empty()) return results;
+
+    // One write, one sync, for every receipt of the batch (group commit).
+    rocksdb::WriteBatch batch;
+    bool encoded = true;
+    for (const auto& [key, i] : newest) {
+        const Bytes value = codec::encode(receipts[i]);
+        encoded = encoded && batch.Put(slice(db_key(key)), slice(value)).ok();
+    }
     rocksdb::WriteOptions write_options;
     write_options.sync = true;
-    const Bytes k = db_key(key);
-    const Bytes value = codec::encode(receipt);
-    if (!m_db->Put(write_options, slice(k), slice(value)).ok()) return fail(AggregatorError::io);
-    if (it == m_entries.end()) {
-        m_entries.emplace(key, Entry{receipt, std::nullopt});
-        ++m_unsubmitted;
-    } else {
-        if (it->second.submitted_ms) ++m_unsubmitted;  // the newer amount has not been submitted
-        it->second = Entry{receipt, std::nullopt};
+    if (!encoded || !m_db->Write(write_options, &batch).ok()) {
+        for (const auto& [key, i] : newest) results[i] = fail(AggregatorError::io);
+        return results;
     }
-    return RecordOutcome::stored;
+    ++m_stats.synced_writes;
+    for (const auto& [key, i] : newest) {
+        auto it = m_entries.find(key);
+        if (it == m_entries.end()) {
+            m_entries.emplace(key, Entry{receipts[i], std::nullopt});
+            ++m_unsubmitted;
+        } else {
+            if (it->second.submitted_ms) ++m_unsubmitted;  // the newer amount has not been submitted
+            m_amount_kept -= std::min(m_amount_kept, it->second.receipt.receipt.amount);
+            it->second = Entry{receipts[i], std::nullopt};
+        }
+        m_amount_kept = saturating_add(m_amount_kept, receipts[i].receipt.amount);
+    }
+    return results;
 }
 
 DeliveryAggregator::Fate DeliveryAggregator::fate(const Entry& entry, ledger::Epoch epoch,
@@ -190,6 +256,7 @@ Result<std::vector<DeliveryAggregator::Key>, AggregatorError> DeliveryAggregator
     for (const auto& [key, f] : settled) {
         auto it = m_entries.find(key);
         if (!it->second.submitted_ms) --m_unsubmitted;
+        m_amount_kept -= std::min(m_amount_kept, it->second.receipt.receipt.amount);
         m_entries.erase(it);
         switch (f) {
             case Fate::claimed: ++m_stats.claimed; break;
@@ -251,6 +318,7 @@ AggregatorStats DeliveryAggregator::stats() const {
     AggregatorStats out = m_stats;
     out.stored = m_entries.size();
     out.unsubmitted = m_unsubmitted;
+    out.amount_kept = m_amount_kept;
     return out;
 }
 

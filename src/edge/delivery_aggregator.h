@@ -5,6 +5,7 @@
 //
 //   auto aggregator = DeliveryAggregator::open(dir, identity, claims, submit, options);
 //   aggregator->record(receipt);   // synced to disk before it returns ok
+//   aggregator->record_batch(receipts);  // the same for many, with one synced write (group commit)
 //   aggregator->poll(now_ms);      // from a timer: submits what is due
 //
 // Invariants:
@@ -16,8 +17,8 @@
 // - A receipt is handed to the submitter again only after resubmit_delay_ms, and never once the
 //   ledger shows it claimed; after a reopen every stored receipt is submitted once at the first
 //   poll (nothing is known to be in flight).
-// - No wall clock: time is poll()'s argument. Thread-safe (one mutex; record() holds it across
-//   its synced write, so records are serialized, one fsync each).
+// - No wall clock: time is poll()'s argument. Thread-safe (one mutex; record_batch() holds it
+//   across its synced write: one fsync per batch, however many receipts it holds).
 #pragma once
 
 #include "ledger/delivery.h"
@@ -31,6 +32,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -88,12 +90,14 @@ enum class RecordOutcome : uint8_t {
 
 struct AggregatorStats {
     size_t stored = 0;       // receipts kept now
+    uint64_t amount_kept = 0;  // the sum of their amounts (saturating): what they durably acknowledge
     size_t unsubmitted = 0;  // of those, never handed to the submitter since they were recorded or reopened
     uint64_t submitted_batches = 0;
     uint64_t claimed = 0;    // receipts removed because the ledger claimed them
     uint64_t expired = 0;    // removed because their epoch is too old
     uint64_t foreign = 0;    // removed because their session belongs to another node or service
     uint64_t discarded = 0;  // stored entries that did not decode or verify at open, deleted
+    uint64_t synced_writes = 0;  // synced RocksDB writes by record()/record_batch() (one per batch that stored something)
 };
 
 class DeliveryAggregator {
@@ -110,6 +114,10 @@ public:
     // Verifies the receipt (chain, node, epoch, signature) and keeps it if it is the newest of
     // its session, on disk with a synced write before returning.
     Result<RecordOutcome, AggregatorError> record(const ledger::SignedDeliveryReceipt& receipt);
+    // record() of each receipt, one result per receipt in order, with every receipt stored in ONE
+    // synced write (group commit): all of them are on disk, or (io) none. Of several receipts of
+    // one session the newest is stored, the others are not_newer.
+    std::vector<Result<RecordOutcome, AggregatorError>> record_batch(std::span<const ledger::SignedDeliveryReceipt> receipts);
 
     // Submits every batch that is due at now_ms (batch_receipts_max waiting, or
     // batch_interval_ms since the last batch), after dropping what the ledger claimed.
@@ -156,6 +164,7 @@ private:
     mutable std::mutex m_mutex;
     std::map<Key, Entry> m_entries;
     size_t m_unsubmitted = 0;                   // entries with no submitted_ms
+    uint64_t m_amount_kept = 0;                 // the sum of the entries' amounts (saturating)
     std::optional<uint64_t> m_last_batch_ms;    // unset until the first batch: due at once
     AggregatorStats m_stats;
 };

@@ -165,6 +165,70 @@ TEST_F(Aggregator, RecordedReceiptsSurviveAReopen) {
     EXPECT_EQ(submissions.all().size(), 2u);
 }
 
+// Group commit: a batch of receipts is one synced write (counted by synced_writes), each receipt
+// gets its own outcome, and every stored one is there after a reopen.
+TEST_F(Aggregator, ABatchOfReceiptsIsStoredWithOneSyncedWrite) {
+    auto aggregator = open();
+    stored(*aggregator, receipt(1, 0, 5, 500));
+    EXPECT_EQ(aggregator->stats().synced_writes, 1u);
+    std::vector<SignedDeliveryReceipt> batch;
+    for (uint8_t session = 1; session <= 20; ++session) batch.push_back(receipt(1 + session % 3, session, 5, 100 + session));
+    batch.push_back(receipt(1, 0, 5, 400));   // [20] older than what the store holds
+    batch.push_back(receipt(2, 7, 5, 900));   // [21] newer than batch[6] (client 2, session 7)
+    batch.push_back(receipt(2, 7, 5, 300));   // [22] older than [21]
+    batch.push_back(receipt(1, 30, 5, 10));   // [23] forged below
+    batch.back().receipt.amount = 11;
+    batch.push_back(receipt(1, 31, 9, 10));   // [24] an epoch the ledger will not take
+    const auto results = aggregator->record_batch(batch);
+    ASSERT_EQ(results.size(), batch.size());
+    EXPECT_EQ(aggregator->stats().synced_writes, 2u);  // the whole batch: one more
+    for (size_t i = 0; i < 20; ++i) EXPECT_EQ(results[i].value(), i == 6 ? RecordOutcome::not_newer : RecordOutcome::stored) << i;
+    EXPECT_EQ(results[20].value(), RecordOutcome::not_newer);
+    EXPECT_EQ(results[21].value(), RecordOutcome::stored);
+    EXPECT_EQ(results[22].value(), RecordOutcome::not_newer);
+    EXPECT_EQ(results[23].error(), AggregatorError::bad_signature);
+    EXPECT_EQ(results[24].error(), AggregatorError::wrong_epoch);
+    EXPECT_EQ(aggregator->stats().stored, 21u);
+    const auto before = aggregator->unexecuted_units(client(2).public_key().bytes());
+
+    // A batch with nothing newer writes nothing.
+    EXPECT_EQ(aggregator->record_batch(std::span(batch).first(3)).front().value(), RecordOutcome::not_newer);
+    EXPECT_EQ(aggregator->stats().synced_writes, 2u);
+
+    aggregator.reset();
+    aggregator = open();
+    EXPECT_EQ(aggregator->stats().stored, 21u);
+    EXPECT_EQ(aggregator->stats().discarded, 0u);
+    EXPECT_EQ(aggregator->unexecuted_units(client(2).public_key().bytes()), before);
+    EXPECT_EQ(before.at(0), 900u + 101 + 104 + 110 + 113 + 116 + 119);  // client 2: sessions 1, 4, (7: 900), 10, 13, 16, 19
+    EXPECT_EQ(aggregator->unexecuted_units(client(1).public_key().bytes()).at(0), 500u + 103 + 106 + 109 + 112 + 115 + 118);
+    EXPECT_EQ(aggregator->poll(0).value(), 1u);
+    EXPECT_EQ(submissions.all().size(), 21u);
+}
+
+// amount_kept (the node's fleek_delivery_receipt_amount_kept gauge, which the kill -9 e2e test
+// waits on) is the sum of the newest stored amount of each session: a newer receipt replaces its
+// session's amount, an older one changes nothing, a reopen finds the same sum, a claim removes it.
+TEST_F(Aggregator, TheAmountKeptIsTheSumOfTheNewestStoredReceipts) {
+    auto aggregator = open();
+    EXPECT_EQ(aggregator->stats().amount_kept, 0u);
+    stored(*aggregator, receipt(1, 1, 5, 100));
+    stored(*aggregator, receipt(1, 2, 5, 40));
+    EXPECT_EQ(aggregator->stats().amount_kept, 140u);
+    const auto results = aggregator->record_batch(std::vector{receipt(1, 1, 5, 250), receipt(1, 1, 5, 90), receipt(2, 3, 4, 7)});
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_EQ(aggregator->stats().amount_kept, 250u + 40 + 7);
+    EXPECT_EQ(aggregator->record(receipt(1, 2, 5, 30)).value(), RecordOutcome::not_newer);
+    EXPECT_EQ(aggregator->stats().amount_kept, 297u);
+    aggregator.reset();
+    aggregator = open();
+    EXPECT_EQ(aggregator->stats().amount_kept, 297u);
+    ledger.execute({receipt(1, 1, 5, 250)});
+    EXPECT_EQ(aggregator->poll(0).value(), 1u);  // sessions 2 and 3 go out; session 1 is claimed and dropped
+    EXPECT_EQ(aggregator->stats().claimed, 1u);
+    EXPECT_EQ(aggregator->stats().amount_kept, 47u);
+}
+
 TEST_F(Aggregator, BatchIsDueAtTheCount) {
     DeliveryAggregatorOptions options;
     options.batch_receipts_max = 3;

@@ -1,7 +1,9 @@
 // The I/O side of one handshake connection, shared by the TCP listener (handshake_tcp.cpp) and
 // the WebSocket endpoint (handshake_ws.cpp): it feeds HandshakeConnection the frames a Transport
 // reads, writes what the session hands out with at most `send_queue_max_bytes` (plus one frame)
-// queued, keeps one timer on the session's next deadline and on the write timeout, and closes.
+// queued, keeps one timer on the session's next deadline and on the write timeout, hands the
+// session's verified receipts to the ReceiptSink (one in flight per connection) and feeds the
+// sink's completions back to the session on the I/O thread, and closes.
 // Private to those two .cpp files (it includes Boost.Asio).
 //
 // A Transport provides:
@@ -22,6 +24,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace fleek::edge::handshake::io {
 
@@ -66,14 +69,35 @@ inline std::function<uint64_t()> steady_now_ms() {
     };
 }
 
+// Where the receipt sink's completions (from its own thread) go: the listener's I/O thread, while
+// it exists. The listener detaches it after joining its thread, before the io_context goes, so a
+// late completion is dropped instead of posted to a destroyed io_context.
+class CompletionPost {
+public:
+    explicit CompletionPost(boost::asio::io_context& io) : m_io(&io) {}
+    void post(std::function<void()> handler) {
+        std::lock_guard lock(m_mutex);
+        if (m_io) boost::asio::post(*m_io, std::move(handler));
+    }
+    void detach() {
+        std::lock_guard lock(m_mutex);
+        m_io = nullptr;
+    }
+
+private:
+    std::mutex m_mutex;
+    boost::asio::io_context* m_io;
+};
+
 template <class Transport>
 class Connection : public std::enable_shared_from_this<Connection<Transport>> {
 public:
-    Connection(Transport transport, SessionContext context, const SessionOptions& session_options, Limits limits,
-               std::function<uint64_t()> now_ms, Counters& counters, std::function<void(uint64_t)> on_closed, uint64_t id)
-        : m_transport(std::move(transport)), m_timer(m_transport.executor()), m_now_ms(std::move(now_ms)), m_limits(limits),
-          m_counters(counters), m_on_closed(std::move(on_closed)), m_id(id),
-          m_session(std::move(context), session_options, m_now_ms()) {}
+    Connection(Transport transport, SessionContext context, ReceiptSink& receipts, std::shared_ptr<CompletionPost> completions,
+               const SessionOptions& session_options, Limits limits, std::function<uint64_t()> now_ms, Counters& counters,
+               std::function<void(uint64_t)> on_closed, uint64_t id)
+        : m_transport(std::move(transport)), m_timer(m_transport.executor()), m_receipts(receipts),
+          m_completions(std::move(completions)), m_now_ms(std::move(now_ms)), m_limits(limits), m_counters(counters),
+          m_on_closed(std::move(on_closed)), m_id(id), m_session(std::move(context), session_options, m_now_ms()) {}
 
     void start() {
         m_transport.start();
@@ -87,6 +111,8 @@ public:
         m_closed = true;
         m_timer.cancel();
         m_transport.close();
+        // A receipt that came while another was being recorded is owed even if the client left.
+        if (auto owed = m_session.take_receipt_at_close()) m_receipts.record(*owed, [](Result<void, ReceiptSinkError>) {});
         if (m_session.termination() == TerminationReason::timeout) ++m_counters.timed_out;
         m_on_closed(m_id);  // drops the server's reference: the last handler's releases this
     }
@@ -104,9 +130,31 @@ private:
             const bool was_open = self->m_session.session() != nullptr;
             self->m_session.on_frame(payload, self->m_now_ms());
             if (!was_open && self->m_session.session()) ++self->m_counters.opened_sessions;
+            self->record_receipt();
             self->pump();
             self->arm_timer();
             if (!self->m_session.finished() && !self->m_session.termination()) self->read_frame();
+        });
+    }
+
+    // Hands the session's newest verified receipt to the sink; the I/O thread goes on streaming
+    // what the window allows. The completion comes back on the I/O thread, where the session
+    // counts the receipt (or ends), and the next waiting receipt goes. The sink holds no strong
+    // reference to the connection: a closed one is not kept alive for its completion.
+    void record_receipt() {
+        if (m_closed) return;
+        auto receipt = m_session.take_receipt_to_record();
+        if (!receipt) return;
+        const uint64_t amount = receipt->receipt.amount;
+        m_receipts.record(*receipt, [weak = this->weak_from_this(), completions = m_completions, amount](Result<void, ReceiptSinkError> result) {
+            completions->post([weak, amount, result] {
+                const auto self = weak.lock();
+                if (!self) return;  // counted on the session even if the connection closed meanwhile (a resumed one sees it)
+                self->m_session.receipt_recorded(amount, result);
+                self->record_receipt();
+                self->pump();  // a failed recording ended the session: pump closes once its terminate frame is written
+                self->arm_timer();
+            });
         });
     }
 
@@ -173,6 +221,8 @@ private:
 
     Transport m_transport;
     boost::asio::steady_timer m_timer;
+    ReceiptSink& m_receipts;
+    std::shared_ptr<CompletionPost> m_completions;
     std::function<uint64_t()> m_now_ms;
     Limits m_limits;
     Counters& m_counters;

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <set>
 
@@ -39,13 +40,15 @@ private:
     std::mutex m_mutex;
 };
 
+// Completes each record at once (before record() returns).
 class MemorySink final : public ReceiptSink {
 public:
-    Result<void, ReceiptSinkError> record(const ledger::SignedDeliveryReceipt& receipt) override {
-        std::lock_guard lock(m_mutex);
-        if (refuse) return fail(ReceiptSinkError::not_stored);
-        m_receipts.push_back(receipt);
-        return {};
+    void record(const ledger::SignedDeliveryReceipt& receipt, ReceiptRecorded done) override {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!refuse) m_receipts.push_back(receipt);
+        }
+        done(refuse ? Result<void, ReceiptSinkError>(fail(ReceiptSinkError::not_stored)) : Result<void, ReceiptSinkError>());
     }
     std::vector<ledger::SignedDeliveryReceipt> receipts() {
         std::lock_guard lock(m_mutex);
@@ -61,6 +64,41 @@ public:
 private:
     std::mutex m_mutex;
     std::vector<ledger::SignedDeliveryReceipt> m_receipts;
+};
+
+// Holds every record until the test completes it (a disk as slow as the test wants): the
+// listener tests check that the window reopens only at the completion.
+class GatedSink final : public ReceiptSink {
+public:
+    void record(const ledger::SignedDeliveryReceipt& receipt, ReceiptRecorded done) override {
+        std::lock_guard lock(m_mutex);
+        m_waiting.push_back(Waiting{receipt.receipt.amount, std::move(done)});
+    }
+    // Completes the oldest waiting record with success, after raising `completed` to its amount
+    // (so that a client sees the new amount before the node can count it). False if none waits.
+    size_t waiting() {
+        std::lock_guard lock(m_mutex);
+        return m_waiting.size();
+    }
+    bool complete_next(std::atomic<uint64_t>& completed) {
+        Waiting next;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_waiting.empty()) return false;
+            next = std::move(m_waiting.front());
+            m_waiting.erase(m_waiting.begin());
+        }
+        if (next.amount > completed) completed = next.amount;
+        next.done({});
+        return true;
+    }
+private:
+    struct Waiting {
+        uint64_t amount = 0;
+        ReceiptRecorded done;
+    };
+    std::mutex m_mutex;
+    std::vector<Waiting> m_waiting;
 };
 
 inline ledger::SessionId session_id(uint8_t value) {
@@ -94,10 +132,15 @@ struct NodeFixture {
     }
 
     std::unique_ptr<HandshakeConnection> connect(uint64_t now_ms) {
-        SessionContext context{key, admission, sink, source, registry, [this](MutableByteSpan out) { random(out); },
+        SessionContext context{key, admission, source, registry, [this](MutableByteSpan out) { random(out); },
                                [this] { return epoch; }};
         return std::make_unique<HandshakeConnection>(std::move(context), options, now_ms);
     }
+
+    // run() and on_frame() recording the connection's receipts through `sink` (as the TCP
+    // listener does, completed at once).
+    std::optional<ClientError> run(HandshakeConnection& node, HandshakeClient& client, uint64_t now_ms, bool client_sends = true);
+    void feed(HandshakeConnection& node, ByteSpan payload, uint64_t now_ms);
 
     ClientOptions client_options(uint8_t session = 0x5e) const {
         return ClientOptions{key.public_key(), chain_id, session_id(session), 0, std::nullopt, 0};
@@ -123,10 +166,18 @@ inline Bytes payload(const OutFrame& frame) {
     return out;
 }
 
-// Moves frames both ways until neither side has anything to send. Returns the client's first
-// error, if any.
+// Hands the connection's receipts to `sink` until none waits.
+inline void record_receipts(HandshakeConnection& node, ReceiptSink& sink) {
+    while (auto receipt = node.take_receipt_to_record()) {
+        const uint64_t amount = receipt->receipt.amount;
+        sink.record(*receipt, [&node, amount](Result<void, ReceiptSinkError> result) { node.receipt_recorded(amount, result); });
+    }
+}
+
+// Moves frames both ways until neither side has anything to send, recording receipts through
+// `sink` when one is given. Returns the client's first error, if any.
 inline std::optional<ClientError> run(HandshakeConnection& node, HandshakeClient& client, uint64_t now_ms,
-                                      bool client_sends = true) {
+                                      bool client_sends = true, ReceiptSink* sink = nullptr) {
     std::optional<ClientError> error;
     for (int round = 0; round < 1'000'000; ++round) {
         auto frame = node.next_frame(now_ms);
@@ -135,9 +186,21 @@ inline std::optional<ClientError> run(HandshakeConnection& node, HandshakeClient
         auto fed = client.on_frame(payload(*frame), replies);
         if (!fed && !error) error = fed.error();
         if (!client_sends) continue;
-        for (const Bytes& reply : replies) node.on_frame(ByteSpan(reply).subspan(frame_header_size), now_ms);
+        for (const Bytes& reply : replies) {
+            node.on_frame(ByteSpan(reply).subspan(frame_header_size), now_ms);
+            if (sink) record_receipts(node, *sink);
+        }
     }
     return error;
+}
+
+inline std::optional<ClientError> NodeFixture::run(HandshakeConnection& node, HandshakeClient& client, uint64_t now_ms, bool client_sends) {
+    return testing::run(node, client, now_ms, client_sends, &sink);
+}
+
+inline void NodeFixture::feed(HandshakeConnection& node, ByteSpan payload, uint64_t now_ms) {
+    node.on_frame(payload, now_ms);
+    record_receipts(node, sink);
 }
 
 inline std::vector<NodeFrame> decode_all(HandshakeConnection& node, uint64_t now_ms, std::vector<Bytes>& storage) {

@@ -4,6 +4,8 @@
 #include "util/encoding.h"
 #include "util/log.h"
 
+#include <algorithm>
+
 namespace fleek::edge::handshake {
 
 // ------------------------------------------------------------------ registry
@@ -70,6 +72,7 @@ void HandshakeConnection::terminate(TerminationReason reason) {
     m_control.push_back(encode_frame(NodeFrame{Terminate{reason}}));
     m_stream.reset();
     m_pending.reset();
+    m_receipt_waiting.reset();
     detach();
 }
 
@@ -173,17 +176,45 @@ std::optional<TerminationReason> HandshakeConnection::check_receipt(const ledger
     if (r.session_id != s.session_id) return TerminationReason::receipt_wrong_session;
     if (r.epoch != s.epoch) return TerminationReason::receipt_wrong_epoch;
     if (signed_receipt.client_key != s.client.bytes()) return TerminationReason::receipt_wrong_client;
-    if (r.amount < s.acknowledged_bytes) return TerminationReason::receipt_amount_decreased;
+    if (r.amount < std::max(s.acknowledged_bytes, m_newest_receipt_amount)) return TerminationReason::receipt_amount_decreased;
     if (r.amount > s.sent_bytes) return TerminationReason::receipt_amount_exceeds_sent;
-    if (!ledger::verify_delivery_receipt(signed_receipt)) return TerminationReason::receipt_bad_signature;
+    // The client key is the session's, parsed and checked once at the open.
+    const auto signature = crypto::ClientSignature::from_bytes(signed_receipt.signature);
+    if (!signature || !s.client.verify(r.digest(), *signature)) return TerminationReason::receipt_bad_signature;
     return std::nullopt;
 }
 
 void HandshakeConnection::on_receipt(const ledger::SignedDeliveryReceipt& receipt) {
     if (auto bad = check_receipt(receipt)) return terminate(*bad);
-    if (receipt.receipt.amount == m_session->acknowledged_bytes) return;  // nothing new (a repeat)
-    if (!m_context.receipts.record(receipt)) return terminate(TerminationReason::receipt_not_stored);
-    m_session->acknowledged_bytes = receipt.receipt.amount;
+    const uint64_t amount = receipt.receipt.amount;
+    if (amount == std::max(m_session->acknowledged_bytes, m_newest_receipt_amount)) return;  // nothing new (a repeat)
+    m_newest_receipt_amount = amount;
+    m_receipt_waiting = receipt;  // replaces an older one still waiting: the newest covers it
+}
+
+std::optional<ledger::SignedDeliveryReceipt> HandshakeConnection::take_receipt_to_record() {
+    if (m_state != State::open || m_receipt_recording || !m_receipt_waiting) return std::nullopt;
+    m_receipt_recording = m_receipt_waiting->receipt.amount;
+    auto out = std::move(*m_receipt_waiting);
+    m_receipt_waiting.reset();
+    return out;
+}
+
+std::optional<ledger::SignedDeliveryReceipt> HandshakeConnection::take_receipt_at_close() {
+    auto out = std::move(m_receipt_waiting);
+    m_receipt_waiting.reset();
+    return out;
+}
+
+void HandshakeConnection::receipt_recorded(uint64_t amount, Result<void, ReceiptSinkError> result) {
+    FLEEK_ASSERT(m_receipt_recording == amount);
+    m_receipt_recording.reset();
+    if (m_state != State::open) return;
+    if (!result) {
+        return terminate(result.error() == ReceiptSinkError::busy ? TerminationReason::server_busy : TerminationReason::receipt_not_stored);
+    }
+    if (amount <= m_session->acknowledged_bytes) return;  // another connection of the session counted more meanwhile
+    m_session->acknowledged_bytes = amount;
     m_window_full_since_ms.reset();
     if (auto admitted = m_context.admission.admit(m_session->client, m_session->service, m_session->acknowledged_bytes,
                                                   m_options.window_bytes);
@@ -237,6 +268,11 @@ void HandshakeConnection::tick(uint64_t now_ms) {
     if (m_state == State::open && m_window_full_since_ms && now_ms >= *m_window_full_since_ms + m_options.ack_timeout_ms) {
         // Acknowledged meanwhile (on another connection of the session): the next frame goes out.
         if (m_session->acknowledged_bytes > m_acknowledged_when_full) return m_window_full_since_ms.reset();
+        // The client did acknowledge: its receipt is still being persisted (a slow disk), not its fault.
+        if (m_receipt_recording || m_receipt_waiting) {
+            m_window_full_since_ms = now_ms;
+            return;
+        }
         terminate(TerminationReason::window_exceeded);
     }
 }

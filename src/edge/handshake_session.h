@@ -4,7 +4,11 @@
 // live in a SessionRegistry shared by the connections of one thread.
 //
 // Invariants: no content byte before the open frame's signature verified and admission said
-// yes; a receipt is counted only after every check passed and the sink persisted it; the node
+// yes; a receipt is counted (acknowledged bytes advance, the window reopens) only after every
+// check passed and its recording completed (receipt_recorded: persisted). Recording is
+// asynchronous: the transport takes verified receipts with take_receipt_to_record(), at most one
+// in flight per connection and one waiting (a newer receipt replaces the waiting one), and
+// streams what the window allows meanwhile; a failed recording ends the session. The node
 // never has more than `window_bytes` of block bytes sent and not acknowledged in one session,
 // so a client that stops signing costs at most one window, and is cut off (`window_exceeded`)
 // after `ack_timeout_ms` with a full window.
@@ -34,13 +38,20 @@ public:
                                                  uint64_t acknowledged_bytes, uint64_t next_window_bytes) = 0;
 };
 
-enum class ReceiptSinkError : uint8_t { not_stored };
+enum class ReceiptSinkError : uint8_t {
+    not_stored,  // the node could not persist it (disk)
+    busy,        // too many receipts wait to be persisted on this node
+};
 
-// Where verified receipts go; `record` returns success only once the receipt is persisted.
+using ReceiptRecorded = std::function<void(Result<void, ReceiptSinkError>)>;
+
+// Where verified receipts go (the transport calls it with what take_receipt_to_record() hands
+// out). `record` persists the receipt and then calls `done` exactly once, from any thread (maybe
+// before it returns), with success only once the receipt is durably stored.
 class ReceiptSink {
 public:
     virtual ~ReceiptSink() = default;
-    virtual Result<void, ReceiptSinkError> record(const ledger::SignedDeliveryReceipt& receipt) = 0;
+    virtual void record(const ledger::SignedDeliveryReceipt& receipt, ReceiptRecorded done) = 0;
 };
 
 enum class ContentError : uint8_t { not_found, bad_range, unavailable };
@@ -117,7 +128,6 @@ private:
 struct SessionContext {
     const crypto::NodeSecretKey& node_key;
     ClientAdmission& admission;
-    ReceiptSink& receipts;
     ContentSource& content;
     SessionRegistry& registry;
     RandomFill random;
@@ -146,6 +156,17 @@ public:
     // The next frame to write, control frames first, then content within the window; nullopt
     // when nothing can be sent now.
     std::optional<OutFrame> next_frame(uint64_t now_ms);
+    // The newest verified receipt not yet handed out, when none is being recorded: the caller
+    // persists it (ReceiptSink) and then calls receipt_recorded with its amount.
+    std::optional<ledger::SignedDeliveryReceipt> take_receipt_to_record();
+    // The recording of the receipt of `amount` finished: on success the session counts it
+    // (acknowledged bytes, window, admission for the next window); on failure the session ends
+    // (`receipt_not_stored`, or `server_busy`) and nothing counts. Ignored once closed.
+    void receipt_recorded(uint64_t amount, Result<void, ReceiptSinkError> result);
+    bool receipt_recording() const noexcept { return m_receipt_recording.has_value(); }
+    // The connection goes (the client closed it): the verified receipt still waiting, if any, to
+    // persist without a completion (it no longer opens a window here, but it is owed).
+    std::optional<ledger::SignedDeliveryReceipt> take_receipt_at_close();
     // True once the termination frame (if any) was handed out: close the connection.
     bool finished() const noexcept { return m_state == State::closed && m_control.empty(); }
     std::optional<TerminationReason> termination() const noexcept { return m_termination; }
@@ -177,6 +198,9 @@ private:
     std::optional<StreamSegment> m_pending;      // read, waiting for room in the window
     std::optional<uint64_t> m_window_full_since_ms;
     uint64_t m_acknowledged_when_full = 0;  // a receipt on another connection of the session also reopens the window
+    std::optional<ledger::SignedDeliveryReceipt> m_receipt_waiting;  // verified, not yet handed out
+    std::optional<uint64_t> m_receipt_recording;                     // the amount handed out, not yet recorded
+    uint64_t m_newest_receipt_amount = 0;                            // the highest amount verified on this connection
 };
 
 }  // namespace fleek::edge::handshake

@@ -48,7 +48,7 @@ TEST(HandshakeSession, OpensStreamsVerifiedContentAndCountsCumulativeReceipts) {
     const Hash32 hash = node.put(3 * mib + 1000, 7);
     auto connection = node.connect(0);
     HandshakeClient client(client_key(), node.client_options());
-    EXPECT_FALSE(run(*connection, client, 0));
+    EXPECT_FALSE(node.run(*connection, client, 0));
     ASSERT_TRUE(client.is_open());
     EXPECT_EQ(client.opened()->window_bytes, 4 * mib);
     EXPECT_EQ(client.opened()->receipt_interval_bytes, mib);
@@ -58,7 +58,7 @@ TEST(HandshakeSession, OpensStreamsVerifiedContentAndCountsCumulativeReceipts) {
         received.insert(received.end(), block.begin(), block.end());
         return true;
     })).subspan(frame_header_size), 0);
-    EXPECT_FALSE(run(*connection, client, 0));
+    EXPECT_FALSE(node.run(*connection, client, 0));
     EXPECT_TRUE(client.request_done());
     EXPECT_EQ(received, node.content_bytes);
     // One receipt per MiB verified, and one for the rest at the end; each cumulative.
@@ -80,7 +80,7 @@ TEST(HandshakeSession, ClientRefusesANodeThatSignsWithAnotherKey) {
     options.node = node_key(1).public_key();
     auto connection = node.connect(0);
     HandshakeClient client(client_key(), options);
-    EXPECT_EQ(run(*connection, client, 0), ClientError::wrong_node);
+    EXPECT_EQ(node.run(*connection, client, 0), ClientError::wrong_node);
     EXPECT_FALSE(client.is_open());
 }
 
@@ -135,7 +135,7 @@ TEST(HandshakeSession, UnapprovedAndUnfundedClientsAreRefusedBeforeAnyContentByt
         if (funds) node.admission.funds_bytes[key.public_key().bytes()] = *funds;
         auto connection = node.connect(0);
         HandshakeClient client(client_key(5), node.client_options());
-        EXPECT_EQ(run(*connection, client, 0), ClientError::terminated);
+        EXPECT_EQ(node.run(*connection, client, 0), ClientError::terminated);
         EXPECT_EQ(client.termination(), expected);
         EXPECT_FALSE(client.is_open());
         // A request sent anyway gets nothing.
@@ -206,18 +206,18 @@ TEST(HandshakeSession, ReceiptsForAnotherNodeSessionEpochOrForgedAreRefused) {
         const auto key = client_key();
         auto connection = node.connect(0);
         HandshakeClient client(client_key(), node.client_options());
-        ASSERT_FALSE(run(*connection, client, 0));
+        ASSERT_FALSE(node.run(*connection, client, 0));
         connection->on_frame(ByteSpan(client.request(hash, std::nullopt, {})).subspan(frame_header_size), 0);
         // The node streams a full window; the client acknowledges its first MiB by hand.
         while (connection->next_frame(0)) {
         }
         ASSERT_EQ(connection->session()->sent_bytes, 4 * mib);
         ledger::DeliveryReceipt base{NodeFixture::chain_id, node.key.public_key().bytes(), 0, session_id(0x5e), 3, mib};
-        connection->on_frame(client_payload(Receipt{ledger::sign_delivery_receipt(base, key)}), 0);
+        node.feed(*connection, client_payload(Receipt{ledger::sign_delivery_receipt(base, key)}), 0);
         ASSERT_EQ(node.sink.amounts(), std::vector<uint64_t>{mib});
         auto bad = ledger::sign_delivery_receipt(base, key);
         c.change(bad, key);
-        connection->on_frame(client_payload(Receipt{bad}), 0);
+        node.feed(*connection, client_payload(Receipt{bad}), 0);
         EXPECT_EQ(terminated_with(*connection, 0), c.expected) << c.name;
         EXPECT_EQ(node.sink.amounts(), std::vector<uint64_t>{mib}) << c.name;  // nothing more recorded
     }
@@ -229,9 +229,9 @@ TEST(HandshakeSession, AReceiptTheSinkCannotPersistEndsTheSessionUncounted) {
     node.sink.refuse = true;
     auto connection = node.connect(0);
     HandshakeClient client(client_key(), node.client_options());
-    ASSERT_FALSE(run(*connection, client, 0));
+    ASSERT_FALSE(node.run(*connection, client, 0));
     connection->on_frame(ByteSpan(client.request(hash, std::nullopt, {})).subspan(frame_header_size), 0);
-    EXPECT_EQ(run(*connection, client, 0), ClientError::terminated);
+    EXPECT_EQ(node.run(*connection, client, 0), ClientError::terminated);
     EXPECT_EQ(client.termination(), TerminationReason::receipt_not_stored);
     EXPECT_EQ(node.registry.find(client.opened()->token, 0).value()->acknowledged_bytes, 0u);
 }
@@ -243,12 +243,12 @@ TEST(HandshakeSession, AClientThatStopsSigningGetsOneWindowThenWindowExceeded) {
     const Hash32 hash = node.put(8 * mib, 4);
     auto connection = node.connect(0);
     HandshakeClient client(client_key(), node.client_options());
-    ASSERT_FALSE(run(*connection, client, 0));
+    ASSERT_FALSE(node.run(*connection, client, 0));
     uint64_t verified = 0;
     connection->on_frame(ByteSpan(client.request(hash, std::nullopt, [&](uint64_t, ByteSpan b) { return verified += b.size(), true; }))
                              .subspan(frame_header_size),
                          0);
-    EXPECT_FALSE(run(*connection, client, 100, /*client_sends=*/false));
+    EXPECT_FALSE(node.run(*connection, client, 100, /*client_sends=*/false));
     EXPECT_EQ(verified, 4 * mib);
     EXPECT_EQ(connection->session()->sent_bytes, 4 * mib);
     EXPECT_FALSE(connection->next_frame(200));
@@ -265,15 +265,121 @@ TEST(HandshakeSession, AReceiptReopensTheWindow) {
     const Hash32 hash = node.put(8 * mib, 4);
     auto connection = node.connect(0);
     HandshakeClient client(client_key(), node.client_options());
-    ASSERT_FALSE(run(*connection, client, 0));
+    ASSERT_FALSE(node.run(*connection, client, 0));
     connection->on_frame(ByteSpan(client.request(hash, std::nullopt, {})).subspan(frame_header_size), 0);
-    EXPECT_FALSE(run(*connection, client, 0, false));
+    EXPECT_FALSE(node.run(*connection, client, 0, false));
     ledger::DeliveryReceipt r{NodeFixture::chain_id, node.key.public_key().bytes(), 0, session_id(0x5e), 3, 2 * mib};
-    connection->on_frame(client_payload(Receipt{ledger::sign_delivery_receipt(r, client_key())}), 0);
+    node.feed(*connection, client_payload(Receipt{ledger::sign_delivery_receipt(r, client_key())}), 0);
     while (connection->next_frame(0)) {
     }
     EXPECT_EQ(connection->session()->sent_bytes, 6 * mib);
     EXPECT_FALSE(connection->termination());
+}
+
+// A connection streaming 8 MiB whose full first window (4 MiB) is out and not acknowledged.
+struct FullWindow {
+    NodeFixture node;
+    std::unique_ptr<HandshakeConnection> connection;
+    FullWindow() {
+        const Hash32 hash = node.put(8 * mib, 4);
+        connection = node.connect(0);
+        HandshakeClient client(client_key(), node.client_options());
+        EXPECT_FALSE(node.run(*connection, client, 0));
+        node.feed(*connection, ByteSpan(client.request(hash, std::nullopt, {})).subspan(frame_header_size), 0);
+        EXPECT_FALSE(node.run(*connection, client, 0, false));
+        EXPECT_EQ(connection->session()->sent_bytes, 4 * mib);
+    }
+    Bytes receipt(uint64_t amount) const {
+        ledger::DeliveryReceipt r{NodeFixture::chain_id, node.key.public_key().bytes(), 0, session_id(0x5e), 3, amount};
+        return client_payload(Receipt{ledger::sign_delivery_receipt(r, client_key())});
+    }
+    uint64_t drain(uint64_t now_ms) {
+        uint64_t frames = 0;
+        while (connection->next_frame(now_ms)) ++frames;
+        return frames;
+    }
+};
+
+// Recording is asynchronous: the verified receipt is handed out, and the window opens only once
+// its recording completes; the newest receipt received meanwhile waits (one in flight).
+TEST(HandshakeSession, TheWindowOpensOnlyOnceTheReceiptIsRecorded) {
+    FullWindow w;
+    w.connection->on_frame(w.receipt(2 * mib), 0);
+    auto recording = w.connection->take_receipt_to_record();
+    ASSERT_TRUE(recording);
+    EXPECT_EQ(recording->receipt.amount, 2 * mib);
+    EXPECT_TRUE(w.connection->receipt_recording());
+    EXPECT_EQ(w.drain(0), 0u);  // not persisted yet: the window stays full
+    EXPECT_EQ(w.connection->session()->acknowledged_bytes, 0u);
+    EXPECT_EQ(w.connection->session()->sent_bytes, 4 * mib);
+
+    // Newer receipts while one is in flight: the newest replaces the waiting one; a repeat of
+    // the newest is ignored; an amount below the one in flight is a decrease.
+    w.connection->on_frame(w.receipt(3 * mib), 0);
+    w.connection->on_frame(w.receipt(4 * mib), 0);
+    w.connection->on_frame(w.receipt(4 * mib), 0);
+    EXPECT_FALSE(w.connection->take_receipt_to_record());  // one in flight per connection
+    EXPECT_FALSE(w.connection->termination());
+
+    w.connection->receipt_recorded(2 * mib, {});
+    EXPECT_EQ(w.connection->session()->acknowledged_bytes, 2 * mib);
+    EXPECT_EQ(w.drain(0), 2u * 4);  // 2 MiB more: 8 blocks of 256 KiB
+    EXPECT_EQ(w.connection->session()->sent_bytes, 6 * mib);
+    auto next = w.connection->take_receipt_to_record();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->receipt.amount, 4 * mib);
+    EXPECT_FALSE(w.connection->take_receipt_to_record());
+    w.connection->receipt_recorded(4 * mib, {});
+    EXPECT_EQ(w.connection->session()->acknowledged_bytes, 4 * mib);
+    EXPECT_EQ(w.drain(0), 8u);
+    EXPECT_EQ(w.connection->session()->sent_bytes, 8 * mib);
+    EXPECT_FALSE(w.connection->termination());
+}
+
+TEST(HandshakeSession, AReceiptBelowTheOneBeingRecordedIsADecrease) {
+    FullWindow w;
+    w.connection->on_frame(w.receipt(3 * mib), 0);
+    ASSERT_TRUE(w.connection->take_receipt_to_record());
+    w.connection->on_frame(w.receipt(2 * mib), 0);
+    EXPECT_EQ(terminated_with(*w.connection, 0), TerminationReason::receipt_amount_decreased);
+    EXPECT_EQ(w.connection->termination(), TerminationReason::receipt_amount_decreased);
+}
+
+// A recording that fails ends the session with a typed reason; its amount never counts.
+TEST(HandshakeSession, AFailedRecordingEndsTheSessionAndCountsNothing) {
+    for (const auto error : {ReceiptSinkError::not_stored, ReceiptSinkError::busy}) {
+        FullWindow w;
+        const Token token = w.connection->session()->token;
+        w.connection->on_frame(w.receipt(2 * mib), 0);
+        ASSERT_TRUE(w.connection->take_receipt_to_record());
+        w.connection->on_frame(w.receipt(3 * mib), 0);  // waiting: dropped with the session
+        w.connection->receipt_recorded(2 * mib, fail(error));
+        uint64_t data_frames = 0;
+        EXPECT_EQ(terminated_with(*w.connection, 0, &data_frames),
+                  error == ReceiptSinkError::busy ? TerminationReason::server_busy : TerminationReason::receipt_not_stored);
+        EXPECT_EQ(data_frames, 0u);
+        EXPECT_FALSE(w.connection->take_receipt_to_record());
+        EXPECT_EQ(w.node.registry.find(token, 0).value()->acknowledged_bytes, 0u);
+        EXPECT_EQ(w.node.registry.find(token, 0).value()->sent_bytes, 4 * mib);
+    }
+}
+
+// The client did sign in time; a slow disk is not its fault: no window_exceeded while its
+// receipt is being recorded, and the usual cut-off once nothing is pending.
+TEST(HandshakeSession, AReceiptBeingRecordedHoldsOffTheAckTimeout) {
+    FullWindow w;
+    const uint64_t timeout = w.node.options.ack_timeout_ms;  // the window is full since 0
+    w.connection->on_frame(w.receipt(mib), 50);
+    ASSERT_TRUE(w.connection->take_receipt_to_record());
+    w.connection->tick(timeout);
+    EXPECT_FALSE(w.connection->termination());
+    EXPECT_EQ(w.connection->next_deadline_ms(), 2 * timeout);  // waits one more ack timeout
+    w.connection->receipt_recorded(mib, {});
+    EXPECT_EQ(w.drain(timeout), 4u);  // full again at `timeout`, nothing pending
+    w.connection->tick(2 * timeout - 1);
+    EXPECT_FALSE(w.connection->termination());
+    w.connection->tick(2 * timeout);
+    EXPECT_EQ(terminated_with(*w.connection, 0), TerminationReason::window_exceeded);
 }
 
 TEST(HandshakeSession, FundsRunningOutEndTheSessionAtTheNextReceipt) {
@@ -282,9 +388,9 @@ TEST(HandshakeSession, FundsRunningOutEndTheSessionAtTheNextReceipt) {
     node.admission.funds_bytes[client_key().public_key().bytes()] = 5 * mib;  // covers the first window and one MiB
     auto connection = node.connect(0);
     HandshakeClient client(client_key(), node.client_options());
-    ASSERT_FALSE(run(*connection, client, 0));
+    ASSERT_FALSE(node.run(*connection, client, 0));
     connection->on_frame(ByteSpan(client.request(hash, std::nullopt, {})).subspan(frame_header_size), 0);
-    EXPECT_EQ(run(*connection, client, 0), ClientError::terminated);
+    EXPECT_EQ(node.run(*connection, client, 0), ClientError::terminated);
     EXPECT_EQ(client.termination(), TerminationReason::insufficient_funds);
     EXPECT_EQ(node.sink.amounts(), (std::vector<uint64_t>{mib, 2 * mib}));  // the receipts are kept
 }
@@ -297,10 +403,10 @@ TEST(HandshakeSession, ATokenResumesTheSessionAndItsCounting) {
     {
         auto connection = node.connect(0);
         HandshakeClient client(client_key(), node.client_options());
-        ASSERT_FALSE(run(*connection, client, 0));
+        ASSERT_FALSE(node.run(*connection, client, 0));
         token = client.opened()->token;
         connection->on_frame(ByteSpan(client.request(hash, BlockRange{0, 8}, {})).subspan(frame_header_size), 0);
-        ASSERT_FALSE(run(*connection, client, 0));
+        ASSERT_FALSE(node.run(*connection, client, 0));
         acknowledged = client.signed_bytes();
         ASSERT_EQ(acknowledged, 2 * mib);
     }  // the connection drops
@@ -308,12 +414,12 @@ TEST(HandshakeSession, ATokenResumesTheSessionAndItsCounting) {
     options.resume_token = token;
     auto connection = node.connect(10);
     HandshakeClient client(client_key(), options);
-    ASSERT_FALSE(run(*connection, client, 10));
+    ASSERT_FALSE(node.run(*connection, client, 10));
     ASSERT_TRUE(client.is_open());
     EXPECT_EQ(client.opened()->acknowledged_bytes, 2 * mib);
     EXPECT_EQ(client.opened()->token, token);
     connection->on_frame(ByteSpan(client.request(hash, BlockRange{8, 24}, {})).subspan(frame_header_size), 10);
-    ASSERT_FALSE(run(*connection, client, 10));
+    ASSERT_FALSE(node.run(*connection, client, 10));
     EXPECT_EQ(node.sink.amounts(), (std::vector<uint64_t>{mib, 2 * mib, 3 * mib, 4 * mib, 5 * mib, 6 * mib}));
     EXPECT_EQ(node.registry.size(), 1u);
 }
@@ -322,7 +428,7 @@ TEST(HandshakeSession, ExpiredForeignAndMismatchedTokensAreRefused) {
     NodeFixture node;
     auto first = node.connect(0);
     HandshakeClient owner(client_key(), node.client_options());
-    ASSERT_FALSE(run(*first, owner, 0));
+    ASSERT_FALSE(node.run(*first, owner, 0));
     const Token token = owner.opened()->token;
     first.reset();
 
@@ -331,7 +437,7 @@ TEST(HandshakeSession, ExpiredForeignAndMismatchedTokensAreRefused) {
         auto options = node.client_options(session);
         options.resume_token = t;
         HandshakeClient client(key.clone(), options);
-        EXPECT_EQ(run(*connection, client, now_ms), ClientError::terminated);
+        EXPECT_EQ(node.run(*connection, client, now_ms), ClientError::terminated);
         return client.termination();
     };
     Token foreign = token;
@@ -354,11 +460,11 @@ TEST(HandshakeSession, ASessionIdIsOpenedOnceAndASecondConnectionSharesTheWindow
     const Hash32 hash = node.put(8 * mib, 6);
     auto first = node.connect(0);
     HandshakeClient owner(client_key(), node.client_options());
-    ASSERT_FALSE(run(*first, owner, 0));
+    ASSERT_FALSE(node.run(*first, owner, 0));
 
     auto twin = node.connect(0);
     HandshakeClient twin_client(client_key(), node.client_options());
-    EXPECT_EQ(run(*twin, twin_client, 0), ClientError::terminated);
+    EXPECT_EQ(node.run(*twin, twin_client, 0), ClientError::terminated);
     EXPECT_EQ(twin_client.termination(), TerminationReason::session_exists);
 
     // A secondary connection with the token: both stream, one window between them.
@@ -366,16 +472,16 @@ TEST(HandshakeSession, ASessionIdIsOpenedOnceAndASecondConnectionSharesTheWindow
     options.resume_token = owner.opened()->token;
     auto secondary = node.connect(0);
     HandshakeClient second(client_key(), options);
-    ASSERT_FALSE(run(*secondary, second, 0));
+    ASSERT_FALSE(node.run(*secondary, second, 0));
     first->on_frame(ByteSpan(owner.request(hash, BlockRange{0, 16}, {})).subspan(frame_header_size), 0);
     secondary->on_frame(ByteSpan(second.request(hash, BlockRange{16, 32}, {})).subspan(frame_header_size), 0);
-    EXPECT_FALSE(run(*first, owner, 0, false));
-    EXPECT_FALSE(run(*secondary, second, 0, false));
+    EXPECT_FALSE(node.run(*first, owner, 0, false));
+    EXPECT_FALSE(node.run(*secondary, second, 0, false));
     EXPECT_EQ(first->session()->sent_bytes, 4 * mib);
     EXPECT_EQ(secondary->next_deadline_ms(), node.options.ack_timeout_ms);  // its window is full too
     // A receipt on the first connection reopens the window of the second: it is not cut off.
     ledger::DeliveryReceipt r{NodeFixture::chain_id, node.key.public_key().bytes(), 0, session_id(0x5e), 3, 4 * mib};
-    first->on_frame(client_payload(Receipt{ledger::sign_delivery_receipt(r, client_key())}), 0);
+    node.feed(*first, client_payload(Receipt{ledger::sign_delivery_receipt(r, client_key())}), 0);
     secondary->tick(node.options.ack_timeout_ms);
     EXPECT_FALSE(secondary->termination());
     EXPECT_TRUE(secondary->next_frame(node.options.ack_timeout_ms));
@@ -386,19 +492,19 @@ TEST(HandshakeSession, BadRangesAndUnknownContentAreRefusedAndTheSessionGoesOn) 
     const Hash32 hash = node.put(mib, 6);
     auto connection = node.connect(0);
     HandshakeClient client(client_key(), node.client_options());
-    ASSERT_FALSE(run(*connection, client, 0));
+    ASSERT_FALSE(node.run(*connection, client, 0));
     connection->on_frame(ByteSpan(client.request(hash, BlockRange{2, 5}, {})).subspan(frame_header_size), 0);
-    EXPECT_EQ(run(*connection, client, 0), ClientError::refused);
+    EXPECT_EQ(node.run(*connection, client, 0), ClientError::refused);
     EXPECT_EQ(client.refusal(), ContentRefusal::bad_range);
     connection->on_frame(ByteSpan(client.request(Hash32{}, std::nullopt, {})).subspan(frame_header_size), 0);
-    EXPECT_EQ(run(*connection, client, 0), ClientError::refused);
+    EXPECT_EQ(node.run(*connection, client, 0), ClientError::refused);
     EXPECT_EQ(client.refusal(), ContentRefusal::not_found);
     Bytes received;
     connection->on_frame(ByteSpan(client.request(hash, std::nullopt, [&](uint64_t, ByteSpan b) {
         received.insert(received.end(), b.begin(), b.end());
         return true;
     })).subspan(frame_header_size), 0);
-    EXPECT_FALSE(run(*connection, client, 0));
+    EXPECT_FALSE(node.run(*connection, client, 0));
     EXPECT_EQ(received, node.content_bytes);
 }
 
@@ -407,11 +513,11 @@ TEST(HandshakeSession, AnOpenConnectionThatIdlesIsTimedOut) {
     const Hash32 hash = node.put(mib, 8);
     auto connection = node.connect(0);
     HandshakeClient client(client_key(), node.client_options());
-    ASSERT_FALSE(run(*connection, client, 10));  // opened at 10
+    ASSERT_FALSE(node.run(*connection, client, 10));  // opened at 10
     EXPECT_EQ(connection->next_deadline_ms(), 10 + node.options.idle_timeout_ms);
     // Streaming is not idle; the deadline comes back from the client's last frame once it is done.
     connection->on_frame(ByteSpan(client.request(hash, std::nullopt, {})).subspan(frame_header_size), 20);
-    ASSERT_FALSE(run(*connection, client, 30));  // the final receipt arrives at 30
+    ASSERT_FALSE(node.run(*connection, client, 30));  // the final receipt arrives at 30
     EXPECT_EQ(connection->next_deadline_ms(), 30 + node.options.idle_timeout_ms);
     connection->tick(30 + node.options.idle_timeout_ms - 1);
     EXPECT_FALSE(connection->termination());
@@ -425,17 +531,17 @@ TEST(HandshakeSession, AFullRegistryRefusesNewSessionsButResumesHeldOnes) {
     node.registry = SessionRegistry(node.options);
     auto first = node.connect(0);
     HandshakeClient owner(client_key(), node.client_options(0x01));
-    ASSERT_FALSE(run(*first, owner, 0));
+    ASSERT_FALSE(node.run(*first, owner, 0));
     auto second = node.connect(0);
     HandshakeClient other(client_key(), node.client_options(0x02));
-    EXPECT_EQ(run(*second, other, 0), ClientError::terminated);
+    EXPECT_EQ(node.run(*second, other, 0), ClientError::terminated);
     EXPECT_EQ(other.termination(), TerminationReason::server_busy);
     EXPECT_EQ(node.registry.size(), 1u);
     auto options = node.client_options(0x01);
     options.resume_token = owner.opened()->token;
     auto third = node.connect(0);
     HandshakeClient resumed(client_key(), options);
-    EXPECT_FALSE(run(*third, resumed, 0));
+    EXPECT_FALSE(node.run(*third, resumed, 0));
     EXPECT_TRUE(resumed.is_open());
 }
 

@@ -71,7 +71,7 @@ using Connection = io::Connection<TcpTransport>;
 
 struct HandshakeTcpServer::Impl {
     Impl(const TcpDependencies& dependencies, const TcpOptions& opts)
-        : options(opts), registry(opts.session), acceptor(io) {
+        : options(opts), registry(opts.session), acceptor(io), completions(std::make_shared<io::CompletionPost>(io)) {
         random = dependencies.random ? dependencies.random : RandomFill([](MutableByteSpan out) { crypto::random_bytes(out); });
         now_ms = dependencies.now_ms ? dependencies.now_ms : io::steady_now_ms();
     }
@@ -101,9 +101,9 @@ struct HandshakeTcpServer::Impl {
                 refuse_busy(std::move(socket));
             } else {
                 const uint64_t id = next_id++;
-                SessionContext context{deps.node_key, deps.admission, deps.receipts, deps.content, registry, random, deps.current_epoch};
+                SessionContext context{deps.node_key, deps.admission, deps.content, registry, random, deps.current_epoch};
                 auto connection = std::make_shared<Connection>(
-                    TcpTransport(std::move(socket)), std::move(context), options.session,
+                    TcpTransport(std::move(socket)), std::move(context), deps.receipts, completions, options.session,
                     io::Limits{options.send_queue_max_bytes, options.write_timeout_ms}, now_ms, counters,
                     [this](uint64_t closed) { forget(closed); }, id);
                 ++by_source[source];
@@ -137,6 +137,7 @@ struct HandshakeTcpServer::Impl {
     SessionRegistry registry;
     asio::io_context io;
     tcp::acceptor acceptor;
+    std::shared_ptr<io::CompletionPost> completions;  // the receipt sink's completions, to this I/O thread
     RandomFill random;
     std::function<uint64_t()> now_ms;
     io::Counters counters;
@@ -190,6 +191,7 @@ void HandshakeTcpServer::stop() {
         impl->io.stop();  // pending handlers are dropped with the io_context
     });
     if (m_impl->thread.joinable()) m_impl->thread.join();
+    m_impl->completions->detach();  // a receipt completing later finds no io_context
     m_impl.reset();
 }
 

@@ -10,7 +10,11 @@
 // client_frame_max_bytes is refused before anything is allocated; at most
 // `send_queue_max_bytes` (plus one frame) are queued for one connection.
 //
-// Content is read from the ContentSource on the I/O thread (a block at a time).
+// Content is read from the ContentSource on the I/O thread (a block at a time). Receipts are
+// not persisted on it: each connection hands its newest verified receipt to the ReceiptSink
+// (one in flight per connection; the node's is a ReceiptRecorder that group-commits) and keeps
+// streaming what the window allows; the sink's completion is posted back to the I/O thread,
+// where the session counts the receipt. The sink must outlive the server (stop() it after).
 #pragma once
 
 #include "edge/handshake_session.h"
@@ -33,7 +37,7 @@ struct TcpOptions {
 struct TcpDependencies {
     const crypto::NodeSecretKey& node_key;
     ClientAdmission& admission;
-    ReceiptSink& receipts;
+    ReceiptSink& receipts;               // completes from any thread
     ContentSource& content;
     std::function<uint64_t()> current_epoch;
     RandomFill random;                   // empty: crypto::random_bytes

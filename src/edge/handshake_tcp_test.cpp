@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <time.h>
@@ -160,6 +161,58 @@ TEST(HandshakeTcp, FetchesEightMebibytesWithCumulativeReceipts) {
     for (size_t i = 0; i < amounts.size(); ++i) EXPECT_EQ(amounts[i], (i + 1) * mib);
     for (const auto& r : node.sink.receipts()) EXPECT_TRUE(ledger::verify_delivery_receipt(r));
     EXPECT_EQ(node.server.stats().opened_sessions, 1u);
+}
+
+// Receipts are recorded asynchronously (the node's sink group-commits them on a thread of its
+// own): the session counts a receipt only when the sink completed it, so the client never holds
+// more than one window beyond what the sink completed, even while its receipts wait; the fetch
+// finishes as the completions come.
+TEST(HandshakeTcp, TheWindowReopensOnlyWhenTheSinkCompletedTheReceipt) {
+    NodeFixture node;
+    node.options.chain_id = NodeFixture::chain_id;
+    TcpOptions tcp_options;
+    tcp_options.address = "127.0.0.1";
+    tcp_options.session = node.options;
+    GatedSink gated;
+    HandshakeTcpServer server(TcpDependencies{node.key, node.admission, gated, node.source, [&node] { return node.epoch; }, {}, {}});
+    ASSERT_TRUE(server.start(0, tcp_options));
+    const Hash32 hash = node.put(8 * mib, 12);
+    const uint64_t window = node.options.window_bytes;
+
+    std::atomic<uint64_t> completed{0};
+    std::atomic<uint64_t> received{0};
+    std::atomic<uint64_t> most_beyond_completed{0};  // the most the client held beyond `completed`
+    std::atomic<bool> finished{false};
+    Bytes content;
+    std::optional<SocketFailure> failure;
+    std::thread fetcher([&] {
+        HandshakeClient client(client_key(), node.client_options());
+        auto fetched = fetch_over_socket({.host = "127.0.0.1", .port = server.port(), .connect_timeout_ms = 10'000, .stall_timeout_ms = 20'000},
+                                         client, hash, std::nullopt, [&](uint64_t, ByteSpan block) {
+                                             content.insert(content.end(), block.begin(), block.end());
+                                             const uint64_t now_received = received += block.size();
+                                             const uint64_t acknowledged = completed;
+                                             if (now_received > acknowledged) {
+                                                 const uint64_t beyond = now_received - acknowledged;
+                                                 if (beyond > most_beyond_completed) most_beyond_completed = beyond;
+                                             }
+                                             return true;
+                                         });
+        if (!fetched) failure = fetched.error();
+        finished = true;
+    });
+    // The test is a slow disk: it completes the oldest waiting record only once the client holds
+    // a whole window beyond what was completed (or the whole file), so a node that counted a
+    // receipt before its completion would stream past that.
+    EXPECT_TRUE(eventually([&] {
+        if (received >= std::min<uint64_t>(8 * mib, completed + window)) gated.complete_next(completed);
+        return finished && completed == 8 * mib;
+    }));
+    fetcher.join();
+    ASSERT_FALSE(failure) << failure->describe();
+    EXPECT_EQ(content, node.content_bytes);
+    EXPECT_LE(most_beyond_completed.load(), window);
+    server.stop();
 }
 
 TEST(HandshakeTcp, AnOversizedFrameIsRefusedBeforeItsBodyIsRead) {

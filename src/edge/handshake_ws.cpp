@@ -113,7 +113,8 @@ using Connection = io::Connection<WebSocketTransport>;
 }  // namespace
 
 struct HandshakeWebSocketServer::Impl {
-    Impl(const TcpDependencies& dependencies, const TcpOptions& opts) : options(opts), registry(opts.session), work(io.get_executor()) {
+    Impl(const TcpDependencies& dependencies, const TcpOptions& opts)
+        : options(opts), registry(opts.session), work(io.get_executor()), completions(std::make_shared<io::CompletionPost>(io)) {
         random = dependencies.random ? dependencies.random : RandomFill([](MutableByteSpan out) { crypto::random_bytes(out); });
         now_ms = dependencies.now_ms ? dependencies.now_ms : io::steady_now_ms();
     }
@@ -146,9 +147,9 @@ struct HandshakeWebSocketServer::Impl {
             }
             if (busy) return refuse_busy(std::move(held->first));
             const uint64_t id = next_id++;
-            SessionContext context{deps.node_key, deps.admission, deps.receipts, deps.content, registry, random, deps.current_epoch};
+            SessionContext context{deps.node_key, deps.admission, deps.content, registry, random, deps.current_epoch};
             auto connection = std::make_shared<Connection>(
-                WebSocketTransport(std::move(held->first)), std::move(context), options.session,
+                WebSocketTransport(std::move(held->first)), std::move(context), deps.receipts, completions, options.session,
                 io::Limits{options.send_queue_max_bytes, options.write_timeout_ms}, now_ms, counters,
                 [this](uint64_t closed) {
                     connections.erase(closed);
@@ -177,6 +178,7 @@ struct HandshakeWebSocketServer::Impl {
     SessionRegistry registry;
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> work;
+    std::shared_ptr<io::CompletionPost> completions;  // the receipt sink's completions, to this I/O thread
     RandomFill random;
     std::function<uint64_t()> now_ms;
     io::Counters counters;
@@ -254,6 +256,7 @@ void HandshakeWebSocketServer::stop() {
         raw->io.stop();  // pending handlers (upgrades in progress, adoptions) are dropped with the io_context
     });
     if (impl->thread.joinable()) impl->thread.join();
+    impl->completions->detach();  // a receipt completing later finds no io_context
 }
 
 TcpStats HandshakeWebSocketServer::stats() const {

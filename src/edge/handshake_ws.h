@@ -11,6 +11,10 @@
 // most one byte more than the maximum; the open, idle and write timeouts and the bounded send
 // queue of TcpOptions. Sessions and tokens are this server's own (a token from a TCP session
 // does not resume over WebSocket).
+//
+// Receipts are recorded asynchronously as on TCP (handshake_tcp.h): the ReceiptSink completes
+// from any thread, the completion is posted back to this server's I/O thread, and the session
+// counts the receipt there. The sink must outlive the server.
 #pragma once
 
 #include "edge/handshake_tcp.h"

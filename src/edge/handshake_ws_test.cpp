@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -248,6 +249,74 @@ TEST(HandshakeWebSocket, FetchesEightMebibytesWithCumulativeReceipts) {
     for (size_t i = 0; i < amounts.size(); ++i) EXPECT_EQ(amounts[i], (i + 1) * mib);
     for (const auto& r : node.sink.receipts()) EXPECT_TRUE(ledger::verify_delivery_receipt(r));
     EXPECT_EQ(node.server.stats().opened_sessions, 1u);
+}
+
+// As on TCP (HandshakeTcp.TheWindowReopensOnlyWhenTheSinkCompletedTheReceipt): the WebSocket
+// listener shares the connection driver, so a receipt counts only at the sink's completion, the
+// client never holds more than one window beyond what the sink completed, and one record at a
+// time is in flight.
+TEST(HandshakeWebSocket, TheWindowReopensOnlyWhenTheSinkCompletedTheReceipt) {
+    NodeFixture node;
+    node.options.chain_id = NodeFixture::chain_id;
+    TcpOptions ws_options;
+    ws_options.session = node.options;
+    GatedSink gated;
+    HandshakeWebSocketServer server(TcpDependencies{node.key, node.admission, gated, node.source, [&node] { return node.epoch; }, {}, {}});
+    server.start(ws_options);
+    FakeGateway gateway(server);
+    const Hash32 hash = node.put(8 * mib, 22);
+    const uint64_t window = node.options.window_bytes;
+
+    std::atomic<uint64_t> completed{0};
+    std::atomic<uint64_t> received{0};
+    std::atomic<uint64_t> most_beyond_completed{0};  // the most the client held beyond `completed`
+    std::atomic<bool> finished{false};
+    Bytes content;
+    std::thread fetcher([&] {
+        WsClient socket(gateway.port());
+        ASSERT_TRUE(socket.connected());
+        ASSERT_TRUE(socket.upgrade());
+        HandshakeClient client(client_key(), node.client_options());
+        bool requested = false;
+        while (!(requested && client.request_done())) {
+            auto message = socket.receive_message();
+            ASSERT_TRUE(message) << "the node ended the connection";
+            std::vector<Bytes> out;
+            auto fed = client.on_frame(*message, out);
+            ASSERT_TRUE(fed) << to_string(fed.error());
+            if (client.is_open() && !requested) {
+                requested = true;
+                out.push_back(client.request(hash, std::nullopt, [&](uint64_t, ByteSpan block) {
+                    content.insert(content.end(), block.begin(), block.end());
+                    const uint64_t now_received = received += block.size();
+                    const uint64_t acknowledged = completed;
+                    if (now_received > acknowledged && now_received - acknowledged > most_beyond_completed) {
+                        most_beyond_completed = now_received - acknowledged;
+                    }
+                    return true;
+                }));
+            }
+            for (const Bytes& frame : out) ASSERT_TRUE(socket.send_message(message_of(frame)));
+        }
+        finished = true;
+    });
+    // The test is a slow disk: it completes the oldest waiting record only once the client holds
+    // a whole window beyond what was completed (or the whole file), so a node that counted a
+    // receipt before its completion would stream past that.
+    // While the client streams (it closes only after `finished`), the sink holds at most the one
+    // record in flight of the connection: the next receipt waits in the session.
+    size_t most_waiting = 0;
+    EXPECT_TRUE(eventually([&] {
+        const size_t waiting = gated.waiting();
+        if (!finished) most_waiting = std::max(most_waiting, waiting);
+        if (received >= std::min<uint64_t>(8 * mib, completed + window)) gated.complete_next(completed);
+        return finished && completed == 8 * mib;
+    }));
+    fetcher.join();
+    EXPECT_EQ(content, node.content_bytes);
+    EXPECT_LE(most_beyond_completed.load(), window);
+    EXPECT_EQ(most_waiting, 1u);
+    server.stop();
 }
 
 TEST(HandshakeWebSocket, AnOversizedMessageIsRefusedAfterAtMostOneByteMoreThanTheMaximum) {

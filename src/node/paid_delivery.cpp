@@ -2,6 +2,7 @@
 
 #include "edge/delivery_admission.h"
 #include "edge/handshake_content.h"
+#include "edge/receipt_recorder.h"
 #include "util/log.h"
 
 #include <fmt/format.h>
@@ -77,21 +78,32 @@ struct PaidDelivery::Admission final : edge::handshake::ClientAdmission {
     std::atomic<uint64_t> refused{0};
 };
 
-struct PaidDelivery::Sink final : edge::handshake::ReceiptSink {
-    explicit Sink(edge::DeliveryAggregator& aggregator) : m_aggregator(aggregator) {}
-    Result<void, edge::handshake::ReceiptSinkError> record(const ledger::SignedDeliveryReceipt& receipt) override {
-        auto recorded = m_aggregator.record(receipt);
-        if (!recorded) {
-            ++refused;
-            FLEEK_LOG_WARN("delivery", "receipt not recorded: {}", edge::to_string(recorded.error()));
-            return fail(edge::handshake::ReceiptSinkError::not_stored);
+// The listener's receipts, group-committed by the recorder's thread: every receipt waiting is
+// stored by one DeliveryAggregator::record_batch (one synced write).
+struct PaidDelivery::Sink {
+    explicit Sink(edge::DeliveryAggregator& aggregator)
+        : m_aggregator(aggregator), recorder([this](std::span<const ledger::SignedDeliveryReceipt> receipts) { return persist(receipts); }) {}
+
+    std::vector<Result<void, edge::handshake::ReceiptSinkError>> persist(std::span<const ledger::SignedDeliveryReceipt> receipts) {
+        std::vector<Result<void, edge::handshake::ReceiptSinkError>> out;
+        out.reserve(receipts.size());
+        for (const auto& recorded : m_aggregator.record_batch(receipts)) {
+            if (!recorded) {
+                ++refused;
+                FLEEK_LOG_WARN("delivery", "receipt not recorded: {}", edge::to_string(recorded.error()));
+                out.emplace_back(fail(edge::handshake::ReceiptSinkError::not_stored));
+                continue;
+            }
+            if (*recorded == edge::RecordOutcome::stored) ++recorded_count;
+            out.emplace_back();
         }
-        if (*recorded == edge::RecordOutcome::stored) ++recorded_count;
-        return {};
+        return out;
     }
+
     edge::DeliveryAggregator& m_aggregator;
     std::atomic<uint64_t> recorded_count{0};
     std::atomic<uint64_t> refused{0};
+    edge::handshake::ReceiptRecorder recorder;  // last: its thread starts once the rest is built
 };
 
 Result<std::unique_ptr<PaidDelivery>, std::string> PaidDelivery::start(const std::filesystem::path& directory, PaidDeliveryOptions options,
@@ -116,7 +128,7 @@ Result<std::unique_ptr<PaidDelivery>, std::string> PaidDelivery::start(const std
     const edge::handshake::TcpDependencies dependencies{
         .node_key = node_key,
         .admission = *paid->m_admission,
-        .receipts = *paid->m_sink,
+        .receipts = paid->m_sink->recorder,
         .content = *paid->m_content,
         .current_epoch = [ledger] { return ledger->epoch(); },
         .random = {},
@@ -137,6 +149,7 @@ PaidDelivery::~PaidDelivery() { stop(); }
 void PaidDelivery::stop() {
     if (m_websocket) m_websocket->stop();
     if (m_server) m_server->stop();
+    if (m_sink) m_sink->recorder.stop();  // after both listeners: no receipt comes any more
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
@@ -168,7 +181,10 @@ std::string PaidDelivery::metrics_text() const {
     };
     metric("fleek_delivery_receipts_recorded_total", "Client receipts verified and stored (a newer amount of a session)", m_sink->recorded_count);
     metric("fleek_delivery_receipts_refused_total", "Client receipts the aggregator did not store", m_sink->refused);
+    metric("fleek_delivery_receipt_syncs_total", "Synced writes of receipts (one per group commit)", aggregator.synced_writes);
     metric("fleek_delivery_receipts_kept", "Receipts kept until the ledger claims them", aggregator.stored);
+    metric("fleek_delivery_receipt_amount_kept", "Sum of the kept receipts' amounts (bytes for delivery): what is on disk, owed, not yet claimed",
+           aggregator.amount_kept);
     metric("fleek_delivery_batches_submitted_total", "Receipt batches handed to the runtime", aggregator.submitted_batches);
     metric("fleek_delivery_receipts_claimed_total", "Receipts dropped because the ledger claimed them", aggregator.claimed);
     metric("fleek_delivery_admissions_refused_total", "Sessions or windows refused by the client funds check", m_admission->refused);

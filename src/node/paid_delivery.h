@@ -5,11 +5,14 @@
 // ledger reads both need, from the runtime's last published snapshot.
 //
 //   auto paid = PaidDelivery::start(data_dir / "delivery", options, node_key, runtime, blockstore);
-//   (*paid)->stop();   // the listener, then the poll thread; before the runtime stops
+//   (*paid)->stop();   // the listeners, the receipt recorder, then the poll thread; before the runtime stops
 //
 // Invariants: a client's session is admitted only by edge::check_client_admission over the
 // snapshot (approved key, stables for the node's unexecuted receipts of that client and one
-// window); a receipt counts once DeliveryAggregator::record() synced it; batches go to the
+// window); a receipt counts once DeliveryAggregator::record_batch() synced it (a
+// ReceiptRecorder thread group-commits what both listeners — TCP and WebSocket — hand it, off
+// their I/O threads; the listeners stop before the recorder, the recorder before the
+// aggregator); batches go to the
 // runtime's queue of this node's own transactions (Runtime::submit_delivery_acknowledgments,
 // never blocking the aggregator's lock); the aggregator is polled every `poll_interval_ms` by a
 // thread of its own with the steady clock (time never reaches the ledger).
@@ -49,7 +52,8 @@ public:
     PaidDelivery(const PaidDelivery&) = delete;
     PaidDelivery& operator=(const PaidDelivery&) = delete;
 
-    // Stops the listener (no more receipts), then the poll thread. Idempotent.
+    // Stops the WebSocket and TCP listeners (no more receipts), the receipt recorder (persists
+    // what waits), then the poll thread. Idempotent.
     void stop();
     uint16_t port() const;
     // Where the HTTP gateway hands WebSocket upgrades of /handshake (same options and limits as TCP).
