@@ -26,17 +26,27 @@ function(fleek_warnings target)
 endfunction()
 
 function(fleek_library name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
-  add_library(fleek_${name} STATIC ${ARG_SOURCES})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS;OWN_UNIT" ${ARGN})
+  add_library(fleek_${name} STATIC ${ARG_SOURCES} ${ARG_OWN_UNIT})
+  if(ARG_OWN_UNIT)  # see fleek_test
+    set_source_files_properties(${ARG_OWN_UNIT} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+  endif()
   add_library(fleek::${name} ALIAS fleek_${name})
   target_include_directories(fleek_${name} PUBLIC "${PROJECT_SOURCE_DIR}/src")
   target_link_libraries(fleek_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   fleek_warnings(fleek_${name})
 endfunction()
 
+# Unity builds (CMAKE_UNITY_BUILD, on in the presets) compile a target's sources in batches: the
+# headers are parsed and the shared templates generated once per batch instead of once per file.
+# OWN_UNIT lists test sources compiled alone because their file-local helpers share names with
+# another test of the same target.
 function(fleek_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
-  add_executable(${name} ${ARG_SOURCES})
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS;OWN_UNIT" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES} ${ARG_OWN_UNIT})
+  if(ARG_OWN_UNIT)
+    set_source_files_properties(${ARG_OWN_UNIT} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+  endif()
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}")
   target_compile_definitions(${name} PRIVATE

@@ -1,19 +1,13 @@
 #include "consensus/bullshark.h"
+#include "consensus/node_test_support.h"
 
 #include <gtest/gtest.h>
 
 namespace fleek::consensus {
 namespace {
 
-Committee committee_of(size_t n) {
-    std::vector<Member> members;
-    for (size_t i = 0; i < n; ++i) {
-        Bytes seed(32, static_cast<uint8_t>(i + 1));
-        members.push_back(Member{crypto::NodeSecretKey::from_seed(seed).value().public_key(),
-                                 crypto::bls::SecretKey::from_seed(seed).value().public_key()});
-    }
-    return Committee::create(1, std::move(members)).value();
-}
+using testing::committee_of;
+
 
 CertificatePtr cert(Round round, AuthorityIndex author, const std::vector<CertificatePtr>& parents) {
     Certificate c;

@@ -1,3 +1,4 @@
+#include "consensus/node_test_support.h"
 #include "consensus/signature.h"
 #include "consensus/types.h"
 #include "util/encoding.h"
@@ -7,20 +8,12 @@
 namespace fleek::consensus {
 namespace {
 
+using testing::committee_of;
+
 Digest filled(uint8_t value) {
     Digest d{};
     d.fill(value);
     return d;
-}
-
-Committee committee_of(size_t n, uint64_t epoch = 7) {
-    std::vector<Member> members;
-    for (size_t i = 0; i < n; ++i) {
-        Bytes seed(32, static_cast<uint8_t>(i + 1));
-        members.push_back(Member{crypto::NodeSecretKey::from_seed(seed).value().public_key(),
-                                 crypto::bls::SecretKey::from_seed(seed).value().public_key()});
-    }
-    return Committee::create(epoch, std::move(members)).value();
 }
 
 Header sample_header() {
@@ -121,13 +114,13 @@ TEST(ConsensusFormats, EveryMessageRoundTrips) {
 }
 
 TEST(Committee, ThresholdsAndOrder) {
-    EXPECT_EQ(committee_of(4).quorum(), 3u);
-    EXPECT_EQ(committee_of(4).validity(), 2u);
-    EXPECT_EQ(committee_of(7).quorum(), 5u);
-    EXPECT_EQ(committee_of(7).validity(), 3u);
-    EXPECT_EQ(committee_of(10).quorum(), 7u);
-    EXPECT_EQ(committee_of(10).validity(), 4u);
-    const auto c = committee_of(5);
+    EXPECT_EQ(committee_of(4, 7).quorum(), 3u);
+    EXPECT_EQ(committee_of(4, 7).validity(), 2u);
+    EXPECT_EQ(committee_of(7, 7).quorum(), 5u);
+    EXPECT_EQ(committee_of(7, 7).validity(), 3u);
+    EXPECT_EQ(committee_of(10, 7).quorum(), 7u);
+    EXPECT_EQ(committee_of(10, 7).validity(), 4u);
+    const auto c = committee_of(5, 7);
     for (size_t i = 1; i < c.size(); ++i) {
         EXPECT_LT(c.member(static_cast<AuthorityIndex>(i - 1)).consensus_key.bytes(),
                   c.member(static_cast<AuthorityIndex>(i)).consensus_key.bytes());
@@ -202,7 +195,7 @@ void check_scheme(const Committee& c, bool bls) {
 }
 
 TEST(SignatureScheme, BlsSignsStatementsAndAggregates) {
-    const auto c = committee_of(4);
+    const auto c = committee_of(4, 7);
     check_scheme(c, true);
     // What a BLS vote signs is exactly the ledger's vote statement.
     auto key = crypto::bls::SecretKey::from_seed(Bytes(32, 1)).value();
@@ -215,7 +208,7 @@ TEST(SignatureScheme, BlsSignsStatementsAndAggregates) {
     EXPECT_TRUE(scheme->verify(index, statement, scheme->sign(statement)));
 }
 
-TEST(SignatureScheme, TestSchemeRejectsForgeries) { check_scheme(committee_of(4), false); }
+TEST(SignatureScheme, TestSchemeRejectsForgeries) { check_scheme(committee_of(4, 7), false); }
 
 }  // namespace
 }  // namespace fleek::consensus

@@ -23,7 +23,6 @@ using namespace blockstore_io;
 
 namespace {
 
-constexpr size_t tree_header_size = 13;
 constexpr size_t tree_cache_entries_max = 4096;
 
 std::optional<Hash32> parse_hash(std::string_view text) {
@@ -62,13 +61,13 @@ std::optional<uint64_t> size_on_disk(const fs::path& path) {
 std::optional<uint64_t> tree_file_length(const fs::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
-    uint8_t header[tree_header_size];
+    uint8_t header[tree_file_header_size];
     const bool ok = read_exact_at(fd, header, sizeof(header), 0);
     ::close(fd);
-    if (!ok || std::memcmp(header, "FLKT", 4) != 0) return std::nullopt;
-    uint64_t length = 0;
-    for (int i = 0; i < 8; ++i) length |= static_cast<uint64_t>(header[5 + i]) << (8 * i);
-    return length;
+    if (!ok) return std::nullopt;
+    auto length = decode_tree_header(ByteSpan(header, sizeof(header)));
+    if (!length) return std::nullopt;
+    return *length;
 }
 
 }  // namespace

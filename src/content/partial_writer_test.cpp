@@ -23,10 +23,6 @@ using testing_support::files_in;
 using testing_support::open_store;
 using testing_support::random_bytes;
 
-ByteSpan block_of(const Bytes& content, uint64_t k) {
-    return ByteSpan(content).subspan(k * block_size, block_length(content.size(), k));
-}
-
 // Verifies block k of `content` with its random-access proof and hands the token to `use`.
 template <class Use>
 void with_verified(const HashTree& tree, const Bytes& content, uint64_t k, Use&& use) {

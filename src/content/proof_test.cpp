@@ -11,10 +11,6 @@ namespace {
 
 using testing::random_bytes;
 
-ByteSpan block_of(const Bytes& content, uint64_t k) {
-    return ByteSpan(content).subspan(k * block_size, block_length(content.size(), k));
-}
-
 // Multi-block contents: 1..17 blocks, with a partial last block in some.
 std::vector<Bytes> contents() {
     std::vector<Bytes> out;

@@ -68,7 +68,7 @@ Bytes encode_stream(const HashTree& tree, ByteSpan content, uint64_t first_block
     for (uint64_t k = first_block; k < end_block; ++k) {
         const Bytes proof = encode_proof(walker.next_proof());
         out.insert(out.end(), proof.begin(), proof.end());
-        const ByteSpan block = content.subspan(k * block_size, block_length(content.size(), k));
+        const ByteSpan block = block_of(content, k);
         out.insert(out.end(), block.begin(), block.end());
     }
     return out;

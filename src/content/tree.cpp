@@ -195,7 +195,6 @@ HashTree tree_from_leaves(uint64_t length, const std::vector<Hash32>& leaves) {
 namespace {
 constexpr uint8_t tree_magic[4] = {'F', 'L', 'K', 'T'};
 constexpr uint8_t tree_version = 1;
-constexpr size_t tree_header_size = 4 + 1 + 8;
 }  // namespace
 
 std::string_view to_string(TreeFileError error) noexcept {
@@ -211,7 +210,7 @@ std::string_view to_string(TreeFileError error) noexcept {
 
 Bytes encode_tree(const HashTree& tree) {
     Bytes out;
-    out.reserve(tree_header_size + tree.nodes().size() * 32);
+    out.reserve(tree_file_header_size + tree.nodes().size() * 32);
     out.insert(out.end(), std::begin(tree_magic), std::end(tree_magic));
     out.push_back(tree_version);
     for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(tree.content_length() >> (8 * i)));
@@ -219,20 +218,27 @@ Bytes encode_tree(const HashTree& tree) {
     return out;
 }
 
-Result<HashTree, TreeFileError> decode_tree(ByteSpan bytes) {
-    if (bytes.size() < tree_header_size) return fail(TreeFileError::truncated);
-    if (std::memcmp(bytes.data(), tree_magic, 4) != 0) return fail(TreeFileError::bad_magic);
-    if (bytes[4] != tree_version) return fail(TreeFileError::bad_version);
+Result<uint64_t, TreeFileError> decode_tree_header(ByteSpan header) {
+    if (header.size() < tree_file_header_size) return fail(TreeFileError::truncated);
+    if (std::memcmp(header.data(), tree_magic, 4) != 0) return fail(TreeFileError::bad_magic);
+    if (header[4] != tree_version) return fail(TreeFileError::bad_version);
     uint64_t length = 0;
-    for (int i = 0; i < 8; ++i) length |= static_cast<uint64_t>(bytes[5 + i]) << (8 * i);
+    for (int i = 0; i < 8; ++i) length |= static_cast<uint64_t>(header[5 + i]) << (8 * i);
+    return length;
+}
+
+Result<HashTree, TreeFileError> decode_tree(ByteSpan bytes) {
+    auto header = decode_tree_header(bytes);
+    if (!header) return fail(header.error());
+    const uint64_t length = *header;
     // 2^60 bytes is far beyond any disk; it also keeps the size arithmetic below from overflowing.
     if (length > (uint64_t{1} << 60)) return fail(TreeFileError::wrong_size);
     const uint64_t nodes = 2 * block_count(length) - 1;
-    if ((bytes.size() - tree_header_size) / 32 != nodes || (bytes.size() - tree_header_size) % 32 != 0) {
+    if ((bytes.size() - tree_file_header_size) / 32 != nodes || (bytes.size() - tree_file_header_size) % 32 != 0) {
         return fail(TreeFileError::wrong_size);
     }
     std::vector<Hash32> hashes(nodes);
-    for (uint64_t i = 0; i < nodes; ++i) std::memcpy(hashes[i].data(), bytes.data() + tree_header_size + i * 32, 32);
+    for (uint64_t i = 0; i < nodes; ++i) std::memcpy(hashes[i].data(), bytes.data() + tree_file_header_size + i * 32, 32);
     HashTree tree(length, std::move(hashes));
     if (!tree.is_consistent()) return fail(TreeFileError::inconsistent);
     return tree;

@@ -34,6 +34,11 @@ constexpr size_t block_length(uint64_t length, uint64_t k) noexcept {
     if (start >= length) return 0;
     return static_cast<size_t>(length - start < block_size ? length - start : block_size);
 }
+// The bytes of block k of `content` (empty past the end).
+inline ByteSpan block_of(ByteSpan content, uint64_t k) noexcept {
+    const size_t length = block_length(content.size(), k);
+    return length == 0 ? ByteSpan() : content.subspan(static_cast<size_t>(k * block_size), length);
+}
 // Size of the left subtree of a subtree of `blocks` >= 2 blocks: the largest power of two
 // strictly below it (the BLAKE3 tree rule).
 constexpr uint64_t left_subtree_blocks(uint64_t blocks) noexcept { return std::bit_floor(blocks - 1); }
@@ -103,7 +108,10 @@ inline Hash32 content_hash(ByteSpan content) { return hash_tree(content).root();
 // "FLKT" | version u8 = 1 | content length u64 LE | (2n-1) nodes of 32 bytes.
 enum class TreeFileError : uint8_t { truncated, bad_magic, bad_version, wrong_size, inconsistent };
 std::string_view to_string(TreeFileError error) noexcept;
+inline constexpr size_t tree_file_header_size = 4 + 1 + 8;
 Bytes encode_tree(const HashTree& tree);
+// The content length a tree file's header records (magic and version checked, nodes not read).
+Result<uint64_t, TreeFileError> decode_tree_header(ByteSpan header);
 // Decodes and checks that every parent matches its children.
 Result<HashTree, TreeFileError> decode_tree(ByteSpan bytes);
 

@@ -13,7 +13,7 @@ HashTree hash_tree(ByteSpan content, unsigned threads) {
     std::vector<Hash32> leaves(n);
     const auto hash_range = [&](uint64_t first, uint64_t end) {
         for (uint64_t k = first; k < end; ++k) {
-            leaves[k] = block_hash(content.subspan(k * block_size, block_length(content.size(), k)), k, false);
+            leaves[k] = block_hash(block_of(content, k), k, false);
         }
     };
     if (threads <= 1 || n < 8) {

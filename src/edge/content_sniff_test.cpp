@@ -50,7 +50,7 @@ TEST(ContentSniff, GoDetectContentTypeVectors) {
         {std::string_view("Rar \x1A\x07\x00", 7), "application/octet-stream"},
         {std::string_view("Rar \x1A\x07\x01\x00", 8), "application/octet-stream"},
     };
-    for (const auto& [data, type] : vectors) EXPECT_EQ(sniff(data), type) << testing::PrintToString(std::string(data));
+    for (const auto& [data, type] : vectors) EXPECT_EQ(sniff(data), type) << ::testing::PrintToString(std::string(data));
 }
 
 TEST(ContentSniff, OnlyTheFirst512BytesCount) {

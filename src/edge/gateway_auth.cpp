@@ -28,12 +28,6 @@ bool is_token68(std::string_view text) {
     return i == text.size();
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
-    return text;
-}
-
 }  // namespace
 
 Result<std::vector<std::string>, std::string> parse_token_file(std::string_view text) {
@@ -43,7 +37,7 @@ Result<std::vector<std::string>, std::string> parse_token_file(std::string_view 
     while (!text.empty()) {
         ++line_number;
         const size_t end = text.find('\n');
-        const std::string_view line = trim(text.substr(0, end));
+        const std::string_view line = trim_whitespace(text.substr(0, end));
         text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
         if (line.empty() || line.front() == '#') continue;
         if (line.size() < token_size_min || line.size() > token_size_max || !is_token68(line)) {
@@ -57,7 +51,7 @@ Result<std::vector<std::string>, std::string> parse_token_file(std::string_view 
 
 Authorization authorize(std::string_view header, const std::vector<std::string>& tokens) {
     Authorization out;
-    header = trim(header);
+    header = trim_whitespace(header);
     if (header.empty()) return out;
     constexpr std::string_view scheme = "bearer ";
     std::string start(header.substr(0, scheme.size()));
@@ -66,7 +60,7 @@ Authorization authorize(std::string_view header, const std::vector<std::string>&
         out.outcome = AuthOutcome::malformed;
         return out;
     }
-    const std::string_view presented = trim(header.substr(scheme.size()));
+    const std::string_view presented = trim_whitespace(header.substr(scheme.size()));
     if (!is_token68(presented) || presented.size() > token_size_max) {
         out.outcome = AuthOutcome::malformed;
         return out;

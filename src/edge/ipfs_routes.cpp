@@ -25,12 +25,6 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
-
 std::optional<int64_t> parse_i64(std::string_view text) {
     int64_t value = 0;
     if (text.empty() || text.size() > 20) return std::nullopt;
@@ -88,7 +82,7 @@ std::string encode_path(std::string_view path) {
 bool etag_matches(std::string_view header, std::string_view tag) {
     while (!header.empty()) {
         const size_t comma = header.find(',');
-        std::string_view item = trim(header.substr(0, comma));
+        std::string_view item = trim_whitespace(header.substr(0, comma));
         header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
         if (item.starts_with("W/")) item.remove_prefix(2);
         if (item == "*" || item == tag) return true;
@@ -139,7 +133,7 @@ IpfsPlan plan_held(origins::IpfsStore& store, const Route& route, const IpfsRequ
 bool only_if_cached(std::string_view cache_control) {
     while (!cache_control.empty()) {
         const size_t comma = cache_control.find(',');
-        const std::string directive = lower(trim(cache_control.substr(0, comma)));
+        const std::string directive = lower(trim_whitespace(cache_control.substr(0, comma)));
         cache_control = comma == std::string_view::npos ? std::string_view() : cache_control.substr(comma + 1);
         if (directive == "only-if-cached") return true;
     }
@@ -209,7 +203,7 @@ Result<IpfsRequestOptions, std::string> parse_ipfs_request(std::string_view quer
             const std::string_view item = items.substr(0, comma);
             items = comma == std::string_view::npos ? std::string_view() : items.substr(comma + 1);
             const size_t semicolon = item.find(';');
-            const std::string type = lower(trim(item.substr(0, semicolon)));
+            const std::string type = lower(trim_whitespace(item.substr(0, semicolon)));
             if (type == "application/vnd.ipld.raw") {
                 options.format = IpfsFormat::raw;
                 break;
@@ -219,11 +213,11 @@ Result<IpfsRequestOptions, std::string> parse_ipfs_request(std::string_view quer
             std::string_view params = semicolon == std::string_view::npos ? std::string_view() : item.substr(semicolon + 1);
             while (!params.empty()) {
                 const size_t next = params.find(';');
-                const std::string_view param = trim(params.substr(0, next));
+                const std::string_view param = trim_whitespace(params.substr(0, next));
                 params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
                 const size_t eq = param.find('=');
                 const std::string name = lower(param.substr(0, eq));
-                const std::string_view value = eq == std::string_view::npos ? std::string_view() : trim(param.substr(eq + 1));
+                const std::string_view value = eq == std::string_view::npos ? std::string_view() : trim_whitespace(param.substr(eq + 1));
                 if (name == "version" && value != "1") acceptable = false;
             }
             if (!acceptable) {

@@ -10,7 +10,7 @@ namespace {
 
 // Node weights are revenue (< 2^256) × boost (≤ 10^6 < 2^20), summed over ≤ 2^32 nodes: < 2^308;
 // a weight times the node emission (< 2^256) stays below 2^564.
-using Wide = boost::multiprecision::number<boost::multiprecision::cpp_int_backend<
+using U768 = boost::multiprecision::number<boost::multiprecision::cpp_int_backend<
     768, 768, boost::multiprecision::unsigned_magnitude, boost::multiprecision::unchecked, void>>;
 
 // ⌊amount × part / whole⌋ with part ≤ whole: at most `amount`, so it fits.
@@ -50,9 +50,9 @@ RewardPlan plan_rewards(const ProtocolParams& params, Epoch epoch, const U256& s
     const U256 service_emission = percent(emission, params.service_builder_share_percent);
 
     const auto weight_of = [&](const NodeRevenue& node) {
-        return Wide(node.revenue) * stake_boost_milli(params, epoch, node.stake_locked_until);
+        return U768(node.revenue) * stake_boost_milli(params, epoch, node.stake_locked_until);
     };
-    Wide total_weight = 0;
+    U768 total_weight = 0;
     for (const NodeRevenue& node : nodes) total_weight += weight_of(node);
     U256 flk_paid = 0;
     U256 stables_paid = 0;
@@ -61,7 +61,7 @@ RewardPlan plan_rewards(const ProtocolParams& params, Epoch epoch, const U256& s
         Payout payout;
         payout.to = node.owner;
         // weight ≤ total_weight, so the quotient is at most node_emission.
-        payout.flk = total_weight == 0 ? U256(0) : static_cast<U256>(Wide(node_emission) * weight_of(node) / total_weight);
+        payout.flk = total_weight == 0 ? U256(0) : static_cast<U256>(U768(node_emission) * weight_of(node) / total_weight);
         payout.stables = percent(node.revenue, params.node_share_percent);
         flk_paid += payout.flk;
         stables_paid += payout.stables;

@@ -1,4 +1,5 @@
 #include "net/gossip.h"
+#include "net/net_test_support.h"
 
 #include "util/encoding.h"
 
@@ -12,11 +13,7 @@
 namespace fleek::net {
 namespace {
 
-crypto::NodeSecretKey key_from(uint8_t seed_byte) {
-    std::array<uint8_t, 32> seed{};
-    seed.fill(seed_byte);
-    return crypto::NodeSecretKey::from_seed(seed).value();
-}
+using testing::key_from;
 
 Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
 

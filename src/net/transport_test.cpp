@@ -1,4 +1,5 @@
 #include "net/transport.h"
+#include "net/net_test_support.h"
 
 #include "net/write_batch.h"
 
@@ -24,11 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-crypto::NodeSecretKey key_from(uint8_t seed_byte) {
-    std::array<uint8_t, 32> seed{};
-    seed.fill(seed_byte);
-    return crypto::NodeSecretKey::from_seed(seed).value();
-}
+using testing::key_from;
 
 // Keys sorted by public key, so a test knows which of two dials the other (the smaller).
 std::vector<crypto::NodeSecretKey> sorted_keys(size_t count) {

@@ -13,8 +13,6 @@ namespace fleek::origins {
 
 namespace {
 
-OriginError origin_error(OriginErrorCode code, std::string message) { return OriginError{code, std::move(message)}; }
-
 int base64_value(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;

@@ -16,8 +16,6 @@ namespace multicodec = ipld::multicodec;
 
 namespace {
 
-OriginError origin_error(OriginErrorCode code, std::string message) { return OriginError{code, std::move(message)}; }
-
 struct Held {
     CarBlock location;
     std::vector<Cid> links;

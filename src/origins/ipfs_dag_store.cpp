@@ -13,7 +13,6 @@ using ipld::Cid;
 namespace multicodec = ipld::multicodec;
 
 namespace {
-OriginError origin_error(OriginErrorCode code, std::string message) { return OriginError{code, std::move(message)}; }
 }  // namespace
 
 Result<std::optional<Bytes>, std::string> CarBlobSource::get(const Cid& cid) {

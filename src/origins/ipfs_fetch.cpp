@@ -18,8 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-OriginError origin_error(OriginErrorCode code, std::string message) { return OriginError{code, std::move(message)}; }
-
 Bytes key_of(const Cid& cid) { return Bytes(cid.multihash().begin(), cid.multihash().end()); }
 
 std::string trim_slash(std::string url) {

@@ -35,8 +35,6 @@ std::string_view to_string(OriginErrorCode code) noexcept {
 
 namespace {
 
-OriginError origin_error(OriginErrorCode code, std::string message) { return OriginError{code, std::move(message)}; }
-
 
 }  // namespace
 

@@ -29,6 +29,9 @@ struct OriginError {
     OriginErrorCode code;
     std::string message;
 };
+inline OriginError origin_error(OriginErrorCode code, std::string message) {
+    return OriginError{code, std::move(message)};
+}
 
 // Runs `work` once per key at a time: callers that arrive while a fetch for their key runs wait
 // for it and get its result.

@@ -1,6 +1,7 @@
 // Every method of the node's JSON-RPC API, declared once (registry.h). Handlers only read
 // validated parameters, call the Backend and build views (views.h).
 #include "ledger/tables.h"
+#include "rpc/schema.h"
 #include "rpc/methods_services.h"
 #include "rpc/registry.h"
 #include "rpc/views.h"
@@ -33,9 +34,6 @@ ParamSpec epoch_param(std::string_view what) {
 }
 ParamSpec height_param() { return {"height", ParamType::u64, true, "Block height (the first block is 1)", {}}; }
 
-Json ref(std::string_view name) { return Json{{"$ref", "#/components/schemas/" + std::string(name)}}; }
-Json nullable(Json schema) { return Json{{"oneOf", Json::array({std::move(schema), Json{{"type", "null"}}})}}; }
-Json array_of(Json items) { return Json{{"type", "array"}, {"items", std::move(items)}}; }
 
 RpcError missing_ledger() { return RpcError::make(ErrorCode::internal_error, "the node did not provide its ledger"); }
 
@@ -185,7 +183,7 @@ void add_basic(Registry& r) {
            .params = {},
            .result = {"keys", "The node key and the consensus key",
                       Json{{"type", "object"},
-                           {"properties", {{"public_key", ref("NodePublicKey")}, {"consensus_key", ref("ConsensusPublicKey")}}},
+                           {"properties", {{"public_key", ref_schema("NodePublicKey")}, {"consensus_key", ref_schema("ConsensusPublicKey")}}},
                            {"required", Json::array({"public_key", "consensus_key"})},
                            {"additionalProperties", false}}},
            .examples = {},
@@ -202,7 +200,7 @@ void add_accounts(Registry& r) {
                .summary = std::move(summary),
                .description = "An account that does not exist has a balance of \"0\".",
                .params = {address_param(), current_epoch_param()},
-               .result = {"balance", std::move(unit), ref("Amount")},
+               .result = {"balance", std::move(unit), ref_schema("Amount")},
                .examples = {},
                .errors = {ErrorCode::epoch_unavailable},
                .handler = balance_of(token)});
@@ -216,7 +214,7 @@ void add_accounts(Registry& r) {
            .description = "Null when the account does not exist. The nonce is that of the account's last transaction: "
                           "the next one must carry nonce + 1.",
            .params = {address_param(), current_epoch_param()},
-           .result = {"account", "The account, or null", nullable(ref("AccountInfo"))},
+           .result = {"account", "The account, or null", nullable(ref_schema("AccountInfo"))},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
@@ -238,7 +236,7 @@ void add_accounts(Registry& r) {
            .params = {address_param()},
            .result = {"nonces", "Last used and last pending nonce, and the pending count",
                       Json{{"type", "object"},
-                           {"properties", {{"nonce", ref("U64")}, {"pending_nonce", ref("U64")}, {"pending", ref("U64")}}},
+                           {"properties", {{"nonce", ref_schema("U64")}, {"pending_nonce", ref_schema("U64")}, {"pending", ref_schema("U64")}}},
                            {"required", Json::array({"nonce", "pending_nonce", "pending"})},
                            {"additionalProperties", false}}},
            .examples = {},
@@ -251,7 +249,7 @@ void add_accounts(Registry& r) {
            .summary = "Withdrawals waiting for the bridge, by id",
            .description = "Ids run from 0 in the order the withdrawals executed.",
            .params = {paging_param("start: first withdraw id (default 0); limit: at most this many (default 100, at most 1000)")},
-           .result = {"withdraws", "Withdraw records from paging.start on", array_of(ref("Withdraw"))},
+           .result = {"withdraws", "Withdraw records from paging.start on", array_of(ref_schema("Withdraw"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
@@ -285,7 +283,7 @@ void add_nodes(Registry& r) {
                .summary = std::move(summary),
                .description = "Null when no node has this key.",
                .params = {node_param(), current_epoch_param()},
-               .result = {"amount", std::move(description), nullable(ref("Amount"))},
+               .result = {"amount", std::move(description), nullable(ref_schema("Amount"))},
                .examples = {},
                .errors = {ErrorCode::epoch_unavailable},
                .handler = node_field([field](const LedgerReader&, const FoundNode& node) { return Json(amount_text(field(node.info))); })});
@@ -300,7 +298,7 @@ void add_nodes(Registry& r) {
                .summary = std::move(summary),
                .description = "Null when no node has this key.",
                .params = {node_param(), current_epoch_param()},
-               .result = {"epoch", std::move(description), nullable(ref("U64"))},
+               .result = {"epoch", std::move(description), nullable(ref_schema("U64"))},
                .examples = {},
                .errors = {ErrorCode::epoch_unavailable},
                .handler = node_field([field](const LedgerReader&, const FoundNode& node) { return Json(field(node.info)); })});
@@ -314,7 +312,7 @@ void add_nodes(Registry& r) {
            .summary = "A registered node",
            .description = "Null when no node has this key.",
            .params = {node_param(), current_epoch_param()},
-           .result = {"node", "The node, or null", nullable(ref("NodeInfo"))},
+           .result = {"node", "The node, or null", nullable(ref_schema("NodeInfo"))},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = node_field([](const LedgerReader&, const FoundNode& node) { return node_json(node.index, node.info); })});
@@ -325,7 +323,7 @@ void add_nodes(Registry& r) {
            .params = {node_param()},
            .result = {"node_epoch", "The node and the epoch",
                       Json{{"type", "object"},
-                           {"properties", {{"node", nullable(ref("NodeInfo"))}, {"epoch", ref("U64")}}},
+                           {"properties", {{"node", nullable(ref_schema("NodeInfo"))}, {"epoch", ref_schema("U64")}}},
                            {"required", Json::array({"node", "epoch"})},
                            {"additionalProperties", false}}},
            .examples = {},
@@ -353,7 +351,7 @@ void add_nodes(Registry& r) {
            .summary = "The minimum stake of a node",
            .description = "",
            .params = {},
-           .result = {"min_stake", "Minimum stake in FLK base units", ref("Amount")},
+           .result = {"min_stake", "Minimum stake in FLK base units", ref_schema("Amount")},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
@@ -366,7 +364,7 @@ void add_nodes(Registry& r) {
            .description = "Without ignore_stake, nodes below the minimum stake are left out.",
            .params = {paging_param("start: first node index (default 0); limit: at most this many (default 100, at most "
                                    "1000); ignore_stake: include nodes below the minimum stake (default false)")},
-           .result = {"nodes", "Nodes from index paging.start on", array_of(ref("NodeInfo"))},
+           .result = {"nodes", "Nodes from index paging.start on", array_of(ref_schema("NodeInfo"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
@@ -382,7 +380,7 @@ void add_nodes(Registry& r) {
            .params = {paging_param("As for flk_get_node_registry")},
            .result = {"nodes", "Nodes from index paging.start on",
                       array_of(Json{{"type", "object"},
-                                    {"properties", {{"index", ref("U64")}, {"info", ref("NodeInfo")}}},
+                                    {"properties", {{"index", ref_schema("U64")}, {"info", ref_schema("NodeInfo")}}},
                                     {"required", Json::array({"index", "info"})},
                                     {"additionalProperties", false}})},
            .examples = {},
@@ -427,7 +425,7 @@ void add_nodes(Registry& r) {
            .summary = "What peers reported about a node this epoch",
            .description = "One entry per reporting node, in index order. Reports are cleared at each epoch change.",
            .params = {node_param()},
-           .result = {"reports", "Reports about the node (empty for an unknown node)", array_of(ref("MeasurementReport"))},
+           .result = {"reports", "Reports about the node (empty for an unknown node)", array_of(ref_schema("MeasurementReport"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
@@ -454,7 +452,7 @@ void add_nodes(Registry& r) {
            .summary = "Work a node served in an epoch",
            .description = "Zeros when the node served nothing in that epoch; null when no node has this key.",
            .params = {node_param(), epoch_param("whose work to read")},
-           .result = {"served", "Served work and revenue, or null", nullable(ref("NodeServed"))},
+           .result = {"served", "Served work and revenue, or null", nullable(ref_schema("NodeServed"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
@@ -472,7 +470,7 @@ void add_epochs(Registry& r) {
            .summary = "The current epoch",
            .description = "",
            .params = {},
-           .result = {"epoch", "Epoch number", ref("U64")},
+           .result = {"epoch", "Epoch number", ref_schema("U64")},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
@@ -482,7 +480,7 @@ void add_epochs(Registry& r) {
            .summary = "The current epoch: times, beacon phase and committee",
            .description = "",
            .params = {},
-           .result = {"epoch_info", "Epoch, its start, end and transition times, and its committee", ref("EpochInfo")},
+           .result = {"epoch_info", "Epoch, its start, end and transition times, and its committee", ref_schema("EpochInfo")},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
@@ -494,7 +492,7 @@ void add_epochs(Registry& r) {
            .summary = "Node keys of an epoch's committee",
            .description = "The ledger keeps the committee of every epoch since genesis, and the next epoch's once chosen.",
            .params = {epoch_param("whose committee to list")},
-           .result = {"members", "Committee members' node keys, by index", array_of(ref("NodePublicKey"))},
+           .result = {"members", "Committee members' node keys, by index", array_of(ref_schema("NodePublicKey"))},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {
@@ -519,7 +517,7 @@ void add_epochs(Registry& r) {
            .summary = "The nodes of the genesis committee",
            .description = "They bootstrap the network and are the pre-trusted nodes of the reputation algorithm.",
            .params = {},
-           .result = {"nodes", "Genesis committee nodes, by index", array_of(ref("NodeInfo"))},
+           .result = {"nodes", "Genesis committee nodes, by index", array_of(ref_schema("NodeInfo"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
@@ -535,7 +533,7 @@ void add_epochs(Registry& r) {
            .summary = "Work served and rewards in an epoch",
            .description = "Null when nothing was recorded for that epoch.",
            .params = {epoch_param("to read")},
-           .result = {"totals", "The epoch's totals, or null", nullable(ref("EpochTotals"))},
+           .result = {"totals", "The epoch's totals, or null", nullable(ref_schema("EpochTotals"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
@@ -552,7 +550,7 @@ void add_chain(Registry& r) {
            .summary = "Chain id, height, epoch, state root and supply",
            .description = "What a client needs to sign transactions (chain_id) and to follow the chain.",
            .params = {},
-           .result = {"chain", "Chain metadata of the last executed block", ref("ChainInfo")},
+           .result = {"chain", "Chain metadata of the last executed block", ref_schema("ChainInfo")},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
@@ -562,7 +560,7 @@ void add_chain(Registry& r) {
            .summary = "Height of the last executed block",
            .description = "0 before the first block.",
            .params = {},
-           .result = {"height", "Block height", ref("U64")},
+           .result = {"height", "Block height", ref_schema("U64")},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
@@ -572,7 +570,7 @@ void add_chain(Registry& r) {
            .summary = "FLK supply",
            .description = "Balances, stakes and locked stakes together.",
            .params = {current_epoch_param()},
-           .result = {"supply", "FLK, base units", ref("Amount")},
+           .result = {"supply", "FLK, base units", ref_schema("Amount")},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
@@ -585,7 +583,7 @@ void add_chain(Registry& r) {
            .summary = "FLK supply at the start of the current year of epochs",
            .description = "Inflation of the year is relative to it.",
            .params = {current_epoch_param()},
-           .result = {"supply", "FLK, base units", ref("Amount")},
+           .result = {"supply", "FLK, base units", ref_schema("Amount")},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
@@ -598,7 +596,7 @@ void add_chain(Registry& r) {
            .summary = "Address of the protocol fund",
            .description = "",
            .params = {},
-           .result = {"address", "The fund's account address", ref("Address")},
+           .result = {"address", "The fund's account address", ref_schema("Address")},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params&) {
@@ -610,7 +608,7 @@ void add_chain(Registry& r) {
            .summary = "Protocol parameters",
            .description = "All of them, or the one `key` names, as an object of decimal strings.",
            .params = {{"key", ParamType::name, false, "A parameter name (default: all parameters)", protocol_param_names()}},
-           .result = {"params", "Parameter name to value", ref("ProtocolParams")},
+           .result = {"params", "Parameter name to value", ref_schema("ProtocolParams")},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) {
@@ -625,7 +623,7 @@ void add_chain(Registry& r) {
            .summary = "Root of the state tree after the last executed block",
            .description = "",
            .params = {current_epoch_param()},
-           .result = {"root", "State root", ref("Hash")},
+           .result = {"root", "State root", ref_schema("Hash")},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
@@ -640,7 +638,7 @@ void add_chain(Registry& r) {
                           "table byte then the table's key (docs/formats/ledger-state.md §Tables), e.g. 03 ‖ address "
                           "for an account.",
            .params = {{"key", ParamType::state_key, true, "Raw state key, hex", {}}, current_epoch_param()},
-           .result = {"proof", "Value and proof", ref("StateProof")},
+           .result = {"proof", "Value and proof", ref_schema("StateProof")},
            .examples = {},
            .errors = {ErrorCode::epoch_unavailable},
            .handler = [](Context& context, const Params& params) {
@@ -659,7 +657,7 @@ void add_blocks(Registry& r) {
            .summary = "An executed block",
            .description = "Null for a height this node has not executed or no longer keeps.",
            .params = {height_param()},
-           .result = {"block", "The block, or null", nullable(ref("Block"))},
+           .result = {"block", "The block, or null", nullable(ref_schema("Block"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {
@@ -670,7 +668,7 @@ void add_blocks(Registry& r) {
            .summary = "The certificate of an executed block",
            .description = "Null until 2f+1 committee members have signed the block (or for an unknown height).",
            .params = {height_param()},
-           .result = {"certificate", "The certificate, or null", nullable(ref("BlockCertificate"))},
+           .result = {"certificate", "The certificate, or null", nullable(ref_schema("BlockCertificate"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {
@@ -681,7 +679,7 @@ void add_blocks(Registry& r) {
            .summary = "The receipt of an executed transaction",
            .description = "Null while the transaction has not executed (or for an unknown digest).",
            .params = {{"digest", ParamType::hash, true, "Transaction digest (what flk_send_txn returned)", {}}},
-           .result = {"receipt", "Block, position, status and output, or null", nullable(ref("TransactionReceipt"))},
+           .result = {"receipt", "Block, position, status and output, or null", nullable(ref_schema("TransactionReceipt"))},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {
@@ -698,7 +696,7 @@ void add_blocks(Registry& r) {
                           "runtime is not running refuses everything (-32001, reason stopped).",
            .params = {{"transaction", ParamType::transaction, true,
                        "Canonical encoding of the SignedTransaction, hex (docs/formats/ledger-transactions.md)", {}}},
-           .result = {"digest", "Transaction digest", ref("Hash")},
+           .result = {"digest", "Transaction digest", ref_schema("Hash")},
            .examples = {},
            .errors = {ErrorCode::transaction_rejected, ErrorCode::unavailable},
            .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {
@@ -722,7 +720,7 @@ Registry standard_registry() {
     registry.add_schema("MeasurementReport",
                         Json{{"type", "object"},
                              {"properties",
-                              {{"reporter", ref("U64")}, {"reporter_key", ref("NodePublicKey")}, {"measurements", ref("Measurements")}}},
+                              {{"reporter", ref_schema("U64")}, {"reporter_key", ref_schema("NodePublicKey")}, {"measurements", ref_schema("Measurements")}}},
                              {"required", Json::array({"reporter", "reporter_key", "measurements"})},
                              {"additionalProperties", false}});
     add_basic(registry);

@@ -1,4 +1,5 @@
 #include "rpc/methods_services.h"
+#include "rpc/schema.h"
 
 #include "ledger/reader.h"
 #include "rpc/views.h"
@@ -11,7 +12,6 @@ namespace fleek::rpc {
 
 namespace {
 
-Json ref(std::string_view name) { return Json{{"$ref", "#/components/schemas/" + std::string(name)}}; }
 
 RpcError unknown_service(uint64_t id) {
     return RpcError::make(ErrorCode::not_found, fmt::format("no service has the id {}", id), Json{{"reason", "unknown_service"}});
@@ -24,8 +24,8 @@ void add_service_methods(Registry& r) {
                  Json{{"type", "object"},
                       {"description", "A service registered on the ledger: who is paid, for what commodity, at what price"},
                       {"properties",
-                       {{"id", ref("U64")},
-                        {"owner", ref("Address")},
+                       {{"id", ref_schema("U64")},
+                        {"owner", ref_schema("Address")},
                         {"commodity", Json{{"type", "string"}, {"enum", Json::array({"bandwidth", "compute", "gpu"})}}},
                         {"price_per_million_units",
                          Json{{"$ref", "#/components/schemas/Amount"},
@@ -39,7 +39,7 @@ void add_service_methods(Registry& r) {
            .description = "What clients pay for the service's commodity, from the committed state. An id no service "
                           "has is error -32003 with data.reason unknown_service.",
            .params = {{"service_id", ParamType::u64, true, "Service id (the genesis [[services]] id, e.g. 0 for bandwidth)", {}}},
-           .result = {"service", "The service", ref("Service")},
+           .result = {"service", "The service", ref_schema("Service")},
            .examples = {},
            .errors = {ErrorCode::not_found},
            .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {
@@ -59,7 +59,7 @@ void add_service_methods(Registry& r) {
            .description = "Deliveries acknowledged with the client key are charged to this account's stables "
                           "(ApproveClientKey). Null when no account approved the key.",
            .params = {{"client_key", ParamType::client_key, true, "Client public key (base58 Ed25519)", {}}},
-           .result = {"address", "The approving account, or null", Json{{"oneOf", Json::array({ref("Address"), Json{{"type", "null"}}})}}},
+           .result = {"address", "The approving account, or null", Json{{"oneOf", Json::array({ref_schema("Address"), Json{{"type", "null"}}})}}},
            .examples = {},
            .errors = {},
            .handler = [](Context& context, const Params& params) -> Result<Json, RpcError> {

@@ -8,8 +8,16 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace fleek::rpc {
+
+// Builders of the schemas the method declarations use.
+inline std::string schema_ref_path(std::string_view name) { return "#/components/schemas/" + std::string(name); }
+inline Json ref_schema(std::string_view name) { return Json{{"$ref", schema_ref_path(name)}}; }
+inline Json nullable(Json schema) { return Json{{"oneOf", Json::array({std::move(schema), Json{{"type", "null"}}})}}; }
+inline Json array_of(Json items) { return Json{{"type", "array"}, {"items", std::move(items)}}; }
 
 // nullopt when `value` matches `schema`; else where and how it does not ("$.ports.rpc: ...").
 std::optional<std::string> check_schema(const Json& value, const Json& schema, const Registry& registry);

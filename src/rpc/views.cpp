@@ -1,4 +1,5 @@
 #include "rpc/views.h"
+#include "rpc/schema.h"
 
 #include "ledger/transaction.h"
 #include "util/encoding.h"
@@ -7,14 +8,10 @@ namespace fleek::rpc {
 
 namespace {
 
-std::string ref(std::string_view name) { return "#/components/schemas/" + std::string(name); }
-Json ref_schema(std::string_view name) { return Json{{"$ref", ref(name)}}; }
-Json nullable(Json schema) { return Json{{"oneOf", Json::array({std::move(schema), Json{{"type", "null"}}})}}; }
-Json array_of(Json items) { return Json{{"type", "array"}, {"items", std::move(items)}}; }
 Json integer_schema(std::string description) {
-    return Json{{"$ref", ref("U64")}, {"description", std::move(description)}};
+    return Json{{"$ref", schema_ref_path("U64")}, {"description", std::move(description)}};
 }
-Json amount_schema(std::string description) { return Json{{"$ref", ref("Amount")}, {"description", std::move(description)}}; }
+Json amount_schema(std::string description) { return Json{{"$ref", schema_ref_path("Amount")}, {"description", std::move(description)}}; }
 Json string_schema(std::string description) { return Json{{"type", "string"}, {"description", std::move(description)}}; }
 
 // An object schema whose properties are all required and no others allowed.

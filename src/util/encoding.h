@@ -34,6 +34,13 @@ template <size_t N>
 Result<ByteArray<N>, EncodingError> hex_decode_array(std::string_view text);
 // Removes one leading "0x" or "0X" if present.
 std::string_view strip_0x(std::string_view text) noexcept;
+// `text` without leading and trailing spaces, tabs and carriage returns (HTTP header whitespace).
+constexpr std::string_view trim_whitespace(std::string_view text) noexcept {
+    constexpr auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+    while (!text.empty() && space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && space(text.back())) text.remove_suffix(1);
+    return text;
+}
 
 // --- base58 (Bitcoin alphabet) ---------------------------------------------------------------
 inline constexpr size_t base58_max_text_size = 512;  // decode is quadratic; keys are < 140 chars
