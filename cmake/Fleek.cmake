@@ -62,9 +62,15 @@ function(fleek_test name)
   # Labels go on after discovery, from a file ctest includes after the discovered tests: given as
   # a discovery PROPERTY, the list's semicolons split it and every label after the first was lost
   # (`ctest -L e2e` found nothing).
+  # ctest runs 4 tests at once (the presets); an end-to-end test (label e2e: node processes, often
+  # four of them) counts as 2 of the 4, so at most two run together on this 2-core machine.
+  set(processors 1)
+  if("e2e" IN_LIST ARG_LABELS)
+    set(processors 2)
+  endif()
   set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
   file(WRITE "${labels_file}"
-    "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"unit;${ARG_LABELS}\")\nendif()\n")
+    "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"unit;${ARG_LABELS}\" PROCESSORS ${processors})\nendif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
 endfunction()
 
