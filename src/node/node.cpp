@@ -147,6 +147,7 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         .port = config.gateway.http_address.port,
         .threads = config.gateway.threads,
         .max_connections = config.gateway.max_connections,
+        .max_connections_per_source = config.gateway.http_connections_per_ip_max,
         .upload_enabled = config.gateway.upload_enabled,
         .fetch_enabled = config.gateway.fetch_enabled,
         .require_token = config.gateway.require_token,
