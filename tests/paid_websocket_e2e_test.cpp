@@ -198,6 +198,11 @@ TEST(PaidWebSocketE2e, HandshakeWithoutAnUpgradeIs426AndOtherRoutesAreUnaffected
     EXPECT_EQ(answer.rfind("HTTP/1.1 101", 0), 0u) << answer;
     // RFC 6455 §1.3's example key and its accept value.
     EXPECT_NE(answer.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos) << answer;
+
+    // The gateway's per-source refusals are exported to /metrics (none here: one client, far
+    // below gateway.http_connections_per_ip_max).
+    const std::string metrics = testing::http_request(devnet.node(0).rpc_port, "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("fleek_gateway_connections_refused_total{reason=\"per_source\"} 0\n"), std::string::npos) << metrics;
 }
 
 TEST(PaidWebSocketE2e, ANodeWithoutPaidSessionsAnswers404AtHandshake) {

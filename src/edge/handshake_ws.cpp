@@ -2,6 +2,7 @@
 
 #include "crypto/random.h"
 #include "edge/handshake_connection_io.h"
+#include "net/source_address.h"
 #include "util/assert.h"
 #include "util/log.h"
 
@@ -130,36 +131,55 @@ struct HandshakeWebSocketServer::Impl {
         socket.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd.get(), assign_error);
         if (assign_error) return;
         fd.release();  // the socket owns it now
+        // Per source as on TCP (handshake_tcp.cpp): the gateway stopped counting this connection
+        // when it handed it over. Upgrades in progress count too.
+        boost::system::error_code remote_error;
+        const auto remote = socket.remote_endpoint(remote_error);
+        std::string source = remote_error ? std::string("?") : net::source_budget_key(remote.address());
         const bool busy = connections.size() + upgrading >= options.max_connections;
+        const bool over_source = !busy && by_source[source] >= options.max_connections_per_source;
         if (busy) ++counters.refused_busy;
+        if (over_source) ++counters.refused_per_source;
+        const bool refused = busy || over_source;
+        if (!refused) ++by_source[source];
         ++upgrading;
         auto ws = std::make_unique<WebSocket>(std::move(socket));
         // The upgrade answer must go out within the open timeout (a client that does not read it).
         ws->set_option(websocket::stream_base::timeout{std::chrono::milliseconds(options.session.open_timeout_ms),
                                                        websocket::stream_base::none(), false});
         auto held = std::make_shared<std::pair<std::unique_ptr<WebSocket>, std::string>>(std::move(ws), std::move(request));
-        held->first->async_accept(asio::buffer(held->second), [this, &deps, held, busy](boost::system::error_code ec) {
+        held->first->async_accept(asio::buffer(held->second), [this, &deps, held, refused, source](boost::system::error_code ec) {
             --upgrading;
             if (ec || stopping) {
+                if (!refused) release_source(source);
                 boost::system::error_code ignored;
                 beast::get_lowest_layer(*held->first).close(ignored);
                 return;
             }
-            if (busy) return refuse_busy(std::move(held->first));
+            if (refused) return refuse_busy(std::move(held->first));
             const uint64_t id = next_id++;
             SessionContext context{deps.node_key, deps.admission, deps.content, registry, random, deps.current_epoch};
             auto connection = std::make_shared<Connection>(
                 WebSocketTransport(std::move(held->first)), std::move(context), deps.receipts, completions, options.session,
                 io::Limits{options.send_queue_max_bytes, options.write_timeout_ms}, now_ms, counters,
                 [this](uint64_t closed) {
-                    connections.erase(closed);
+                    if (connections.erase(closed) == 0) return;
+                    auto held_source = sources.find(closed);
+                    release_source(held_source->second);
+                    sources.erase(held_source);
                     counters.open_connections = connections.size();
                 },
                 id);
             connections.emplace(id, connection);
+            sources.emplace(id, source);
             counters.open_connections = connections.size();
             connection->start();
         });
+    }
+
+    void release_source(const std::string& source) {
+        auto count = by_source.find(source);
+        if (count != by_source.end() && --count->second == 0) by_source.erase(count);
     }
 
     void refuse_busy(std::unique_ptr<WebSocket> ws) {
@@ -183,6 +203,8 @@ struct HandshakeWebSocketServer::Impl {
     std::function<uint64_t()> now_ms;
     io::Counters counters;
     std::map<uint64_t, std::shared_ptr<Connection>> connections;
+    std::map<uint64_t, std::string> sources;   // of each connection, net::source_budget_key
+    std::map<std::string, size_t> by_source;   // connections and upgrades in progress per source
     size_t upgrading = 0;
     uint64_t next_id = 0;
     bool stopping = false;

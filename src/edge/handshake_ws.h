@@ -5,8 +5,10 @@
 // (handshake_connection_io.h) on one I/O thread of its own. Only handshake_ws.cpp includes
 // Boost.Beast's websocket.
 //
-// Limits, as on TCP: at most `max_connections` connections, counting those still upgrading (one
-// more is told `server_busy` and closed); the upgrade must complete within the open timeout; a
+// Limits, as on TCP: at most `max_connections` connections, and `max_connections_per_source`
+// from one IPv4 address or IPv6 /64 (net::source_budget_key), counting those still upgrading (one
+// more is told `server_busy` and closed). A socket the gateway hands over no longer counts against
+// the gateway's own per-source cap: this one applies from adopt() on. The upgrade must complete within the open timeout; a
 // message longer than client_frame_max_bytes is refused (`frame_too_large`) after reading at
 // most one byte more than the maximum; the open, idle and write timeouts and the bounded send
 // queue of TcpOptions. Sessions and tokens are this server's own (a token from a TCP session

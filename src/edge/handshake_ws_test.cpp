@@ -66,7 +66,14 @@ private:
 // A WebSocket client from RFC 6455 §5: masked frames out, whole messages in.
 class WsClient {
 public:
-    explicit WsClient(uint16_t port) : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+    // From `source` (an address of 127/8, all on lo) when given.
+    explicit WsClient(uint16_t port, const char* source = nullptr) : m_fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+        if (source != nullptr) {
+            sockaddr_in local{};
+            local.sin_family = AF_INET;
+            ::inet_pton(AF_INET, source, &local.sin_addr);
+            if (::bind(m_fd, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0) return;
+        }
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(port);
@@ -376,6 +383,42 @@ TEST(HandshakeWebSocket, HalfOpenConnectionsTimeOutAndOneOverTheLimitIsToldServe
     }
     EXPECT_LE(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
     EXPECT_TRUE(eventually([&] { return node.server.stats().timed_out == 3; }));  // counted right after the socket closes
+}
+
+// Sockets the gateway hands over count per source here (the gateway's own per-source count ends
+// at the hand-over): one source over its share is told server_busy, another is still served.
+TEST(HandshakeWebSocket, OneSourceOverItsShareIsToldServerBusyAndAnotherIsServed) {
+    TcpOptions options;
+    options.max_connections = 10;
+    options.max_connections_per_source = 2;
+    options.session.open_timeout_ms = 60'000;  // the idle ones stay open for the whole test
+    WsFixture node(options);
+    std::vector<std::unique_ptr<WsClient>> idle;
+    for (int i = 0; i < 2; ++i) {
+        idle.push_back(std::make_unique<WsClient>(node.gateway->port()));
+        ASSERT_TRUE(idle.back()->upgrade());
+    }
+    ASSERT_TRUE(eventually([&] { return node.server.stats().open_connections == 2; }));
+    WsClient extra(node.gateway->port());
+    ASSERT_TRUE(extra.upgrade());
+    size_t messages = 0;
+    EXPECT_EQ(read_to_end(extra, &messages), TerminationReason::server_busy);
+    EXPECT_EQ(messages, 1u);  // no challenge: only the reason
+    EXPECT_EQ(node.server.stats().refused_per_source, 1u);
+    EXPECT_EQ(node.server.stats().refused_busy, 0u);
+
+    WsClient other(node.gateway->port(), "127.0.0.2");
+    ASSERT_TRUE(other.upgrade());
+    EXPECT_TRUE(eventually([&] { return node.server.stats().open_connections == 3; }));
+    EXPECT_EQ(node.server.stats().refused_per_source, 1u);
+
+    // A unit comes back when a connection of the source ends.
+    idle.pop_back();
+    ASSERT_TRUE(eventually([&] { return node.server.stats().open_connections == 2; }));
+    WsClient again(node.gateway->port());
+    ASSERT_TRUE(again.upgrade());
+    EXPECT_TRUE(eventually([&] { return node.server.stats().open_connections == 3; }));
+    EXPECT_EQ(node.server.stats().refused_per_source, 1u);
 }
 
 // The JavaScript client library (clients/js, the WebAssembly verifier, @noble/curves receipts)

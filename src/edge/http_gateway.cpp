@@ -9,7 +9,9 @@
 #include "edge/http_routes.h"
 #include "edge/ipfs_routes.h"
 #include "edge/peer_content.h"
+#include "edge/source_connection_budget.h"
 #include "ipld/car.h"
+#include "net/source_address.h"
 #include "origins/http_origin.h"
 #include "origins/ipfs_origin.h"
 #include "util/encoding.h"
@@ -163,7 +165,11 @@ std::optional<Denial> denial_for(const Authorization& authorization, bool requir
 
 struct HttpGateway::Impl {
     Impl(const GatewayOptions& gateway_options, content::Blockstore& blockstore)
-        : options(gateway_options), store(blockstore), acceptor(ioc), fetch_pool(std::max(1u, gateway_options.fetch_threads)) {}
+        : options(gateway_options),
+          store(blockstore),
+          acceptor(ioc),
+          by_source(gateway_options.max_connections_per_source),
+          fetch_pool(std::max(1u, gateway_options.fetch_threads)) {}
 
     GatewayOptions options;
     content::Blockstore& store;
@@ -171,6 +177,8 @@ struct HttpGateway::Impl {
     tcp::acceptor acceptor;
     std::vector<std::thread> threads;
     std::atomic<size_t> connections{0};
+    SourceConnectionBudget by_source;  // a unit per open connection, until it ends or is handed over
+    std::atomic<uint64_t> refused_per_source{0};
     std::atomic<bool> stopped{false};
     // Origin fetches block for seconds (network, hashing, disk): they run here, never on the
     // I/O threads, and the connection's coroutine waits for them without holding a thread.
@@ -910,7 +918,7 @@ struct HttpGateway::Impl {
 
     // ----------------------------------------------------------------------------- sessions
 
-    awaitable<void> session(tcp::socket socket) {
+    awaitable<void> session(tcp::socket socket, std::string source) {
         beast::error_code endpoint_error;
         const auto remote = socket.remote_endpoint(endpoint_error);
         const std::string client_address = endpoint_error ? std::string() : remote.address().to_string();
@@ -982,6 +990,7 @@ struct HttpGateway::Impl {
                 beast::error_code released_error;
                 const int fd = stream.release_socket().release(released_error);
                 connections.fetch_sub(1, std::memory_order_relaxed);
+                by_source.release(source);  // the WebSocket server counts it from here on
                 if (!released_error) options.handshake->adopt(fd, std::move(raw));
                 co_return;
             }
@@ -1041,6 +1050,7 @@ struct HttpGateway::Impl {
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
         connections.fetch_sub(1, std::memory_order_relaxed);
+        by_source.release(source);
     }
 
     awaitable<void> accept_loop() {
@@ -1056,10 +1066,21 @@ struct HttpGateway::Impl {
                 socket.close(ignored);
                 continue;
             }
+            // One source must not hold every connection (slowloris): over its share, the
+            // connection is closed unread.
+            beast::error_code endpoint_error;
+            const auto remote = socket.remote_endpoint(endpoint_error);
+            std::string source = endpoint_error ? std::string("?") : fleek::net::source_budget_key(remote.address());
+            if (!by_source.try_acquire(source)) {
+                refused_per_source.fetch_add(1, std::memory_order_relaxed);
+                beast::error_code ignored;
+                socket.close(ignored);
+                continue;
+            }
             connections.fetch_add(1, std::memory_order_relaxed);
             socket.set_option(tcp::no_delay(true));
             auto executor = socket.get_executor();
-            net::co_spawn(executor, session(std::move(socket)), net::detached);
+            net::co_spawn(executor, session(std::move(socket), std::move(source)), net::detached);
         }
     }
 };
@@ -1096,6 +1117,8 @@ Result<std::unique_ptr<HttpGateway>, std::string> HttpGateway::start(const Gatew
 HttpGateway::HttpGateway(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 HttpGateway::~HttpGateway() { stop(); }
+
+uint64_t HttpGateway::refused_per_source() const { return m_impl->refused_per_source.load(std::memory_order_relaxed); }
 
 uint16_t HttpGateway::port() const {
     beast::error_code error;

@@ -31,6 +31,10 @@ struct GatewayOptions {
     uint16_t port = 4220;  // 0: any free port (see HttpGateway::port)
     unsigned threads = 2;
     size_t max_connections = 4096;
+    // Open connections from one source (an IPv4 address or IPv6 /64, net::source_budget_key);
+    // one more is closed at once, unread. A connection handed over to the WebSocket server by
+    // the /handshake upgrade stops counting here (that server applies its own per-source cap).
+    size_t max_connections_per_source = 64;
     bool upload_enabled = false;   // PUT /blake3
     bool fetch_enabled = false;    // PUT /ipfs/<cid>, PUT /http?url=
     // Uploads, origin fetches and pins need `Authorization: Bearer <one of tokens>`
@@ -63,6 +67,8 @@ public:
     HttpGateway& operator=(const HttpGateway&) = delete;
 
     uint16_t port() const;
+    // Connections closed unread because their source held max_connections_per_source.
+    uint64_t refused_per_source() const;
     // Stops accepting, closes connections and joins the I/O threads. Idempotent.
     void stop();
 

@@ -100,6 +100,7 @@ Result<void, std::string> Config::validate() const {
     }
     if (gateway.threads < 1 || gateway.threads > 64) return fail(std::string("gateway.threads must be between 1 and 64"));
     if (gateway.max_connections < 1) return fail(std::string("gateway.max_connections must be at least 1"));
+    if (gateway.http_connections_per_ip_max < 1) return fail(std::string("gateway.http_connections_per_ip_max must be at least 1"));
     if (gateway.idle_timeout_ms < 100) return fail(std::string("gateway.idle_timeout_ms must be at least 100"));
     if (gateway.receipt_interval_bytes < 1 || gateway.window_bytes < gateway.receipt_interval_bytes) {
         return fail(std::string("gateway.receipt_interval_bytes must be at least 1 and at most gateway.window_bytes"));

@@ -92,6 +92,7 @@ struct GatewayConfig {
     ListenAddress tcp_address{"0.0.0.0", 4221};
     uint32_t threads = 2;
     uint64_t max_connections = 4096;
+    uint64_t http_connections_per_ip_max = 64;
     uint64_t idle_timeout_ms = 30'000;
     bool upload_enabled = false;
     uint64_t max_upload_bytes = uint64_t{16} << 30;
@@ -116,6 +117,8 @@ struct GatewayConfig {
         v.field("tcp_address", tcp_address, "Handshake TCP: framed client sessions");
         v.field("threads", threads, "I/O threads serving HTTP (1 to 64)");
         v.field("max_connections", max_connections, "Open client connections accepted at once");
+        v.field("http_connections_per_ip_max", http_connections_per_ip_max,
+                "Open HTTP connections from one IPv4 address or IPv6 /64; one more is closed unread");
         v.field("idle_timeout_ms", idle_timeout_ms, "Close a connection idle for this long");
         v.field("upload_enabled", upload_enabled, "Accept PUT /blake3 uploads (flk put); keep off on public nodes");
         v.field("max_upload_bytes", max_upload_bytes, "Largest upload accepted");

@@ -98,6 +98,8 @@ TEST(Config, BadValuesAreRejected) {
     EXPECT_NE(error_of("[rpc]\naddress = \"::1:4230\"\n").find("brackets"), std::string::npos);
     EXPECT_NE(error_of("[log]\nlevel = \"loud\"\n").find("log.level"), std::string::npos);
     EXPECT_NE(error_of("[ledger]\ndb_path = \"\"\n").find("ledger.db_path must not be empty"), std::string::npos);
+    EXPECT_NE(error_of("[gateway]\nhttp_connections_per_ip_max = 0\n").find("gateway.http_connections_per_ip_max must be at least 1"),
+              std::string::npos);
     const std::string clash = error_of("[rpc]\naddress = \"127.0.0.1:4220\"\n");
     EXPECT_NE(clash.find("gateway.http_address and rpc.address both listen"), std::string::npos) << clash;
 }

@@ -147,6 +147,7 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         .port = config.gateway.http_address.port,
         .threads = config.gateway.threads,
         .max_connections = config.gateway.max_connections,
+        .max_connections_per_source = config.gateway.http_connections_per_ip_max,
         .upload_enabled = config.gateway.upload_enabled,
         .fetch_enabled = config.gateway.fetch_enabled,
         .require_token = config.gateway.require_token,
@@ -225,8 +226,14 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const std::filesystem::pa
         node->m_rpc_registry = std::make_unique<rpc::Registry>(rpc::standard_registry());
         node->m_rpc_backend = std::make_unique<RuntimeBackend>(*node->m_runtime, node->m_keys.node.public_key(),
                                                                node->m_keys.consensus.public_key());
-        node->m_rpc_backend->add_metrics([content = node->m_content.get(), paid = node->m_paid.get()] {
-            return (content ? content->metrics_text() : std::string()) + paid->metrics_text();
+        node->m_rpc_backend->add_metrics([content = node->m_content.get(), paid = node->m_paid.get(), gateway = node->m_gateway.get()] {
+            // The gateway outlives the RPC server (declared before it in node.h).
+            const std::string gateway_text = fmt::format(
+                "# HELP fleek_gateway_connections_refused_total HTTP gateway connections closed unread\n"
+                "# TYPE fleek_gateway_connections_refused_total counter\n"
+                "fleek_gateway_connections_refused_total{{reason=\"per_source\"}} {}\n",
+                gateway->refused_per_source());
+            return (content ? content->metrics_text() : std::string()) + paid->metrics_text() + gateway_text;
         });
         rpc::RpcServerOptions rpc_options;
         rpc_options.host = config.rpc.address.host;

@@ -199,7 +199,9 @@ std::string PaidDelivery::metrics_text() const {
     metric("fleek_handshake_websocket_sessions_opened_total", "Paid sessions opened over WebSocket (/handshake on the gateway)",
            websocket.opened_sessions);
     metric("fleek_handshake_websocket_connections_open", "Paid session WebSocket connections open now", websocket.open_connections);
-    metric("fleek_handshake_websocket_connections_refused_total", "Paid session WebSocket connections told server_busy", websocket.refused_busy);
+    metric("fleek_handshake_websocket_connections_refused_total",
+           "Paid session WebSocket connections told server_busy (over the total or per-address limit)",
+           websocket.refused_busy + websocket.refused_per_source);
     return text;
 }
 
